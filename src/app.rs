@@ -1,0 +1,62 @@
+//! What `main` does, for a given handler table: set up logging, read the
+//! environment once, then serve the Runtime API or run the command line,
+//! and map the outcome to an exit code.
+//!
+//! This is the only place that reads the process environment.
+
+use std::convert::Infallible;
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use crate::cli::{self, Command};
+use crate::client::Client;
+use crate::config::{Config, FunctionInfo};
+use crate::diagnostic::Diagnostic;
+use crate::error::Error;
+use crate::handler::{Table, find};
+use crate::logging::{self, LogSettings};
+use crate::runtime;
+
+/// Runs the binary with `table` as its handlers.
+pub fn main(table: Table) -> ExitCode {
+    let env = |name: &str| std::env::var(name).ok();
+    logging::init(&LogSettings::from_lookup(&env));
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    match cli::parse(&args) {
+        Ok(Command::Serve) => match serve(table, &env) {
+            Ok(never) => match never {},
+            Err(e) => {
+                log::error!("{e}");
+                // Non-zero, so Lambda discards this sandbox and starts afresh.
+                ExitCode::FAILURE
+            }
+        },
+        Ok(Command::Help) => {
+            print!("{}", cli::USAGE);
+            ExitCode::SUCCESS
+        }
+        Ok(Command::Invoke {
+            handler,
+            event_file,
+        }) => cli::invoke_local(
+            table,
+            &handler,
+            event_file.as_deref(),
+            FunctionInfo::from_lookup(&env),
+        ),
+        Err(e) => {
+            eprintln!("error: {e}\n\n{}", cli::USAGE);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn serve(table: Table, env: &dyn Fn(&str) -> Option<String>) -> Result<Infallible, Error> {
+    let config = Config::from_lookup(env)?;
+    let client = Client::new(&config.endpoint);
+    let handler = find(table, config.handler.as_deref()).map_err(|unknown| {
+        let diagnostic = Diagnostic::runtime("NoSuchHandler", unknown.to_string());
+        runtime::fail_init(&client, diagnostic)
+    })?;
+    runtime::serve(&client, handler, config.function)
+}

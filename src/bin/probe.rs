@@ -1,0 +1,62 @@
+//! `probe`: the `bootstrap` binary with one extra handler, `probe`, for the
+//! end-to-end tests. It runs the same `app::main`; the only difference is
+//! the table. Never deployed (build.sh builds `bootstrap` only).
+//!
+//! `probe` answers with what it saw (event, context, `_X_AMZN_TRACE_ID`, the
+//! process's thread count), or misbehaves on request: `{"panic": "msg"}`,
+//! `{"panic_any": 42}`, `{"error": {"type": T, "message": M}}`,
+//! `{"answer_bytes": N}` (a JSON string of N bytes).
+
+use std::process::ExitCode;
+
+use lambda_bootstrap::{Context, Handler, HandlerError, handlers::HANDLERS};
+use serde_json::{Value, json};
+
+fn probe(event: Value, ctx: &Context) -> Result<Value, HandlerError> {
+    if let Some(message) = event.get("panic").and_then(Value::as_str) {
+        panic!("{message}");
+    }
+    if let Some(payload) = event.get("panic_any") {
+        std::panic::panic_any(payload.as_u64());
+    }
+    if let Some(err) = event.get("error") {
+        let text = |key: &str| {
+            err.get(key)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        return Err(HandlerError::new(text("type"), text("message")));
+    }
+    if let Some(n) = event.get("answer_bytes").and_then(Value::as_u64) {
+        return Ok(Value::String("x".repeat(n as usize)));
+    }
+    let threads = std::fs::read_dir("/proc/self/task").map(|d| d.count()).ok();
+    Ok(json!({
+        "event": event,
+        "context": {
+            "request_id": ctx.request_id,
+            "deadline_ms": ctx.deadline_ms,
+            "remaining_ms": ctx.remaining_time().map(|d| d.as_millis() as u64),
+            "invoked_function_arn": ctx.invoked_function_arn,
+            "trace_id": ctx.trace_id,
+            "client_context": ctx.client_context,
+            "identity": ctx.identity,
+            "tenant_id": ctx.tenant_id,
+            "invocation_id": ctx.invocation_id,
+            "function_name": ctx.function.name,
+            "function_version": ctx.function.version,
+            "memory_mb": ctx.function.memory_mb,
+            "log_group": ctx.function.log_group,
+            "log_stream": ctx.function.log_stream,
+        },
+        "trace_env": std::env::var("_X_AMZN_TRACE_ID").ok(),
+        "threads": threads,
+    }))
+}
+
+fn main() -> ExitCode {
+    let mut table: Vec<(&'static str, Handler)> = HANDLERS.to_vec();
+    table.push(("probe", probe));
+    lambda_bootstrap::app::main(Box::leak(table.into_boxed_slice()))
+}

@@ -1,0 +1,168 @@
+//! The command line: nothing for Lambda (it runs `bootstrap` bare), and
+//! `bootstrap invoke <handler> [EVENT_FILE | -]` to run one handler on one
+//! event locally, with no Runtime API.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::process::ExitCode;
+use std::rc::Rc;
+
+use crate::config::FunctionInfo;
+use crate::context::Context;
+use crate::handler::{Table, find};
+use crate::invoke::invoke;
+
+/// `--help`'s text.
+pub const USAGE: &str = "\
+bootstrap: a minimal AWS Lambda custom runtime
+
+Usage:
+  bootstrap                                 serve the Runtime API (what Lambda runs)
+  bootstrap invoke <handler> [EVENT_FILE|-] run one handler on one event and exit
+  bootstrap --help                          print this help
+
+Serving reads AWS_LAMBDA_RUNTIME_API (host:port) and _HANDLER.
+`invoke` reads the event from EVENT_FILE, or from standard input when it is
+`-` or absent. It prints the handler's result JSON and exits 0, or prints the
+error JSON Lambda would receive and exits 1; usage errors and unknown
+handlers exit 2.
+";
+
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// No arguments: serve the Runtime API.
+    Serve,
+    /// `--help` / `-h`.
+    Help,
+    /// `invoke <handler> [EVENT_FILE | -]`; `None` reads standard input.
+    Invoke {
+        /// The handler's name in the table.
+        handler: String,
+        /// The event file; `None` for standard input.
+        event_file: Option<String>,
+    },
+}
+
+/// The arguments make no sense.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(args: &[OsString]) -> Result<Command, UsageError> {
+    let args: Vec<&str> = args
+        .iter()
+        .map(|a| {
+            a.to_str()
+                .ok_or_else(|| UsageError(format!("argument {a:?} is not UTF-8")))
+        })
+        .collect::<Result<_, _>>()?;
+    match args.as_slice() {
+        [] => Ok(Command::Serve),
+        ["-h" | "--help" | "help", ..] => Ok(Command::Help),
+        ["invoke", handler, rest @ ..] if rest.len() <= 1 => Ok(Command::Invoke {
+            handler: handler.to_string(),
+            event_file: rest.first().filter(|f| **f != "-").map(|f| f.to_string()),
+        }),
+        ["invoke"] => Err(UsageError("invoke needs a handler name".into())),
+        ["invoke", ..] => Err(UsageError(
+            "invoke takes a handler and at most one event file".into(),
+        )),
+        [other, ..] => Err(UsageError(format!("unknown command '{other}'"))),
+    }
+}
+
+/// Runs `invoke`: prints the answer on stdout, exits 0 (result), 1 (error
+/// JSON, the body `/error` would get) or 2 (unknown handler, unreadable
+/// event file).
+pub fn invoke_local(
+    table: Table,
+    handler: &str,
+    event_file: Option<&str>,
+    function: FunctionInfo,
+) -> ExitCode {
+    let handler = match find(table, Some(handler)) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let event = match event_file {
+        Some(path) => {
+            std::fs::read(path).map_err(|e| format!("cannot read event file '{path}': {e}"))
+        }
+        None => {
+            let mut buf = Vec::new();
+            io::stdin()
+                .read_to_end(&mut buf)
+                .map(|_| buf)
+                .map_err(|e| format!("cannot read the event from standard input: {e}"))
+        }
+    };
+    let event = match event {
+        Ok(bytes) => bytes,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let ctx = Context::local("local-invoke", Rc::new(function));
+    let (mut out, code) = match invoke(handler, &event, &ctx) {
+        Ok(body) => (body, ExitCode::SUCCESS),
+        Err(diagnostic) => (diagnostic.to_json(), ExitCode::from(1)),
+    };
+    out.push(b'\n');
+    if let Err(e) = io::stdout().lock().write_all(&out) {
+        eprintln!("error: cannot write the answer: {e}");
+        return ExitCode::from(2);
+    }
+    code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(args: &[&str], expected: Result<Command, &str>) {
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        assert_eq!(
+            parse(&args),
+            expected.map_err(|m| UsageError(m.to_string()))
+        );
+    }
+
+    #[test]
+    fn commands() {
+        check(&[], Ok(Command::Serve));
+        check(&["--help"], Ok(Command::Help));
+        check(&["-h"], Ok(Command::Help));
+        let invoke = |file: Option<&str>| Command::Invoke {
+            handler: "httpevent".into(),
+            event_file: file.map(String::from),
+        };
+        check(&["invoke", "httpevent"], Ok(invoke(None)));
+        check(&["invoke", "httpevent", "-"], Ok(invoke(None)));
+        check(
+            &["invoke", "httpevent", "e.json"],
+            Ok(invoke(Some("e.json"))),
+        );
+    }
+
+    #[test]
+    fn usage_errors_say_what_is_wrong() {
+        check(&["invoke"], Err("invoke needs a handler name"));
+        check(
+            &["invoke", "h", "a", "b"],
+            Err("invoke takes a handler and at most one event file"),
+        );
+        check(&["serve"], Err("unknown command 'serve'"));
+    }
+}

@@ -1,0 +1,133 @@
+//! The one type that sends Runtime API requests, over one kept-alive
+//! HTTP/1.1 connection, through ureq.
+//!
+//! It shapes nothing itself (that is `api.rs`) and decides nothing about
+//! what a status means beyond `/next`'s (that is `runtime.rs`).
+
+use std::io::{self, Read};
+use std::rc::Rc;
+use std::time::Duration;
+
+use ureq::http::{self, HeaderMap};
+use ureq::{Agent, Body};
+
+use crate::api::{self, ApiRequest, Method};
+use crate::config::{Endpoint, FunctionInfo};
+use crate::context::Context;
+use crate::error::Error;
+
+/// Bytes preallocated for an event body at most, whatever Content-Length
+/// claims: Lambda caps events at 6 MiB + 100 bytes, and a bigger claim is
+/// read as it arrives rather than reserved up front.
+const MAX_PREALLOC: usize = 6 * 1024 * 1024 + 1024;
+
+/// An event fetched from `/next`, with its context.
+#[derive(Debug)]
+pub struct Invocation {
+    /// Ids, deadline and function identity.
+    pub context: Context,
+    /// The raw event; parsed by the loop, so a bad one can be answered.
+    pub body: Vec<u8>,
+}
+
+/// Talks to one Runtime API endpoint.
+pub struct Client {
+    agent: Agent,
+    base: String,
+}
+
+impl Client {
+    /// A client with no timeouts, no proxy and one pooled connection.
+    pub fn new(endpoint: &Endpoint) -> Client {
+        let config = Agent::config_builder()
+            // Statuses are data here: a 413 to /response is logged and the
+            // loop goes on, so ureq must hand every answer back.
+            .http_status_as_error(false)
+            // HTTP_PROXY and friends are set for the function's own calls;
+            // the Runtime API is on the sandbox's loopback.
+            .proxy(None)
+            .max_redirects(0)
+            .user_agent(concat!("lambda-bootstrap/", env!("CARGO_PKG_VERSION")))
+            // `/next` is a long poll and the sandbox is frozen between
+            // invocations for any length of time: no timeout of any kind,
+            // and the idle connection is never retired for its age.
+            .timeout_global(None)
+            .timeout_await_100(None)
+            .max_idle_age(Duration::MAX)
+            .max_idle_connections(1)
+            .max_idle_connections_per_host(1)
+            .input_buffer_size(64 * 1024)
+            .output_buffer_size(64 * 1024)
+            .build();
+        Client {
+            agent: config.new_agent(),
+            base: endpoint.base().to_string(),
+        }
+    }
+
+    /// Waits for the next event. Any failure here ends the process: Lambda
+    /// starts a fresh one.
+    pub fn next(&self, function: &Rc<FunctionInfo>) -> Result<Invocation, Error> {
+        let request = api::next();
+        let call = "GET /runtime/invocation/next";
+        let mut response = self.run(&request).map_err(|e| Error::transport(call, e))?;
+        let status = response.status().as_u16();
+        let body = read_body(response.body_mut()).map_err(|e| Error::transport(call, e))?;
+        if !(200..300).contains(&status) {
+            return Err(Error::NextStatus {
+                status,
+                body: String::from_utf8_lossy(&body[..body.len().min(512)]).into_owned(),
+            });
+        }
+        let headers = response.headers();
+        let context = Context::from_headers(|name| header(headers, name), Rc::clone(function))
+            .ok_or(Error::MissingRequestId)?;
+        Ok(Invocation { context, body })
+    }
+
+    /// Sends an answer and returns the status the Runtime API gave it. The
+    /// answer's body is read to the end so the connection goes back to the
+    /// pool. A transport failure is an error: the API is gone.
+    pub fn send(&self, request: ApiRequest) -> Result<u16, Error> {
+        let call = match request.method {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        };
+        let mut response = self.run(&request).map_err(|e| Error::transport(call, e))?;
+        io::copy(&mut response.body_mut().as_reader(), &mut io::sink())
+            .map_err(|e| Error::transport(call, ureq::Error::Io(e)))?;
+        Ok(response.status().as_u16())
+    }
+
+    fn run(&self, request: &ApiRequest) -> Result<http::Response<Body>, ureq::Error> {
+        let mut url = String::with_capacity(self.base.len() + request.path.len());
+        url.push_str(&self.base);
+        url.push_str(&request.path);
+        let method = match request.method {
+            Method::Get => http::Method::GET,
+            Method::Post => http::Method::POST,
+        };
+        let mut builder = http::Request::builder().method(method).uri(url);
+        for (name, value) in &request.headers {
+            builder = builder.header(*name, value);
+        }
+        if let Some(content_type) = request.content_type {
+            builder = builder.header(http::header::CONTENT_TYPE, content_type);
+        }
+        match request.method {
+            Method::Get => self.agent.run(builder.body(())?),
+            Method::Post => self.agent.run(builder.body(&request.body[..])?),
+        }
+    }
+}
+
+fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    std::str::from_utf8(headers.get(name)?.as_bytes()).ok()
+}
+
+fn read_body(body: &mut Body) -> Result<Vec<u8>, ureq::Error> {
+    let expected = body.content_length().unwrap_or(0) as usize;
+    let mut buf = Vec::with_capacity(expected.min(MAX_PREALLOC) + 1);
+    body.with_config().reader().read_to_end(&mut buf)?;
+    Ok(buf)
+}

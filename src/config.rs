@@ -1,0 +1,237 @@
+//! The runtime's settings, read once at start-up from a lookup function.
+//!
+//! Nothing here touches the process environment itself: `main` hands in
+//! `std::env::var`, tests hand in a table. That keeps "only `main` reads the
+//! environment" true and every rule below testable without `set_var`.
+
+use std::fmt;
+
+/// Where the Runtime API listens, already turned into the base URL every
+/// route hangs off (`http://host:port[/prefix]/2018-06-01`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    base: String,
+}
+
+impl Endpoint {
+    /// Parses `AWS_LAMBDA_RUNTIME_API`: `host:port` as Lambda gives it, or
+    /// `http://host:port[/prefix]` as local emulators hand out.
+    pub fn parse(value: &str) -> Result<Endpoint, ConfigError> {
+        let bad = || ConfigError::BadRuntimeApi(value.to_string());
+        let trimmed = value.trim();
+        let rest = match trimmed.split_once("://") {
+            None => trimmed,
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
+            // The Runtime API is plain HTTP on the sandbox's loopback; this
+            // binary carries no TLS, so https can only be a mistake.
+            Some(_) => return Err(bad()),
+        };
+        let (authority, prefix) = match rest.find('/') {
+            Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
+            None => (rest, ""),
+        };
+        let (host, port) = authority.rsplit_once(':').ok_or_else(bad)?;
+        let valid_host = !host.is_empty()
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-[]:".contains(&b));
+        if !valid_host || port.parse::<u16>().is_err() || prefix.contains(['?', '#', ' ']) {
+            return Err(bad());
+        }
+        Ok(Endpoint {
+            base: format!("http://{authority}{prefix}/2018-06-01"),
+        })
+    }
+
+    /// The URL that every route's path is appended to.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+}
+
+/// Facts about the function, from the variables Lambda sets; handlers read
+/// them through `Context::function`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FunctionInfo {
+    /// `AWS_LAMBDA_FUNCTION_NAME`.
+    pub name: String,
+    /// `AWS_LAMBDA_FUNCTION_VERSION`, e.g. `$LATEST`.
+    pub version: String,
+    /// `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` in MB; `None` when unset or not a number.
+    pub memory_mb: Option<u32>,
+    /// `AWS_LAMBDA_LOG_GROUP_NAME`.
+    pub log_group: String,
+    /// `AWS_LAMBDA_LOG_STREAM_NAME`.
+    pub log_stream: String,
+}
+
+impl FunctionInfo {
+    /// Reads the function's identity; absent variables become empty strings,
+    /// because a local run has none of them and must still work.
+    pub fn from_lookup(env: &dyn Fn(&str) -> Option<String>) -> FunctionInfo {
+        let text = |name: &str| env(name).unwrap_or_default();
+        FunctionInfo {
+            name: text("AWS_LAMBDA_FUNCTION_NAME"),
+            version: text("AWS_LAMBDA_FUNCTION_VERSION"),
+            memory_mb: env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").and_then(|m| m.trim().parse().ok()),
+            log_group: text("AWS_LAMBDA_LOG_GROUP_NAME"),
+            log_stream: text("AWS_LAMBDA_LOG_STREAM_NAME"),
+        }
+    }
+}
+
+/// Everything the serving loop needs, read once.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The Runtime API.
+    pub endpoint: Endpoint,
+    /// `_HANDLER`, verbatim; `None` when unset.
+    pub handler: Option<String>,
+    /// The function's identity.
+    pub function: FunctionInfo,
+}
+
+impl Config {
+    /// Reads the serving configuration. Fails only when there is no usable
+    /// Runtime API address, since without one nothing can be reported.
+    pub fn from_lookup(env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let api = env("AWS_LAMBDA_RUNTIME_API").ok_or(ConfigError::MissingRuntimeApi)?;
+        Ok(Config {
+            endpoint: Endpoint::parse(&api)?,
+            handler: env("_HANDLER"),
+            function: FunctionInfo::from_lookup(env),
+        })
+    }
+}
+
+/// Why the runtime cannot start serving.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    /// `AWS_LAMBDA_RUNTIME_API` is not set: the binary was started outside
+    /// Lambda (or an emulator) without `invoke`.
+    MissingRuntimeApi,
+    /// `AWS_LAMBDA_RUNTIME_API` is neither `host:port` nor `http://host:port[/prefix]`.
+    BadRuntimeApi(String),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::MissingRuntimeApi => write!(
+                f,
+                "AWS_LAMBDA_RUNTIME_API is not set: run inside Lambda or an emulator, \
+                 or try `bootstrap invoke <handler> <event.json>`"
+            ),
+            ConfigError::BadRuntimeApi(v) => write!(
+                f,
+                "AWS_LAMBDA_RUNTIME_API is '{v}', expected host:port or http://host:port[/prefix]"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_endpoint(input: &str, expected: Result<&str, ()>) {
+        let got = Endpoint::parse(input);
+        match expected {
+            Ok(base) => assert_eq!(got.unwrap().base(), base, "input {input:?}"),
+            Err(()) => assert_eq!(got, Err(ConfigError::BadRuntimeApi(input.into()))),
+        }
+    }
+
+    #[test]
+    fn runtime_api_forms() {
+        check_endpoint("127.0.0.1:9001", Ok("http://127.0.0.1:9001/2018-06-01"));
+        check_endpoint("localhost:9001", Ok("http://localhost:9001/2018-06-01"));
+        check_endpoint("[::1]:9001", Ok("http://[::1]:9001/2018-06-01"));
+        check_endpoint(
+            "http://127.0.0.1:9000",
+            Ok("http://127.0.0.1:9000/2018-06-01"),
+        );
+        check_endpoint(
+            "HTTP://127.0.0.1:9000/",
+            Ok("http://127.0.0.1:9000/2018-06-01"),
+        );
+        check_endpoint(
+            "http://[::]:9000/.rt",
+            Ok("http://[::]:9000/.rt/2018-06-01"),
+        );
+        check_endpoint(
+            "http://127.0.0.1:9000/a/b/",
+            Ok("http://127.0.0.1:9000/a/b/2018-06-01"),
+        );
+        check_endpoint(" 127.0.0.1:9001\n", Ok("http://127.0.0.1:9001/2018-06-01"));
+    }
+
+    #[test]
+    fn runtime_api_rejects_what_cannot_work() {
+        for bad in [
+            "",
+            "127.0.0.1",
+            "127.0.0.1:",
+            "127.0.0.1:99999",
+            ":9001",
+            "https://127.0.0.1:9001",
+            "127.0.0.1:9001?x",
+            "ho st:9001",
+            "user@host:9001",
+        ] {
+            check_endpoint(bad, Err(()));
+        }
+    }
+
+    fn lookup(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn config_reads_handler_and_function() {
+        let env = lookup(&[
+            ("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"),
+            ("_HANDLER", "httpevent"),
+            ("AWS_LAMBDA_FUNCTION_NAME", "demo"),
+            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
+            ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/demo"),
+            ("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/25/[$LATEST]abc"),
+        ]);
+        let config = Config::from_lookup(&env).unwrap();
+        assert_eq!(config.handler.as_deref(), Some("httpevent"));
+        assert_eq!(
+            config.function,
+            FunctionInfo {
+                name: "demo".into(),
+                version: "$LATEST".into(),
+                memory_mb: Some(128),
+                log_group: "/aws/lambda/demo".into(),
+                log_stream: "2026/11/25/[$LATEST]abc".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn config_without_runtime_api_says_so() {
+        let err = Config::from_lookup(&lookup(&[("_HANDLER", "x")])).unwrap_err();
+        assert_eq!(err, ConfigError::MissingRuntimeApi);
+        assert!(
+            err.to_string()
+                .contains("AWS_LAMBDA_RUNTIME_API is not set")
+        );
+    }
+
+    #[test]
+    fn odd_memory_size_is_unknown_not_fatal() {
+        let env = lookup(&[("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "lots")]);
+        assert_eq!(FunctionInfo::from_lookup(&env).memory_mb, None);
+    }
+}

@@ -1,0 +1,194 @@
+//! What a handler knows about its invocation besides the event: the ids and
+//! deadline the Runtime API sent, and the function's identity.
+//!
+//! Built from header values through a lookup function, so the parsing is
+//! tested here without HTTP, and handlers read it without touching HTTP.
+
+use std::rc::Rc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use crate::config::FunctionInfo;
+
+/// The headers of a `/next` answer this module reads.
+pub mod headers {
+    /// The invocation's id: opaque, required.
+    pub const REQUEST_ID: &str = "lambda-runtime-aws-request-id";
+    /// Unix epoch milliseconds.
+    pub const DEADLINE_MS: &str = "lambda-runtime-deadline-ms";
+    /// The ARN the caller invoked (with alias or version).
+    pub const FUNCTION_ARN: &str = "lambda-runtime-invoked-function-arn";
+    /// X-Ray trace header.
+    pub const TRACE_ID: &str = "lambda-runtime-trace-id";
+    /// JSON, mobile SDK calls only.
+    pub const CLIENT_CONTEXT: &str = "lambda-runtime-client-context";
+    /// JSON, mobile SDK calls only.
+    pub const COGNITO_IDENTITY: &str = "lambda-runtime-cognito-identity";
+    /// Tenant-isolated functions only.
+    pub const TENANT_ID: &str = "lambda-runtime-aws-tenant-id";
+    /// Newer platforms: echoed on the answer so stale answers are refused.
+    pub const INVOCATION_ID: &str = "lambda-runtime-invocation-id";
+}
+
+/// One invocation's context.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Context {
+    /// `Lambda-Runtime-Aws-Request-Id`.
+    pub request_id: String,
+    /// `Lambda-Runtime-Deadline-Ms`; `None` when absent or not a number.
+    pub deadline_ms: Option<u64>,
+    /// `Lambda-Runtime-Invoked-Function-Arn`.
+    pub invoked_function_arn: Option<String>,
+    /// `Lambda-Runtime-Trace-Id`, also exported as `_X_AMZN_TRACE_ID`.
+    pub trace_id: Option<String>,
+    /// `Lambda-Runtime-Client-Context`, parsed; `None` when absent or not JSON.
+    pub client_context: Option<Value>,
+    /// `Lambda-Runtime-Cognito-Identity`, parsed; `None` when absent or not JSON.
+    pub identity: Option<Value>,
+    /// `Lambda-Runtime-Aws-Tenant-Id`.
+    pub tenant_id: Option<String>,
+    /// `Lambda-Runtime-Invocation-Id`, echoed on the answer.
+    pub invocation_id: Option<String>,
+    /// The function's name, version, memory and log destination.
+    pub function: Rc<FunctionInfo>,
+}
+
+impl Context {
+    /// Builds a context from a header lookup (names in lower case). `None`
+    /// when the request id is missing: such an event cannot be answered.
+    pub fn from_headers<'h>(
+        header: impl Fn(&str) -> Option<&'h str>,
+        function: Rc<FunctionInfo>,
+    ) -> Option<Context> {
+        let text = |name: &str| header(name).map(str::to_string);
+        let json = |name: &str| match header(name) {
+            None => None,
+            Some(raw) => match serde_json::from_str(raw) {
+                Ok(value) => Some(value),
+                Err(e) => {
+                    log::warn!("ignoring header {name}: not JSON ({e})");
+                    None
+                }
+            },
+        };
+        Some(Context {
+            request_id: text(headers::REQUEST_ID)?,
+            deadline_ms: header(headers::DEADLINE_MS).and_then(|d| d.trim().parse().ok()),
+            invoked_function_arn: text(headers::FUNCTION_ARN),
+            trace_id: text(headers::TRACE_ID),
+            client_context: json(headers::CLIENT_CONTEXT),
+            identity: json(headers::COGNITO_IDENTITY),
+            tenant_id: text(headers::TENANT_ID),
+            invocation_id: text(headers::INVOCATION_ID),
+            function,
+        })
+    }
+
+    /// A context for running a handler outside Lambda (`bootstrap invoke`):
+    /// no deadline, no trace.
+    pub fn local(request_id: &str, function: Rc<FunctionInfo>) -> Context {
+        Context {
+            request_id: request_id.to_string(),
+            deadline_ms: None,
+            invoked_function_arn: None,
+            trace_id: None,
+            client_context: None,
+            identity: None,
+            tenant_id: None,
+            invocation_id: None,
+            function,
+        }
+    }
+
+    /// Time left before Lambda stops this invocation; `None` when the
+    /// deadline is unknown, zero once it has passed.
+    pub fn remaining_time(&self) -> Option<Duration> {
+        self.remaining_time_at(SystemTime::now())
+    }
+
+    fn remaining_time_at(&self, now: SystemTime) -> Option<Duration> {
+        let deadline = UNIX_EPOCH + Duration::from_millis(self.deadline_ms?);
+        Some(deadline.duration_since(now).unwrap_or(Duration::ZERO))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn check(pairs: &[(&str, &str)]) -> Option<Context> {
+        let lookup = |name: &str| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        Context::from_headers(lookup, Rc::new(FunctionInfo::default()))
+    }
+
+    #[test]
+    fn every_header_lands_in_its_field() {
+        let ctx = check(&[
+            (headers::REQUEST_ID, "req-1"),
+            (headers::DEADLINE_MS, "1764057600000"),
+            (
+                headers::FUNCTION_ARN,
+                "arn:aws:lambda:us-east-1:1:function:f",
+            ),
+            (
+                headers::TRACE_ID,
+                "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1",
+            ),
+            (headers::CLIENT_CONTEXT, r#"{"client":{"app_title":"t"}}"#),
+            (headers::COGNITO_IDENTITY, r#"{"cognitoIdentityId":"c"}"#),
+            (headers::TENANT_ID, "tenant-a"),
+            (headers::INVOCATION_ID, "inv-1"),
+        ])
+        .unwrap();
+        assert_eq!(ctx.request_id, "req-1");
+        assert_eq!(ctx.deadline_ms, Some(1_764_057_600_000));
+        assert_eq!(
+            ctx.invoked_function_arn.as_deref(),
+            Some("arn:aws:lambda:us-east-1:1:function:f")
+        );
+        assert_eq!(
+            ctx.trace_id.as_deref(),
+            Some("Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
+        );
+        assert_eq!(
+            ctx.client_context,
+            Some(json!({"client": {"app_title": "t"}}))
+        );
+        assert_eq!(ctx.identity, Some(json!({"cognitoIdentityId": "c"})));
+        assert_eq!(ctx.tenant_id.as_deref(), Some("tenant-a"));
+        assert_eq!(ctx.invocation_id.as_deref(), Some("inv-1"));
+    }
+
+    #[test]
+    fn no_request_id_no_context() {
+        assert_eq!(check(&[(headers::DEADLINE_MS, "1")]), None);
+    }
+
+    #[test]
+    fn odd_values_are_unknown_not_fatal() {
+        let ctx = check(&[
+            (headers::REQUEST_ID, "r"),
+            (headers::DEADLINE_MS, "soon"),
+            (headers::CLIENT_CONTEXT, "{not json"),
+        ])
+        .unwrap();
+        assert_eq!(ctx.deadline_ms, None);
+        assert_eq!(ctx.client_context, None);
+        assert_eq!(ctx.remaining_time(), None);
+    }
+
+    #[test]
+    fn remaining_time_counts_down_to_zero() {
+        let mut ctx = Context::local("r", Rc::new(FunctionInfo::default()));
+        assert_eq!(ctx.remaining_time(), None);
+        ctx.deadline_ms = Some(10_000);
+        let at = |ms| UNIX_EPOCH + Duration::from_millis(ms);
+        assert_eq!(
+            ctx.remaining_time_at(at(7_500)),
+            Some(Duration::from_millis(2_500))
+        );
+        assert_eq!(ctx.remaining_time_at(at(12_000)), Some(Duration::ZERO));
+    }
+}

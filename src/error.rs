@@ -1,0 +1,104 @@
+//! Failures that end the process: no Runtime API to talk to, the API going
+//! away or answering nonsense, or a handler that cannot be found.
+//!
+//! A handler's own failure is never one of these: that is a `Diagnostic`
+//! posted to `/error`, and the loop goes on.
+
+use std::fmt;
+
+use crate::config::ConfigError;
+use crate::diagnostic::Diagnostic;
+
+/// Why the runtime stopped.
+#[derive(Debug)]
+pub enum Error {
+    /// The environment names no usable Runtime API.
+    Config(ConfigError),
+    /// Start-up failed after the Runtime API was told through `/init/error`
+    /// (e.g. `_HANDLER` names no handler).
+    Init(Diagnostic),
+    /// The Runtime API could not be reached, or the connection broke.
+    Transport {
+        /// Which call, e.g. `GET /runtime/invocation/next`.
+        call: &'static str,
+        /// What ureq saw.
+        source: ureq::Error,
+    },
+    /// `/next` answered with a status other than 2xx.
+    NextStatus {
+        /// The status.
+        status: u16,
+        /// The start of the answer's body, as the API's own explanation.
+        body: String,
+    },
+    /// `/next` sent an event without `Lambda-Runtime-Aws-Request-Id`, so
+    /// it cannot be answered.
+    MissingRequestId,
+}
+
+impl Error {
+    pub(crate) fn transport(call: &'static str, source: ureq::Error) -> Error {
+        Error::Transport { call, source }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Config(e) => e.fmt(f),
+            Error::Init(d) => write!(f, "{}: {}", d.error_type(), d.error_message()),
+            Error::Transport { call, source } => {
+                write!(f, "runtime API unreachable during {call}: {source}")
+            }
+            Error::NextStatus { status, body } => {
+                write!(
+                    f,
+                    "runtime API answered {status} to GET /runtime/invocation/next"
+                )?;
+                if !body.trim().is_empty() {
+                    write!(f, ": {}", body.trim())?;
+                }
+                Ok(())
+            }
+            Error::MissingRequestId => write!(
+                f,
+                "runtime API sent an event without a Lambda-Runtime-Aws-Request-Id header"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Config(e) => Some(e),
+            Error::Transport { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Error {
+        Error::Config(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_cause() {
+        let e = Error::NextStatus {
+            status: 500,
+            body: "{\"errorType\":\"InternalError\"}\n".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "runtime API answered 500 to GET /runtime/invocation/next: {\"errorType\":\"InternalError\"}"
+        );
+        let e = Error::Init(Diagnostic::runtime("NoSuchHandler", "unknown handler 'x'"));
+        assert_eq!(e.to_string(), "Runtime.NoSuchHandler: unknown handler 'x'");
+    }
+}

@@ -1,0 +1,121 @@
+//! What a handler is: a plain function from an event and a `Context` to a
+//! JSON answer or a `HandlerError`. Nothing here knows about HTTP.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::context::Context;
+
+/// The signature every entry of the handler table has.
+pub type Handler = fn(Value, &Context) -> Result<Value, HandlerError>;
+
+/// A handler table: names (as `_HANDLER` gives them) and functions.
+pub type Table = &'static [(&'static str, Handler)];
+
+/// Looks `name` up in `table`; surrounding whitespace in `_HANDLER` is
+/// forgiven, anything else must match exactly.
+pub fn find(table: Table, name: Option<&str>) -> Result<Handler, UnknownHandler> {
+    let wanted = name.map(str::trim);
+    table
+        .iter()
+        .find(|(n, _)| Some(*n) == wanted)
+        .map(|&(_, handler)| handler)
+        .ok_or_else(|| UnknownHandler {
+            name: name.map(str::to_string),
+            known: table.iter().map(|(n, _)| *n).collect(),
+        })
+}
+
+/// `_HANDLER` is unset or names no entry of the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownHandler {
+    /// What was asked for; `None` when `_HANDLER` is unset.
+    pub name: Option<String>,
+    /// The table's names, in its order.
+    pub known: Vec<&'static str>,
+}
+
+impl fmt::Display for UnknownHandler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.name {
+            Some(name) => write!(f, "unknown handler '{name}'")?,
+            None => write!(f, "no handler named: _HANDLER is not set")?,
+        }
+        write!(f, " (known handlers: {})", self.known.join(", "))
+    }
+}
+
+impl std::error::Error for UnknownHandler {}
+
+/// A handler's own failure: posted to `/error` as
+/// `{"errorType": error_type, "errorMessage": message}`; the loop goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandlerError {
+    error_type: Cow<'static, str>,
+    message: String,
+}
+
+impl HandlerError {
+    /// An error with a type of the handler's choosing, e.g. `InvalidEvent`.
+    /// The header Lambda sees is `Function.<type>` reduced to letters.
+    pub fn new(error_type: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
+        HandlerError {
+            error_type: error_type.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The type, as it will appear in `errorType`.
+    pub fn error_type(&self) -> &str {
+        &self.error_type
+    }
+
+    /// The message, as it will appear in `errorMessage`.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub(crate) fn into_parts(self) -> (Cow<'static, str>, String) {
+        (self.error_type, self.message)
+    }
+}
+
+/// Lets a handler use `?` on any standard error; the error's type name (its
+/// last path segment, e.g. `ParseIntError`) becomes the `errorType`.
+impl<E: std::error::Error> From<E> for HandlerError {
+    fn from(err: E) -> Self {
+        let full = std::any::type_name::<E>();
+        let short = full.split('<').next().unwrap_or(full);
+        let short = short.rsplit("::").next().unwrap_or(short);
+        HandlerError::new(short.to_string(), err.to_string())
+    }
+}
+
+impl fmt::Display for HandlerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.error_type, self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn question_mark_keeps_the_error_type_name() {
+        fn parse(s: &str) -> Result<u32, HandlerError> {
+            Ok(s.parse::<u32>()?)
+        }
+        let err = parse("x").unwrap_err();
+        assert_eq!(err.error_type(), "ParseIntError");
+        assert_eq!(err.message(), "invalid digit found in string");
+    }
+
+    #[test]
+    fn display_names_type_and_message() {
+        let err = HandlerError::new("InvalidEvent", "no Records");
+        assert_eq!(err.to_string(), "InvalidEvent: no Records");
+    }
+}

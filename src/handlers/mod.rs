@@ -1,0 +1,56 @@
+//! The handler table: every function this binary can serve, by the name
+//! `_HANDLER` (serverless.yml's `handler:`) selects it with.
+//!
+//! Adding a handler is one file in this folder exporting
+//! `pub fn handle(event: Value, ctx: &Context) -> Result<Value, HandlerError>`
+//! and one line in the table below. Handlers never touch HTTP or ureq.
+
+use crate::handler::Handler;
+
+/// Declares each handler's module and lists it in `HANDLERS`, so a new
+/// handler is exactly one line here.
+macro_rules! handler_table {
+    ($($name:literal => $module:ident,)*) => {
+        $(mod $module;)*
+
+        /// Every handler, by name, in the order errors list them.
+        pub static HANDLERS: &[(&str, Handler)] = &[$(($name, $module::handle),)*];
+    };
+}
+
+handler_table! {
+    "httpevent" => httpevent,
+    "scheduleevent" => scheduleevent,
+    "snsevent" => snsevent,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handler::find;
+
+    #[test]
+    fn names_are_unique_and_found() {
+        for (i, (name, _)) in HANDLERS.iter().enumerate() {
+            assert!(find(HANDLERS, Some(name)).is_ok(), "{name}");
+            assert!(
+                !HANDLERS[..i].iter().any(|(n, _)| n == name),
+                "{name} twice"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_names_list_the_known_ones() {
+        let err = find(HANDLERS, Some("htpevent")).err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            "unknown handler 'htpevent' (known handlers: httpevent, scheduleevent, snsevent)"
+        );
+        let err = find(HANDLERS, None).err().unwrap();
+        assert!(
+            err.to_string()
+                .starts_with("no handler named: _HANDLER is not set")
+        );
+    }
+}

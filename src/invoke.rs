@@ -1,0 +1,92 @@
+//! Runs one handler on one raw event and turns every outcome into exactly
+//! one answer: the JSON to post to `/response`, or the `Diagnostic` for
+//! `/error`. Shared by the serving loop and `bootstrap invoke`.
+
+use std::panic::{self, AssertUnwindSafe};
+
+use crate::context::Context;
+use crate::diagnostic::Diagnostic;
+use crate::handler::Handler;
+
+/// Parses `event` as JSON, runs `handler` with panics caught, and serializes
+/// its result. A bad event or a panic never escapes as anything but a
+/// `Diagnostic`.
+pub fn invoke(handler: Handler, event: &[u8], context: &Context) -> Result<Vec<u8>, Diagnostic> {
+    let event = serde_json::from_slice(event).map_err(|e| {
+        Diagnostic::runtime(
+            "UnmarshalError",
+            format!("could not parse the event as JSON: {e}"),
+        )
+    })?;
+    log::trace!("event parsed, calling the handler");
+    match panic::catch_unwind(AssertUnwindSafe(|| handler(event, context))) {
+        Ok(Ok(value)) => {
+            Ok(serde_json::to_vec(&value).expect("a serde_json::Value always serializes"))
+        }
+        Ok(Err(err)) => Err(Diagnostic::from(err)),
+        Err(payload) => Err(Diagnostic::panic(&*payload)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::FunctionInfo;
+    use crate::handler::HandlerError;
+    use serde_json::{Value, json};
+    use std::rc::Rc;
+
+    fn echo(event: Value, _: &Context) -> Result<Value, HandlerError> {
+        Ok(json!({ "got": event }))
+    }
+
+    fn fails(_: Value, _: &Context) -> Result<Value, HandlerError> {
+        Err(HandlerError::new("InvalidEvent", "no Records"))
+    }
+
+    fn panics(_: Value, _: &Context) -> Result<Value, HandlerError> {
+        panic!("handler bug {}", 7)
+    }
+
+    fn check(handler: Handler, event: &[u8], expected: Result<Value, (&str, &str)>) {
+        let ctx = Context::local("r", Rc::new(FunctionInfo::default()));
+        let got = invoke(handler, event, &ctx)
+            .map(|bytes| serde_json::from_slice::<Value>(&bytes).unwrap());
+        match (got, expected) {
+            (Ok(v), Ok(e)) => assert_eq!(v, e),
+            (Err(d), Err((ty, msg))) => {
+                assert_eq!(d.error_type(), ty);
+                assert!(d.error_message().contains(msg), "{:?}", d.error_message());
+            }
+            (got, expected) => panic!("got {got:?}, expected {expected:?}"),
+        }
+    }
+
+    #[test]
+    fn outcomes() {
+        check(echo, br#"{"a":1}"#, Ok(json!({"got": {"a": 1}})));
+        check(fails, b"{}", Err(("InvalidEvent", "no Records")));
+        check(
+            panics,
+            b"{}",
+            Err(("Runtime.HandlerPanic", "handler bug 7")),
+        );
+        check(
+            echo,
+            b"{nope",
+            Err(("Runtime.UnmarshalError", "could not parse")),
+        );
+        check(echo, b"", Err(("Runtime.UnmarshalError", "EOF")));
+        check(
+            echo,
+            b"\"\xff\"",
+            Err(("Runtime.UnmarshalError", "could not parse")),
+        );
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        check(
+            echo,
+            deep.as_bytes(),
+            Err(("Runtime.UnmarshalError", "recursion limit")),
+        );
+    }
+}

@@ -1,0 +1,258 @@
+//! Log set-up for `log` + `env_logger`: Lambda's level and format settings,
+//! the request id on every line, and panics reported as log lines.
+//!
+//! Payloads are logged by callers at DEBUG or below only; nothing here ever
+//! reads or prints the environment's credentials.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use log::Level;
+
+/// How each line looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `LEVEL [request-id] message`: no timestamp, CloudWatch adds one.
+    Text,
+    /// One JSON object a line: `timestamp`, `level`, `message`, `requestId`.
+    Json,
+}
+
+/// What `init` needs, read once by `main`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSettings {
+    /// Text or JSON.
+    pub format: Format,
+    /// An env_logger filter spec, e.g. `info` or `lambda_bootstrap=debug`.
+    pub filter: String,
+}
+
+impl LogSettings {
+    /// `AWS_LAMBDA_LOG_FORMAT` (`JSON`, any case) picks the format; the level
+    /// comes from `AWS_LAMBDA_LOG_LEVEL` (Lambda's names, `FATAL` = error),
+    /// else `RUST_LOG`, else INFO.
+    pub fn from_lookup(env: &dyn Fn(&str) -> Option<String>) -> LogSettings {
+        let format = match env("AWS_LAMBDA_LOG_FORMAT") {
+            Some(f) if f.trim().eq_ignore_ascii_case("json") => Format::Json,
+            _ => Format::Text,
+        };
+        let lambda_level = env("AWS_LAMBDA_LOG_LEVEL").and_then(|l| {
+            let level = match l.trim().to_ascii_uppercase().as_str() {
+                "TRACE" => "trace",
+                "DEBUG" => "debug",
+                "INFO" => "info",
+                "WARN" => "warn",
+                "ERROR" | "FATAL" => "error",
+                _ => return None,
+            };
+            Some(level.to_string())
+        });
+        let filter = lambda_level
+            .or_else(|| env("RUST_LOG").filter(|f| !f.trim().is_empty()))
+            .unwrap_or_else(|| "info".to_string());
+        LogSettings { format, filter }
+    }
+}
+
+thread_local! {
+    // The runtime is single-threaded: the id of the invocation in progress
+    // lives here, reused across invocations to spare an allocation each.
+    static REQUEST_ID: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Marks the invocation in progress (`None` between invocations), so every
+/// line logged meanwhile carries its id.
+pub fn set_request_id(id: Option<&str>) {
+    REQUEST_ID.with_borrow_mut(|current| {
+        current.clear();
+        if let Some(id) = id {
+            current.push_str(id);
+        }
+    });
+}
+
+/// Installs the logger and a panic hook that logs panics as one ERROR line
+/// (the default hook's text would break the JSON format). Calling it twice
+/// keeps the first logger.
+pub fn init(settings: &LogSettings) {
+    let format = settings.format;
+    let _ = env_logger::Builder::new()
+        .parse_filters(&settings.filter)
+        .format(move |buf, record| {
+            REQUEST_ID.with_borrow(|id| {
+                let line = Line {
+                    level: record.level(),
+                    message: &record.args().to_string(),
+                    request_id: (!id.is_empty()).then_some(id.as_str()),
+                };
+                buf.write_all(&line.render(format, SystemTime::now()))
+            })
+        })
+        .try_init();
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("non-string payload");
+        match info.location() {
+            Some(at) => log::error!("panicked at {at}: {message}"),
+            None => log::error!("panicked: {message}"),
+        }
+    }));
+}
+
+/// One log line before rendering.
+struct Line<'a> {
+    level: Level,
+    message: &'a str,
+    request_id: Option<&'a str>,
+}
+
+impl Line<'_> {
+    fn render(&self, format: Format, now: SystemTime) -> Vec<u8> {
+        match format {
+            Format::Text => {
+                let mut out = String::with_capacity(self.message.len() + 64);
+                out.push_str(self.level.as_str());
+                if let Some(id) = self.request_id {
+                    out.push_str(" [");
+                    out.push_str(id);
+                    out.push(']');
+                }
+                out.push(' ');
+                out.push_str(self.message);
+                out.push('\n');
+                out.into_bytes()
+            }
+            Format::Json => {
+                let mut object = serde_json::Map::new();
+                object.insert("timestamp".into(), rfc3339(now).into());
+                object.insert("level".into(), self.level.as_str().into());
+                object.insert("message".into(), self.message.into());
+                if let Some(id) = self.request_id {
+                    object.insert("requestId".into(), id.into());
+                }
+                let mut out = serde_json::to_vec(&object).expect("a map of strings serializes");
+                out.push(b'\n');
+                out
+            }
+        }
+    }
+}
+
+/// `2026-11-25T07:03:04.123Z`, without a date library: days since the epoch
+/// to a civil date (Howard Hinnant's algorithm).
+fn rfc3339(now: SystemTime) -> String {
+    let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60,
+        since.subsec_millis()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn settings(pairs: &[(&str, &str)]) -> LogSettings {
+        LogSettings::from_lookup(&|k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn level_precedence() {
+        assert_eq!(settings(&[]).filter, "info");
+        assert_eq!(settings(&[("RUST_LOG", "debug")]).filter, "debug");
+        let both = [("AWS_LAMBDA_LOG_LEVEL", "WARN"), ("RUST_LOG", "debug")];
+        assert_eq!(settings(&both).filter, "warn");
+        assert_eq!(
+            settings(&[("AWS_LAMBDA_LOG_LEVEL", "fatal")]).filter,
+            "error"
+        );
+        let bad = [("AWS_LAMBDA_LOG_LEVEL", "LOUD"), ("RUST_LOG", "trace")];
+        assert_eq!(settings(&bad).filter, "trace");
+    }
+
+    #[test]
+    fn format_choice() {
+        assert_eq!(settings(&[]).format, Format::Text);
+        assert_eq!(
+            settings(&[("AWS_LAMBDA_LOG_FORMAT", "json")]).format,
+            Format::Json
+        );
+        assert_eq!(
+            settings(&[("AWS_LAMBDA_LOG_FORMAT", "Text")]).format,
+            Format::Text
+        );
+    }
+
+    fn check(format: Format, request_id: Option<&str>, expected: &str) {
+        let line = Line {
+            level: Level::Warn,
+            message: "disk \"full\"\nsoon",
+            request_id,
+        };
+        let at = UNIX_EPOCH + Duration::from_millis(1_764_054_184_123);
+        assert_eq!(
+            String::from_utf8(line.render(format, at)).unwrap(),
+            expected
+        );
+    }
+
+    #[test]
+    fn text_lines_carry_the_request_id_and_no_timestamp() {
+        check(
+            Format::Text,
+            Some("r-1"),
+            "WARN [r-1] disk \"full\"\nsoon\n",
+        );
+        check(Format::Text, None, "WARN disk \"full\"\nsoon\n");
+    }
+
+    #[test]
+    fn json_lines_are_one_object_each() {
+        check(
+            Format::Json,
+            Some("r-1"),
+            "{\"level\":\"WARN\",\"message\":\"disk \\\"full\\\"\\nsoon\",\"requestId\":\"r-1\",\
+             \"timestamp\":\"2025-11-25T07:03:04.123Z\"}\n",
+        );
+        check(
+            Format::Json,
+            None,
+            "{\"level\":\"WARN\",\"message\":\"disk \\\"full\\\"\\nsoon\",\
+             \"timestamp\":\"2025-11-25T07:03:04.123Z\"}\n",
+        );
+    }
+
+    #[test]
+    fn timestamps_across_calendar_edges() {
+        let at = |secs| rfc3339(UNIX_EPOCH + Duration::from_secs(secs));
+        assert_eq!(at(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(at(951_782_400), "2000-02-29T00:00:00.000Z");
+        assert_eq!(at(4_107_542_399), "2100-02-28T23:59:59.000Z");
+        assert_eq!(at(1_798_761_599), "2026-12-31T23:59:59.000Z");
+    }
+}

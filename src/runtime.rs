@@ -1,0 +1,80 @@
+//! The serving loop: fetch an event, run the handler, post one answer,
+//! forever. It never names a handler; `main` hands one in.
+//!
+//! Two kinds of failure, never mixed: whatever a handler or an event does
+//! becomes an answer and the loop goes on; whatever goes wrong with the
+//! Runtime API ends the loop with an `Error`, and the process exits.
+
+use std::convert::Infallible;
+use std::rc::Rc;
+
+use crate::api;
+use crate::client::Client;
+use crate::config::FunctionInfo;
+use crate::diagnostic::Diagnostic;
+use crate::error::Error;
+use crate::handler::Handler;
+use crate::invoke::invoke;
+use crate::logging;
+use crate::trace;
+
+/// Tells the Runtime API the runtime cannot start, then returns the error
+/// the process exits with (`main` logs it).
+pub fn fail_init(client: &Client, diagnostic: Diagnostic) -> Error {
+    match client.send(api::init_error(&diagnostic)) {
+        Ok(status) if (200..300).contains(&status) => {}
+        Ok(status) => log::error!("runtime API answered {status} to POST /runtime/init/error"),
+        Err(e) => log::error!("{e}"),
+    }
+    Error::Init(diagnostic)
+}
+
+/// Serves invocations until the Runtime API fails.
+pub fn serve(
+    client: &Client,
+    handler: Handler,
+    function: FunctionInfo,
+) -> Result<Infallible, Error> {
+    let function = Rc::new(function);
+    loop {
+        let invocation = client.next(&function)?;
+        let ctx = &invocation.context;
+        logging::set_request_id(Some(&ctx.request_id));
+        trace::export(ctx.trace_id.as_deref());
+        log::debug!("event: {}", String::from_utf8_lossy(&invocation.body));
+
+        let (route, request) = match invoke(handler, &invocation.body, ctx) {
+            Ok(body) => {
+                log::debug!("response: {}", String::from_utf8_lossy(&body));
+                let request = api::response(&ctx.request_id, ctx.invocation_id.as_deref(), body);
+                ("response", request)
+            }
+            Err(diagnostic) => {
+                log::error!(
+                    "{}: {}",
+                    diagnostic.error_type(),
+                    diagnostic.error_message()
+                );
+                let request =
+                    api::error(&ctx.request_id, ctx.invocation_id.as_deref(), &diagnostic);
+                ("error", request)
+            }
+        };
+        let status = client.send(request)?;
+        // A refusal (400 bad id, 403 answered twice, 410 too late, 413 too
+        // large, 500) concerns this invocation only. Posting /error after a
+        // refused /response would be refused in turn, so nothing more is sent.
+        if !(200..300).contains(&status) {
+            log::error!(
+                "runtime API refused the {route} for request {} with status {status}{}",
+                ctx.request_id,
+                if status == 413 {
+                    " (answer larger than Lambda's 6 MB limit)"
+                } else {
+                    ""
+                },
+            );
+        }
+        logging::set_request_id(None);
+    }
+}

@@ -1,0 +1,7 @@
+//! End-to-end tests: the real binaries against a fake Runtime API.
+//!
+//! One test binary (so it links once); each module tests one feature the
+//! way Lambda would see it: paths, headers, bodies, exit codes, logs.
+
+mod serving;
+mod support;

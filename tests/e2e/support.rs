@@ -1,0 +1,408 @@
+//! A fake Lambda Runtime API on 127.0.0.1 and helpers to run the real
+//! binaries against it.
+//!
+//! The fake serves a script: each `GET /next` takes the next `Next` step;
+//! when the script runs out it closes the connection, which makes the
+//! runtime exit, so a test waits for the process to end instead of
+//! sleeping. Every request is recorded with the connection it came on.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// The longest any single run may take before the test fails as hung.
+pub const HANG_LIMIT: Duration = Duration::from_secs(120);
+
+/// What the fake does with one `GET /next`.
+#[allow(dead_code)]
+pub enum Next {
+    /// Answers 200 with this event.
+    Event(Event),
+    /// Answers with this status and body.
+    Status(u16, &'static str),
+    /// Writes these bytes verbatim, then closes the connection.
+    Raw(Vec<u8>),
+    /// Closes the connection without answering.
+    Close,
+    /// Waits this long (a slow platform, not synchronisation), then does the rest.
+    After(Duration, Box<Next>),
+}
+
+/// One event and the headers that come with it.
+#[derive(Clone)]
+pub struct Event {
+    /// The body, sent as is.
+    pub body: Vec<u8>,
+    /// Headers of the `/next` answer; the request id is one of them.
+    pub headers: Vec<(String, String)>,
+}
+
+#[allow(dead_code)]
+impl Event {
+    /// An event with request id `id` and this body.
+    pub fn new(id: &str, body: impl Into<Vec<u8>>) -> Event {
+        Event {
+            body: body.into(),
+            headers: vec![
+                ("Lambda-Runtime-Aws-Request-Id".into(), id.into()),
+                ("Lambda-Runtime-Deadline-Ms".into(), deadline_in(60_000)),
+                (
+                    "Lambda-Runtime-Invoked-Function-Arn".into(),
+                    "arn:aws:lambda:us-east-1:123456789012:function:test".into(),
+                ),
+            ],
+        }
+    }
+
+    /// An event whose body is `value` as JSON.
+    pub fn json(id: &str, value: &Value) -> Event {
+        Event::new(id, serde_json::to_vec(value).unwrap())
+    }
+
+    /// Adds (or replaces) a header.
+    pub fn header(mut self, name: &str, value: &str) -> Event {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Removes a header.
+    pub fn without(mut self, name: &str) -> Event {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self
+    }
+}
+
+/// Milliseconds since the epoch, `ms` from now, as the header's text.
+pub fn deadline_in(ms: u64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    (now.as_millis() as u64 + ms).to_string()
+}
+
+/// One request the runtime made.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// Which TCP connection (0 = the first accepted).
+    pub conn: usize,
+    /// `GET` or `POST`.
+    pub method: String,
+    /// The path as sent, percent-encoding intact.
+    pub path: String,
+    /// Headers as sent.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+#[allow(dead_code)]
+impl Recorded {
+    /// A header's value, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON; panics with the body when it is not.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body of {} is not JSON ({e}): {:?}",
+                self.path,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    /// `"POST /2018-06-01/runtime/invocation/x/response"`.
+    pub fn line(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// How the fake answers POSTs: a status per request.
+pub type PostRule = Box<dyn Fn(&Recorded) -> u16 + Send + Sync>;
+
+struct Shared {
+    script: Mutex<VecDeque<Next>>,
+    post_rule: PostRule,
+    recorded: Mutex<Vec<Recorded>>,
+    connections: AtomicUsize,
+}
+
+/// The fake Runtime API.
+pub struct FakeApi {
+    addr: String,
+    shared: Arc<Shared>,
+}
+
+#[allow(dead_code)]
+impl FakeApi {
+    /// Serves `script`, answering every POST with 202.
+    pub fn start(script: Vec<Next>) -> FakeApi {
+        FakeApi::start_with(script, Box::new(|_| 202))
+    }
+
+    /// Serves `script`, answering POSTs as `post_rule` says.
+    pub fn start_with(script: Vec<Next>, post_rule: PostRule) -> FakeApi {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let shared = Arc::new(Shared {
+            script: Mutex::new(script.into()),
+            post_rule,
+            recorded: Mutex::new(Vec::new()),
+            connections: AtomicUsize::new(0),
+        });
+        let accept_shared = Arc::clone(&shared);
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let conn = accept_shared.connections.fetch_add(1, Ordering::SeqCst);
+                let shared = Arc::clone(&accept_shared);
+                thread::spawn(move || serve_connection(stream, conn, &shared));
+            }
+        });
+        FakeApi { addr, shared }
+    }
+
+    /// `127.0.0.1:PORT`, as `AWS_LAMBDA_RUNTIME_API` wants it.
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    /// TCP connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.shared.recorded.lock().unwrap().clone()
+    }
+
+    /// Every POST so far.
+    pub fn posts(&self) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == "POST")
+            .collect()
+    }
+}
+
+fn serve_connection(stream: TcpStream, conn: usize, shared: &Shared) {
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    while let Some(request) = read_request(&mut reader, conn) {
+        shared.recorded.lock().unwrap().push(request.clone());
+        if request.method == "POST" {
+            let status = (shared.post_rule)(&request);
+            let body = if (200..300).contains(&status) {
+                r#"{"status":"OK"}"#
+            } else {
+                r#"{"errorMessage":"refused by the fake","errorType":"Fake.Refused"}"#
+            };
+            if write_answer(&mut writer, status, &[], body.as_bytes()).is_err() {
+                return;
+            }
+            continue;
+        }
+        let step = shared.script.lock().unwrap().pop_front();
+        if !answer_next(&mut writer, step.unwrap_or(Next::Close)) {
+            return;
+        }
+    }
+}
+
+/// Returns whether the connection stays open.
+fn answer_next(writer: &mut TcpStream, step: Next) -> bool {
+    match step {
+        Next::Event(event) => write_answer(writer, 200, &event.headers, &event.body).is_ok(),
+        Next::Status(status, body) => write_answer(writer, status, &[], body.as_bytes()).is_ok(),
+        Next::Raw(bytes) => {
+            let _ = writer.write_all(&bytes);
+            let _ = writer.shutdown(std::net::Shutdown::Both);
+            false
+        }
+        Next::Close => {
+            let _ = writer.shutdown(std::net::Shutdown::Both);
+            false
+        }
+        Next::After(delay, then) => {
+            thread::sleep(delay);
+            answer_next(writer, *then)
+        }
+    }
+}
+
+fn write_answer(
+    writer: &mut TcpStream,
+    status: u16,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> std::io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {status} Fake\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if !headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+    {
+        head.push_str("Content-Type: application/json\r\n");
+    }
+    let mut bytes = head.into_bytes();
+    for (name, value) in headers {
+        bytes.extend_from_slice(name.as_bytes());
+        bytes.extend_from_slice(b": ");
+        bytes.extend_from_slice(value.as_bytes());
+        bytes.extend_from_slice(b"\r\n");
+    }
+    bytes.extend_from_slice(b"\r\n");
+    bytes.extend_from_slice(body);
+    writer.write_all(&bytes)
+}
+
+fn read_request(reader: &mut BufReader<TcpStream>, conn: usize) -> Option<Recorded> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.trim_end().splitn(3, ' ');
+    let method = parts.next()?.to_string();
+    let path = parts.next()?.to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut raw = Vec::new();
+        reader.read_until(b'\n', &mut raw).ok()?;
+        let text = String::from_utf8_lossy(&raw);
+        let text = text.trim_end();
+        if text.is_empty() {
+            break;
+        }
+        let (name, value) = text.split_once(':')?;
+        headers.push((name.trim().to_string(), value.trim().to_string()));
+    }
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _): &&(String, String)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let mut body = Vec::new();
+    if let Some(len) = header("content-length") {
+        body.resize(len.parse().ok()?, 0);
+        reader.read_exact(&mut body).ok()?;
+    } else if header("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size).ok()?;
+            let size = usize::from_str_radix(size.trim(), 16).ok()?;
+            let mut chunk = vec![0; size + 2];
+            reader.read_exact(&mut chunk).ok()?;
+            if size == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..size]);
+        }
+    }
+    Some(Recorded {
+        conn,
+        method,
+        path,
+        headers,
+        body,
+    })
+}
+
+/// What a finished process left behind.
+#[derive(Debug)]
+pub struct Finished {
+    /// The exit code; `None` when killed by a signal.
+    pub code: Option<i32>,
+    /// Everything it printed on stdout.
+    pub stdout: String,
+    /// Everything it printed on stderr (the logs).
+    pub stderr: String,
+}
+
+/// The `probe` binary (bootstrap's code plus the `probe` handler), with a
+/// clean Lambda-like environment pointing at `api`.
+pub fn probe(api: &FakeApi, handler: &str) -> Command {
+    lambda(env!("CARGO_BIN_EXE_probe"), api.addr(), handler)
+}
+
+/// The real `bootstrap`, with a clean Lambda-like environment.
+#[allow(dead_code)]
+pub fn bootstrap(api: &FakeApi, handler: &str) -> Command {
+    lambda(env!("CARGO_BIN_EXE_bootstrap"), api.addr(), handler)
+}
+
+/// `binary` with only the variables Lambda sets (and PATH), so nothing from
+/// the test machine (RUST_LOG, proxies) leaks in unless a test adds it.
+pub fn lambda(binary: &str, runtime_api: &str, handler: &str) -> Command {
+    let mut cmd = Command::new(binary);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_LAMBDA_RUNTIME_API", runtime_api)
+        .env("_HANDLER", handler)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "test-function")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/test-function")
+        .env(
+            "AWS_LAMBDA_LOG_STREAM_NAME",
+            "2026/11/25/[$LATEST]0123456789abcdef",
+        )
+        .env("AWS_REGION", "us-east-1")
+        .env("LAMBDA_TASK_ROOT", "/var/task");
+    cmd
+}
+
+/// Runs `cmd` to completion (stdin closed), failing the test if it hangs.
+pub fn finish(mut cmd: Command) -> Finished {
+    finish_with_stdin(&mut cmd, Vec::new())
+}
+
+/// Runs `cmd` with `stdin` as its standard input.
+pub fn finish_with_stdin(cmd: &mut Command, stdin: Vec<u8>) -> Finished {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the binary");
+    let mut input = child.stdin.take().unwrap();
+    thread::spawn(move || {
+        let _ = input.write_all(&stdin);
+    });
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(HANG_LIMIT) {
+        Ok(output) => {
+            let output = output.unwrap();
+            Finished {
+                code: output.status.code(),
+                stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            }
+        }
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("process {pid} still running after {HANG_LIMIT:?}: hung");
+        }
+    }
+}
