@@ -62,6 +62,8 @@ fn serves_many_invocations_on_one_connection() {
         1,
         "one kept-alive connection for the whole life"
     );
+    assert!(requests.iter().all(|r| r.conn == 0));
+    assert_eq!(out.stdout, "", "logs go to stderr; stdout stays clean");
     // The script ends by closing the connection: a Runtime API failure.
     assert_eq!(out.code, Some(1));
     assert!(
