@@ -37,10 +37,12 @@ impl LogSettings {
             Some(f) if f.trim().eq_ignore_ascii_case("json") => Format::Json,
             _ => Format::Text,
         };
+        // At DEBUG, ureq's own per-request lines would drown the function's;
+        // they come back at TRACE, or through RUST_LOG, which is verbatim.
         let lambda_level = env("AWS_LAMBDA_LOG_LEVEL").and_then(|l| {
             let level = match l.trim().to_ascii_uppercase().as_str() {
                 "TRACE" => "trace",
-                "DEBUG" => "debug",
+                "DEBUG" => "debug,ureq=info,ureq_proto=info",
                 "INFO" => "info",
                 "WARN" => "warn",
                 "ERROR" | "FATAL" => "error",

@@ -3,5 +3,6 @@
 //! One test binary (so it links once); each module tests one feature the
 //! way Lambda would see it: paths, headers, bodies, exit codes, logs.
 
+mod emulator;
 mod serving;
 mod support;
