@@ -115,6 +115,7 @@ pub fn invoke_local(
         }
     };
     let ctx = Context::local("local-invoke", Rc::new(function));
+    crate::logging::set_request_id(Some(&ctx.request_id));
     let (mut out, code) = match invoke(handler, &event, &ctx) {
         Ok(body) => (body, ExitCode::SUCCESS),
         Err(diagnostic) => (diagnostic.to_json(), ExitCode::from(1)),
