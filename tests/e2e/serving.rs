@@ -33,7 +33,7 @@ fn serves_many_invocations_on_one_connection() {
         .map(|i| {
             Next::Event(Event::json(
                 &format!("req-{i}"),
-                &json!({"queryStringParameters": {"hello": format!("n{i}")}}),
+                &json!({"httpMethod": "GET", "path": "/hello", "queryStringParameters": {"hello": format!("n{i}")}}),
             ))
         })
         .collect();
