@@ -4,5 +4,7 @@
 //! way Lambda would see it: paths, headers, bodies, exit codes, logs.
 
 mod emulator;
+mod handlers;
+mod local_invoke;
 mod serving;
 mod support;

@@ -1,0 +1,113 @@
+//! `bootstrap invoke <handler> [EVENT_FILE | -]` and `--help`, on the built
+//! binary: output and exit codes as a person at a terminal sees them.
+
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+use crate::support::{Finished, finish, finish_with_stdin};
+
+fn bootstrap(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bootstrap"));
+    cmd.env_clear()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args);
+    cmd
+}
+
+fn check(args: &[&str], stdin: &str, code: i32) -> Finished {
+    let out = finish_with_stdin(&mut bootstrap(args), stdin.as_bytes().to_vec());
+    assert_eq!(out.code, Some(code), "{out:?}");
+    out
+}
+
+fn stdout_json(out: &Finished) -> Value {
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {:?}", out.stdout))
+}
+
+#[test]
+fn invoke_prints_the_result_and_exits_0() {
+    let out = check(
+        &["invoke", "httpevent", "tests/data/apigw-http-get.json"],
+        "",
+        0,
+    );
+    assert_eq!(stdout_json(&out)["body"], "Hello Bob from Rust");
+    assert!(out.stdout.ends_with('\n'));
+
+    let out = check(&["invoke", "scheduleevent", "-"], r#"{"hello":"world"}"#, 0);
+    assert_eq!(stdout_json(&out), json!({}));
+    let out = check(&["invoke", "scheduleevent"], r#"{"from":"stdin"}"#, 0);
+    assert_eq!(stdout_json(&out), json!({}));
+}
+
+#[test]
+fn invoke_prints_the_error_body_and_exits_1() {
+    let out = check(
+        &["invoke", "snsevent", "tests/data/schedule-input.json"],
+        "",
+        1,
+    );
+    assert_eq!(
+        stdout_json(&out),
+        json!({"errorType": "InvalidEvent", "errorMessage": "not an SNS event: no 'Records' array"})
+    );
+    assert!(
+        out.stderr.contains("ERROR") || out.stderr.is_empty(),
+        "{}",
+        out.stderr
+    );
+
+    let out = check(&["invoke", "httpevent", "-"], "{oops", 1);
+    assert_eq!(stdout_json(&out)["errorType"], "Runtime.UnmarshalError");
+}
+
+#[test]
+fn unknown_handler_lists_the_known_ones_and_exits_2() {
+    let out = check(&["invoke", "htpevent", "-"], "{}", 2);
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr.trim(),
+        "error: unknown handler 'htpevent' (known handlers: httpevent, scheduleevent, snsevent)"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = check(&["invoke", "httpevent", "no/such/file.json"], "", 2);
+    assert!(
+        out.stderr
+            .starts_with("error: cannot read event file 'no/such/file.json'"),
+        "{}",
+        out.stderr
+    );
+    let out = check(&["frobnicate"], "", 2);
+    assert!(
+        out.stderr
+            .starts_with("error: unknown command 'frobnicate'"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("bootstrap invoke <handler>"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn help_says_how_to_use_it() {
+    let out = finish(bootstrap(&["--help"]));
+    assert_eq!(out.code, Some(0));
+    assert!(
+        out.stdout
+            .contains("bootstrap invoke <handler> [EVENT_FILE|-]"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("AWS_LAMBDA_RUNTIME_API"),
+        "{}",
+        out.stdout
+    );
+}
