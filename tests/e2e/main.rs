@@ -4,6 +4,7 @@
 //! way Lambda would see it: paths, headers, bodies, exit codes, logs.
 
 mod emulator;
+mod faults;
 mod handlers;
 mod local_invoke;
 mod serving;
