@@ -4,8 +4,12 @@
 //! way Lambda would see it: paths, headers, bodies, exit codes, logs.
 
 mod emulator;
+mod environment;
 mod faults;
 mod handlers;
+mod hostile;
 mod local_invoke;
+mod secrets;
 mod serving;
+mod soak;
 mod support;

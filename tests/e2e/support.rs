@@ -201,6 +201,7 @@ impl FakeApi {
 }
 
 fn serve_connection(stream: TcpStream, conn: usize, shared: &Shared) {
+    let _ = stream.set_nodelay(true);
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
     while let Some(request) = read_request(&mut reader, conn) {
@@ -376,6 +377,18 @@ pub fn finish(mut cmd: Command) -> Finished {
 
 /// Runs `cmd` with `stdin` as its standard input.
 pub fn finish_with_stdin(cmd: &mut Command, stdin: Vec<u8>) -> Finished {
+    start(cmd, stdin).wait()
+}
+
+/// A spawned process whose output is being collected.
+pub struct Running {
+    /// Its pid, for reading `/proc/<pid>/…` while it runs.
+    pub pid: u32,
+    rx: mpsc::Receiver<std::io::Result<std::process::Output>>,
+}
+
+/// Spawns `cmd` with `stdin` fed to it and its output collected.
+pub fn start(cmd: &mut Command, stdin: Vec<u8>) -> Running {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -391,18 +404,26 @@ pub fn finish_with_stdin(cmd: &mut Command, stdin: Vec<u8>) -> Finished {
     thread::spawn(move || {
         let _ = tx.send(child.wait_with_output());
     });
-    match rx.recv_timeout(HANG_LIMIT) {
-        Ok(output) => {
-            let output = output.unwrap();
-            Finished {
-                code: output.status.code(),
-                stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    Running { pid, rx }
+}
+
+impl Running {
+    /// Waits for the process to end, failing the test if it hangs.
+    pub fn wait(self) -> Finished {
+        let (pid, rx) = (self.pid, self.rx);
+        match rx.recv_timeout(HANG_LIMIT) {
+            Ok(output) => {
+                let output = output.unwrap();
+                Finished {
+                    code: output.status.code(),
+                    stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+                    stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+                }
             }
-        }
-        Err(_) => {
-            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-            panic!("process {pid} still running after {HANG_LIMIT:?}: hung");
+            Err(_) => {
+                let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+                panic!("process {pid} still running after {HANG_LIMIT:?}: hung");
+            }
         }
     }
 }

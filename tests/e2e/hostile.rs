@@ -1,0 +1,230 @@
+//! Hostile events: huge, deep, malformed, with odd ids and odd error
+//! messages. Each still gets exactly one well-formed answer, and the
+//! process keeps serving.
+
+use serde_json::{Value, json};
+
+use crate::support::{Event, FakeApi, Next, Recorded, finish, probe};
+
+/// Lambda's limit on a synchronous response: 6 MiB, plus the 100 bytes the
+/// Runtime API tolerates.
+const RESPONSE_LIMIT: usize = 6 * 1024 * 1024 + 100;
+
+/// Serves `events` to the probe and then one last good event; returns the
+/// answers to `events` after checking the last one was answered too.
+fn check(events: Vec<Event>) -> Vec<Recorded> {
+    let n = events.len();
+    let mut script: Vec<Next> = events.into_iter().map(Next::Event).collect();
+    script.push(Next::Event(Event::json("still-alive", &json!({}))));
+    let api = FakeApi::start_with(
+        script,
+        Box::new(|r| {
+            if r.body.len() > RESPONSE_LIMIT {
+                413
+            } else {
+                202
+            }
+        }),
+    );
+    let out = finish(probe(&api, "probe"));
+    // The only panics are the ones the probe was asked for.
+    for line in out.stderr.lines().filter(|l| l.contains("panicked at")) {
+        assert!(
+            line.contains("panicked at src/bin/probe.rs"),
+            "{}",
+            out.stderr
+        );
+    }
+    let mut posts = api.posts();
+    assert_eq!(posts.len(), n + 1, "{}", out.stderr);
+    let last = posts.pop().unwrap();
+    assert!(
+        last.path.ends_with("/still-alive/response"),
+        "{}",
+        last.path
+    );
+    assert_eq!(api.connections(), 1);
+    posts
+}
+
+fn error_type(post: &Recorded) -> String {
+    assert!(post.path.ends_with("/error"), "{}", post.path);
+    post.json()["errorType"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn six_megabyte_events_and_answers() {
+    let big = "x".repeat(6 * 1024 * 1024 - 64);
+    let event = json!({"httpMethod": "POST", "path": "/", "body": big});
+    let posts = check(vec![
+        Event::json("big-in", &event),
+        Event::json("big-out", &json!({"answer_bytes": 7 * 1024 * 1024})),
+    ]);
+    // A 6 MB event is read whole and echoed back within the limit.
+    assert_eq!(
+        posts[0].json()["event"]["body"].as_str().map(str::len),
+        Some(big.len())
+    );
+    // A 7 MB answer is sent once; the platform's 413 is logged, not retried as /error.
+    assert!(posts[1].path.ends_with("/big-out/response"));
+    assert_eq!(posts[1].body.len(), 7 * 1024 * 1024 + 2);
+}
+
+#[test]
+fn deep_nesting_is_an_unmarshal_error_not_a_stack_overflow() {
+    let arrays = format!("{}{}", "[".repeat(1_000_000), "]".repeat(1_000_000));
+    let objects = "{\"a\":".repeat(100_000) + "1" + &"}".repeat(100_000);
+    let unclosed = "[".repeat(5_000_000);
+    let posts = check(vec![
+        Event::new("arrays", arrays),
+        Event::new("objects", objects),
+        Event::new("unclosed", unclosed),
+    ]);
+    for post in &posts {
+        assert_eq!(error_type(post), "Runtime.UnmarshalError");
+        assert!(
+            post.json()["errorMessage"]
+                .as_str()
+                .unwrap()
+                .contains("recursion limit"),
+            "{}",
+            post.json()
+        );
+    }
+}
+
+#[test]
+fn malformed_bytes_are_unmarshal_errors() {
+    let posts = check(vec![
+        Event::new("utf8", b"{\"a\":\"\xc3\x28\"}".to_vec()),
+        Event::new("nul", b"{\"a\":1}\0".to_vec()),
+        Event::new("bom", b"\xef\xbb\xbf{}".to_vec()),
+        Event::new("two", b"{} {}".to_vec()),
+        Event::new("binary", (0..=255u8).collect::<Vec<u8>>()),
+    ]);
+    for post in &posts {
+        assert_eq!(error_type(post), "Runtime.UnmarshalError", "{}", post.path);
+    }
+}
+
+#[test]
+fn huge_numbers_and_strings() {
+    let posts = check(vec![
+        Event::new("e400", "{\"n\":1e400}"),
+        Event::new("two70", "{\"n\":1180591620717411303424}"),
+        Event::new("long", "{\"n\":123456789012345678901234567890}"),
+        Event::new("negzero", "{\"n\":-0}"),
+        Event::new(
+            "string",
+            format!("{{\"s\":\"{}\"}}", "\\u00e9".repeat(200_000)),
+        ),
+    ]);
+    assert_eq!(error_type(&posts[0]), "Runtime.UnmarshalError");
+    assert!(
+        posts[0].json()["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("number out of range")
+    );
+    // Beyond u64 a number becomes a float (serde_json's parse is within an ulp).
+    let two_70 = posts[1].json()["event"]["n"].as_f64().unwrap();
+    assert!((two_70 / 2f64.powi(70) - 1.0).abs() < 1e-15, "{two_70}");
+    let long = posts[2].json()["event"]["n"].as_f64().unwrap();
+    assert!((long / 1.2345678901234568e29 - 1.0).abs() < 1e-15, "{long}");
+    assert_eq!(posts[3].json()["event"]["n"], json!(-0.0));
+    assert_eq!(posts[4].json()["event"]["s"], "é".repeat(200_000));
+}
+
+#[test]
+fn odd_ids_never_break_the_request() {
+    let odd = [
+        "id with spaces",
+        "a/b/../c",
+        "q?x=1",
+        "frag#1",
+        "pct%2F%zz",
+        "ünï©ødé-🦀",
+        "tab\there",
+        "semi;colon,comma",
+    ];
+    let events = odd
+        .iter()
+        .map(|id| {
+            Event::json(id, &json!({})).header("Lambda-Runtime-Trace-Id", &format!("Root=1-{id}"))
+        })
+        .collect();
+    let posts = check(events);
+    for (post, id) in posts.iter().zip(odd) {
+        let answer = post.json();
+        assert_eq!(answer["context"]["request_id"], id);
+        assert_eq!(answer["trace_env"], format!("Root=1-{id}"));
+        // One path segment: nothing of the id escapes it.
+        let segment = post
+            .path
+            .strip_prefix("/2018-06-01/runtime/invocation/")
+            .unwrap();
+        let segment = segment.strip_suffix("/response").unwrap();
+        assert!(
+            segment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)),
+            "{segment}"
+        );
+    }
+}
+
+#[test]
+fn error_messages_with_anything_in_them_stay_valid_json() {
+    let messages = [
+        "quote \" backslash \\ slash /",
+        "new\nline\r\ncrlf\ttab",
+        "control \u{0} \u{1} \u{1b}[31m \u{7f}",
+        "unicode \u{2028} \u{fffd} 🦀",
+        "</script><script>alert(1)</script>",
+    ];
+    let events = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            Event::json(
+                &format!("m{i}"),
+                &json!({"error": {"type": "Odd\"Type\n", "message": m}}),
+            )
+        })
+        .collect();
+    let posts = check(events);
+    for (post, message) in posts.iter().zip(messages) {
+        assert_eq!(
+            post.json(),
+            json!({"errorType": "Odd\"Type\n", "errorMessage": message})
+        );
+        assert_eq!(
+            post.header("Lambda-Runtime-Function-Error-Type"),
+            Some("Function.OddType")
+        );
+    }
+}
+
+#[test]
+fn panics_with_any_payload() {
+    let posts = check(vec![
+        Event::json("s", &json!({"panic": "text \"quoted\"\nnext line"})),
+        Event::json("n", &json!({"panic_any": 7})),
+        Event::json("none", &json!({"panic_any": null})),
+    ]);
+    let messages: Vec<Value> = posts
+        .iter()
+        .map(|p| p.json()["errorMessage"].clone())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            json!("text \"quoted\"\nnext line"),
+            json!("handler panicked with a non-string payload"),
+            json!("handler panicked with a non-string payload"),
+        ]
+    );
+    for post in &posts {
+        assert_eq!(error_type(post), "Runtime.HandlerPanic");
+    }
+}

@@ -1,0 +1,197 @@
+//! Soak: 100,000 invocations of good events, bad events, handler errors
+//! and panics through one fast fake API. Every one is answered exactly
+//! once, on one connection, and memory and file descriptors stay flat.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+
+use crate::support::{lambda, start};
+
+const TOTAL: usize = 100_000;
+const WARM: usize = 10_000;
+
+/// What the process looked like while blocked in `/next`.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    peak_rss_kib: u64,
+    fds: usize,
+}
+
+#[derive(Default)]
+struct State {
+    served: usize,
+    answers: Vec<u8>,
+    wrong_route: Vec<usize>,
+    samples: Vec<Sample>,
+}
+
+/// Good events most of the time; every tenth is unparsable, every
+/// tenth + 1 a handler error, every tenth + 2 a panic.
+fn event(i: usize) -> (Vec<u8>, &'static str) {
+    match i % 10 {
+        3 => (b"{\"broken\":".to_vec(), "error"),
+        5 => (
+            b"{\"error\":{\"type\":\"Soak\",\"message\":\"planned\"}}".to_vec(),
+            "error",
+        ),
+        7 => (b"{\"panic\":\"planned\"}".to_vec(), "error"),
+        _ => (format!("{{\"i\":{i}}}").into_bytes(), "response"),
+    }
+}
+
+fn sample(pid: u32) -> Sample {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let peak_rss_kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .count();
+    Sample { peak_rss_kib, fds }
+}
+
+fn serve(stream: TcpStream, state: &Mutex<State>, pid: u32) {
+    stream.set_nodelay(true).unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let (method, path) = {
+            let mut parts = line.split(' ');
+            (
+                parts.next().unwrap().to_string(),
+                parts.next().unwrap_or("").to_string(),
+            )
+        };
+        let mut length = 0;
+        loop {
+            let mut header = String::new();
+            reader.read_line(&mut header).unwrap();
+            if header.trim().is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        if method == "POST" {
+            // /2018-06-01/runtime/invocation/s-{i}/{route}
+            let mut parts = path.rsplit('/');
+            let route = parts.next().unwrap();
+            let i: usize = parts
+                .next()
+                .unwrap()
+                .trim_start_matches("s-")
+                .parse()
+                .unwrap();
+            {
+                let mut s = state.lock().unwrap();
+                s.answers[i] += 1;
+                if route != event(i).1 {
+                    s.wrong_route.push(i);
+                }
+            }
+            writer
+                .write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+                .unwrap();
+            continue;
+        }
+        let next = {
+            let mut s = state.lock().unwrap();
+            if s.served == WARM || s.served == TOTAL {
+                let sample = sample(pid);
+                s.samples.push(sample);
+            }
+            s.served += 1;
+            s.served - 1
+        };
+        if next == TOTAL {
+            return; // closing ends the runtime
+        }
+        let (body, _) = event(next);
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: s-{next}\r\n\
+             Lambda-Runtime-Deadline-Ms: 99999999999999\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        // One write: a head and body in two would meet Nagle and delayed ACK.
+        let mut answer = head.into_bytes();
+        answer.extend_from_slice(&body);
+        writer.write_all(&answer).unwrap();
+    }
+}
+
+#[test]
+fn a_hundred_thousand_mixed_invocations() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let state = Arc::new(Mutex::new(State {
+        answers: vec![0; TOTAL],
+        ..State::default()
+    }));
+    // The server learns the pid before it serves the first event.
+    let (pid_tx, pid_rx) = mpsc::channel::<u32>();
+    let connections = Arc::new(AtomicUsize::new(0));
+    {
+        let (state, connections) = (Arc::clone(&state), Arc::clone(&connections));
+        thread::spawn(move || {
+            let pid = pid_rx.recv().unwrap();
+            for stream in listener.incoming() {
+                connections.fetch_add(1, Ordering::SeqCst);
+                let state = Arc::clone(&state);
+                thread::spawn(move || serve(stream.unwrap(), &state, pid));
+            }
+        });
+    }
+    let mut cmd = lambda(env!("CARGO_BIN_EXE_probe"), &addr, "probe");
+    // WARN keeps 30,000 error lines out of the pipe; the behaviour is the same.
+    cmd.env("AWS_LAMBDA_LOG_LEVEL", "WARN");
+    let running = start(&mut cmd, Vec::new());
+    pid_tx.send(running.pid).unwrap();
+    let out = running.wait();
+    assert_eq!(
+        out.code,
+        Some(1),
+        "the runtime exits when the fake closes at the end: {}",
+        out.stderr
+    );
+
+    let s = state.lock().unwrap();
+    let unanswered = s.answers.iter().filter(|&&n| n == 0).count();
+    let twice = s.answers.iter().filter(|&&n| n > 1).count();
+    assert_eq!(
+        (unanswered, twice),
+        (0, 0),
+        "every invocation answered exactly once"
+    );
+    assert!(
+        s.wrong_route.is_empty(),
+        "wrong route for {:?}",
+        &s.wrong_route[..s.wrong_route.len().min(10)]
+    );
+    assert_eq!(connections.load(Ordering::SeqCst), 1);
+    let [warm, end] = s.samples[..] else {
+        panic!("samples: {:?}", s.samples)
+    };
+    assert_eq!(
+        warm.fds, end.fds,
+        "file descriptors leaked: {warm:?} -> {end:?}"
+    );
+    assert!(
+        end.peak_rss_kib <= warm.peak_rss_kib + 1024,
+        "peak RSS grew by more than 1 MiB after warm-up: {warm:?} -> {end:?}"
+    );
+}
