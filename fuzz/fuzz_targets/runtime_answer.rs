@@ -1,0 +1,56 @@
+//! Fuzzes what the runtime does with a `/next` answer: header values into a
+//! `Context`, the body through `invoke` with a handler that reads every
+//! context field. Whatever the bytes, the result must be an answer or a
+//! `Diagnostic` whose body is valid JSON, and the paths built from the
+//! request id must stay one segment.
+#![no_main]
+
+use std::rc::Rc;
+
+use lambda_bootstrap::config::FunctionInfo;
+use lambda_bootstrap::context::{Context, headers};
+use lambda_bootstrap::invoke::invoke;
+use lambda_bootstrap::{HandlerError, api};
+use libfuzzer_sys::fuzz_target;
+use serde_json::{Value, json};
+
+fn echo(event: Value, ctx: &Context) -> Result<Value, HandlerError> {
+    Ok(json!({"event": event, "remaining": ctx.remaining_time().map(|d| d.as_millis() as u64),
+              "cc": ctx.client_context, "id": ctx.identity}))
+}
+
+const NAMES: [&str; 8] = [
+    headers::REQUEST_ID,
+    headers::DEADLINE_MS,
+    headers::FUNCTION_ARN,
+    headers::TRACE_ID,
+    headers::CLIENT_CONTEXT,
+    headers::COGNITO_IDENTITY,
+    headers::TENANT_ID,
+    headers::INVOCATION_ID,
+];
+
+fuzz_target!(|data: &[u8]| {
+    // Eight header values separated by 0xFF, then the body.
+    let mut parts = data.splitn(NAMES.len() + 1, |&b| b == 0xFF);
+    let values: Vec<Option<&str>> =
+        NAMES.iter().map(|_| parts.next().and_then(|p| std::str::from_utf8(p).ok())).collect();
+    let body = parts.next().unwrap_or_default();
+    let lookup = |name: &str| NAMES.iter().position(|n| *n == name).and_then(|i| values[i]);
+    let Some(ctx) = Context::from_headers(lookup, Rc::new(FunctionInfo::default())) else {
+        return;
+    };
+    let path = api::response(&ctx.request_id, ctx.invocation_id.as_deref(), Vec::new()).path;
+    let segment = &path["/runtime/invocation/".len()..path.len() - "/response".len()];
+    assert!(!segment.contains(['/', '?', '#', ' ']), "{path}");
+    match invoke(echo, body, &ctx) {
+        Ok(answer) => {
+            serde_json::from_slice::<Value>(&answer).expect("answers are JSON");
+        }
+        Err(diagnostic) => {
+            serde_json::from_slice::<Value>(&diagnostic.to_json()).expect("error bodies are JSON");
+            let header = diagnostic.header_error_type();
+            assert!(header.starts_with("Runtime.") || header.starts_with("Function."));
+        }
+    }
+});
