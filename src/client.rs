@@ -6,9 +6,13 @@
 
 use std::io::{self, Read};
 use std::rc::Rc;
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use ureq::http::{self, HeaderMap};
+use ureq::config::Config;
+use ureq::http::{self, HeaderMap, Uri};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use ureq::{Agent, Body};
 
 use crate::api::{self, ApiRequest, Method};
@@ -60,7 +64,7 @@ impl Client {
             .output_buffer_size(64 * 1024)
             .build();
         Client {
-            agent: config.new_agent(),
+            agent: Agent::with_parts(config, DefaultConnector::default(), ResolveOnce::default()),
             base: endpoint.base().to_string(),
         }
     }
@@ -118,6 +122,30 @@ impl Client {
             Method::Get => self.agent.run(builder.body(())?),
             Method::Post => self.agent.run(builder.body(&request.body[..])?),
         }
+    }
+}
+
+/// ureq resolves the host before every request, even one that goes out on
+/// the pooled connection; the Runtime API's address never changes for the
+/// life of the sandbox, so it is resolved once. (ureq's `unversioned` API:
+/// pinned by Cargo.lock, revisit on a ureq upgrade.)
+#[derive(Debug, Default)]
+struct ResolveOnce {
+    addrs: OnceLock<ResolvedSocketAddrs>,
+}
+
+impl Resolver for ResolveOnce {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        if let Some(addrs) = self.addrs.get() {
+            return Ok(addrs.clone());
+        }
+        let addrs = DefaultResolver::default().resolve(uri, config, timeout)?;
+        Ok(self.addrs.get_or_init(|| addrs).clone())
     }
 }
 
