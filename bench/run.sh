@@ -29,4 +29,4 @@ done
 "target/release/bench" \
     --ours "$ours" --floor "target/$triple/release/floor" --official "target/$triple/release/official" \
     --zips "target/ours.zip,target/floor.zip,target/official.zip" \
-    --out "$root/BENCHMARKS.md" --command "bench/run.sh $*" "$@"
+    --out "$root/BENCHMARKS.md" --command "bench/run.sh${*:+ $*}" "$@"

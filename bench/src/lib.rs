@@ -10,7 +10,11 @@ use serde_json::Value;
 
 /// `bootstrap`'s own `httpevent`, from its handler table.
 pub fn httpevent() -> Handler {
-    HANDLERS.iter().find(|(name, _)| *name == "httpevent").expect("httpevent in the table").1
+    HANDLERS
+        .iter()
+        .find(|(name, _)| *name == "httpevent")
+        .expect("httpevent in the table")
+        .1
 }
 
 /// Runs `httpevent` on a raw event the way every runtime here must: parse,

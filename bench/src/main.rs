@@ -58,7 +58,9 @@ struct State {
 
 /// Sum of on-CPU nanoseconds over every thread of `pid`.
 fn cpu_ns(pid: u32) -> u64 {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
     tasks
         .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
         .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
@@ -119,10 +121,10 @@ fn serve(stream: TcpStream, state: &Mutex<State>, done: &mpsc::Sender<()>) {
             if header.trim().is_empty() {
                 break;
             }
-            if let Some((name, value)) = header.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse().unwrap_or(0);
-                }
+            if let Some((name, value)) = header.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().unwrap_or(0);
             }
         }
         body.resize(length, 0);
@@ -136,20 +138,30 @@ fn serve(stream: TcpStream, state: &Mutex<State>, done: &mpsc::Sender<()>) {
                 && contains(&body, b"\"statusCode\":200")
                 && contains(&body, b"Hello Bench from Rust");
             if !ok {
-                s.failure = Some(format!("bad answer on {path}: {}", String::from_utf8_lossy(&body)));
+                s.failure = Some(format!(
+                    "bad answer on {path}: {}",
+                    String::from_utf8_lossy(&body)
+                ));
                 let _ = done.send(());
                 return;
             }
             s.answered.push(now);
             drop(s);
-            writer.write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 16\r\n\r\n{\"status\":\"OK\"}\n").unwrap();
+            writer
+                .write_all(
+                    b"HTTP/1.1 202 Accepted\r\nContent-Length: 16\r\n\r\n{\"status\":\"OK\"}\n",
+                )
+                .unwrap();
             continue;
         }
         let mut s = state.lock().unwrap();
         if s.served == 0 {
             let cpu = cpu_ns(s.pid);
             s.cpu_at_first_next = cpu;
-            s.init = Some((cpu as f64 / 1e3, s.spawned.elapsed().as_nanos() as f64 / 1e3));
+            s.init = Some((
+                cpu as f64 / 1e3,
+                s.spawned.elapsed().as_nanos() as f64 / 1e3,
+            ));
         }
         if s.served == s.n {
             let (cpu, rss) = (cpu_ns(s.pid), peak_rss_kib(s.pid));
@@ -282,7 +294,11 @@ fn median(mut values: Vec<f64>) -> f64 {
         return 0.0;
     }
     let mid = values.len() / 2;
-    if values.len() % 2 == 0 { (values[mid - 1] + values[mid]) / 2.0 } else { values[mid] }
+    if values.len().is_multiple_of(2) {
+        (values[mid - 1] + values[mid]) / 2.0
+    } else {
+        values[mid]
+    }
 }
 
 /// The median of one figure over a runtime's runs.
@@ -302,21 +318,43 @@ struct Options {
 
 fn parse_args() -> Options {
     let args: Vec<String> = std::env::args().collect();
-    let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     let quick = args.iter().any(|a| a == "--quick");
     let path = |flag: &str| value(flag).unwrap_or_else(|| panic!("{flag} PATH is required"));
     let zips = value("--zips")
-        .map(|z| z.split(',').map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).collect())
+        .map(|z| {
+            z.split(',')
+                .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+                .collect()
+        })
         .unwrap_or_else(|| vec![0, 0, 0]);
     Options {
         runtimes: vec![
-            Runtime { name: "ours", path: path("--ours") },
-            Runtime { name: "floor", path: path("--floor") },
-            Runtime { name: "official", path: path("--official") },
+            Runtime {
+                name: "ours",
+                path: path("--ours"),
+            },
+            Runtime {
+                name: "floor",
+                path: path("--floor"),
+            },
+            Runtime {
+                name: "official",
+                path: path("--official"),
+            },
         ],
         zips,
-        rounds: value("--rounds").map(|r| r.parse().unwrap()).unwrap_or(if quick { 1 } else { 5 }),
-        n: value("--n").map(|r| r.parse().unwrap()).unwrap_or(if quick { 2_000 } else { 20_000 }),
+        rounds: value("--rounds")
+            .map(|r| r.parse().unwrap())
+            .unwrap_or(if quick { 1 } else { 5 }),
+        n: value("--n")
+            .map(|r| r.parse().unwrap())
+            .unwrap_or(if quick { 2_000 } else { 20_000 }),
         quick,
         out: value("--out").unwrap_or_else(|| "BENCHMARKS.md".to_string()),
         command: value("--command").unwrap_or_else(|| "bench/run.sh".to_string()),
@@ -348,7 +386,12 @@ fn main() {
     let sizes: &[(usize, &str, usize)] = if opts.quick {
         &[(1024, "1 KB", 500), (64 * 1024, "64 KB", 200)]
     } else {
-        &[(1024, "1 KB", 2_000), (64 * 1024, "64 KB", 500), (1024 * 1024, "1 MB", 50), (5 * 1024 * 1024, "5 MB", 20)]
+        &[
+            (1024, "1 KB", 2_000),
+            (64 * 1024, "64 KB", 500),
+            (1024 * 1024, "1 MB", 50),
+            (5 * 1024 * 1024, "5 MB", 20),
+        ]
     };
     let mut scaling: Vec<(&str, usize, Vec<Run>, Vec<Run>)> = Vec::new();
     for &(size, label, n) in sizes {
@@ -372,9 +415,13 @@ fn main() {
     print!("{report}");
     let existing = std::fs::read_to_string(&opts.out).unwrap_or_default();
     let marker = "<!-- end of generated section -->";
-    let tail = existing.split_once(marker).map(|(_, t)| t.to_string()).unwrap_or_else(|| {
-        "\n\n## What the gap to the floor is made of\n\n(written by hand; kept across runs)\n".to_string()
-    });
+    let tail = existing
+        .split_once(marker)
+        .map(|(_, t)| t.to_string())
+        .unwrap_or_else(|| {
+            "\n\n## What the gap to the floor is made of\n\n(written by hand; kept across runs)\n"
+                .to_string()
+        });
     std::fs::write(&opts.out, format!("{report}\n{marker}{tail}")).unwrap();
     eprintln!("wrote {}", opts.out);
 }
@@ -382,23 +429,37 @@ fn main() {
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find_map(|l| l.strip_prefix("model name").map(|m| m.trim_start_matches([' ', '\t', ':']).to_string())))
+        .and_then(|c| {
+            c.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|m| m.trim_start_matches([' ', '\t', ':']).to_string())
+            })
+        })
         .unwrap_or_else(|| "unknown CPU".into());
-    let cores = thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let cores = thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     format!("{cores} cores, {cpu}, Linux {}", kernel.trim())
 }
 
 fn today() -> String {
-    let out = Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]).output();
-    out.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default()
+    let out = Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output();
+    out.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
 }
 
 fn verdict(ok: bool) -> &'static str {
     if ok { "PASS" } else { "FAIL" }
 }
 
-fn report(opts: &Options, runs: &[Vec<Run>], scaling: &[(&str, usize, Vec<Run>, Vec<Run>)]) -> String {
+fn report(
+    opts: &Options,
+    runs: &[Vec<Run>],
+    scaling: &[(&str, usize, Vec<Run>, Vec<Run>)],
+) -> String {
     let [ours, floor, official] = [&runs[0], &runs[1], &runs[2]];
     let mut r = String::new();
     let _ = writeln!(r, "# Benchmarks\n");
@@ -413,21 +474,28 @@ fn report(opts: &Options, runs: &[Vec<Run>], scaling: &[(&str, usize, Vec<Run>, 
         opts.rounds,
         opts.n
     );
-    let _ = writeln!(r, "## Side by side (1 KB API Gateway event through `httpevent`)\n");
-    let _ = writeln!(r, "| figure | ours | floor | official | ours / floor | ours / official |");
+    let _ = writeln!(
+        r,
+        "## Side by side (1 KB API Gateway event through `httpevent`)\n"
+    );
+    let _ = writeln!(
+        r,
+        "| figure | ours | floor | official | ours / floor | ours / official |"
+    );
     let _ = writeln!(r, "|---|---:|---:|---:|---:|---:|");
-    let rows: [(&str, fn(&Run) -> f64, &str); 9] = [
-        ("init CPU (us)", |r| r.init_cpu_us, "{:.0}"),
-        ("init wall (us)", |r| r.init_wall_us, "{:.0}"),
-        ("event → answer p50 (us)", |r| r.event_to_answer_p50_us, "{:.1}"),
-        ("event → answer p99 (us)", |r| r.event_to_answer_p99_us, "{:.1}"),
-        ("cycle p50 (us)", |r| r.cycle_p50_us, "{:.1}"),
-        ("cycle p99 (us)", |r| r.cycle_p99_us, "{:.1}"),
-        ("CPU per invocation (us)", |r| r.cpu_per_invocation_us, "{:.2}"),
-        ("peak RSS (KiB)", |r| r.peak_rss_kib, "{:.0}"),
-        ("TCP connections", |r| r.connections, "{:.0}"),
+    type Row = (&'static str, fn(&Run) -> f64);
+    let rows: [Row; 9] = [
+        ("init CPU (us)", |r| r.init_cpu_us),
+        ("init wall (us)", |r| r.init_wall_us),
+        ("event → answer p50 (us)", |r| r.event_to_answer_p50_us),
+        ("event → answer p99 (us)", |r| r.event_to_answer_p99_us),
+        ("cycle p50 (us)", |r| r.cycle_p50_us),
+        ("cycle p99 (us)", |r| r.cycle_p99_us),
+        ("CPU per invocation (us)", |r| r.cpu_per_invocation_us),
+        ("peak RSS (KiB)", |r| r.peak_rss_kib),
+        ("TCP connections", |r| r.connections),
     ];
-    for (name, figure, _) in rows {
+    for (name, figure) in rows {
         let (o, f, a) = (med(ours, figure), med(floor, figure), med(official, figure));
         let _ = writeln!(
             r,
@@ -451,7 +519,10 @@ fn report(opts: &Options, runs: &[Vec<Run>], scaling: &[(&str, usize, Vec<Run>, 
     );
 
     let _ = writeln!(r, "## Payload scaling (ours and the floor)\n");
-    let _ = writeln!(r, "| event | ours cycle p50 (us) | floor cycle p50 (us) | ratio | ours peak RSS (KiB) | floor peak RSS (KiB) |");
+    let _ = writeln!(
+        r,
+        "| event | ours cycle p50 (us) | floor cycle p50 (us) | ratio | ours peak RSS (KiB) | floor peak RSS (KiB) |"
+    );
     let _ = writeln!(r, "|---|---:|---:|---:|---:|---:|");
     for (label, bytes, o, f) in scaling {
         let (oc, fc) = (med(o, |r| r.cycle_p50_us), med(f, |r| r.cycle_p50_us));
@@ -482,20 +553,60 @@ fn report(opts: &Options, runs: &[Vec<Run>], scaling: &[(&str, usize, Vec<Run>, 
     let mut row = |figure: &str, target: &str, measured: String, ok: bool| {
         let _ = writeln!(r, "| {figure} | {target} | {measured} | {} |", verdict(ok));
     };
-    row("per-invocation cycle vs floor", "<= 1.2x", format!("{cycle:.2}x"), cycle <= 1.2);
-    row("per-invocation cycle vs lambda_runtime", "<= 0.6x", format!("{cycle_official:.2}x"), cycle_official <= 0.6);
-    row("CPU per invocation vs floor", "<= 1.3x", format!("{cpu:.2}x"), cpu <= 1.3);
-    row("init CPU vs floor", "<= 1.3x", format!("{init:.2}x"), init <= 1.3);
-    row("init CPU vs lambda_runtime", "<= 0.5x", format!("{init_official:.2}x"), init_official <= 0.5);
-    row("peak RSS vs floor", "<= 2.0x", format!("{rss:.2}x"), rss <= 2.0);
-    row("peak RSS vs lambda_runtime", "<= 0.7x", format!("{rss_official:.2}x"), rss_official <= 0.7);
+    row(
+        "per-invocation cycle vs floor",
+        "<= 1.2x",
+        format!("{cycle:.2}x"),
+        cycle <= 1.2,
+    );
+    row(
+        "per-invocation cycle vs lambda_runtime",
+        "<= 0.6x",
+        format!("{cycle_official:.2}x"),
+        cycle_official <= 0.6,
+    );
+    row(
+        "CPU per invocation vs floor",
+        "<= 1.3x",
+        format!("{cpu:.2}x"),
+        cpu <= 1.3,
+    );
+    row(
+        "init CPU vs floor",
+        "<= 1.3x",
+        format!("{init:.2}x"),
+        init <= 1.3,
+    );
+    row(
+        "init CPU vs lambda_runtime",
+        "<= 0.5x",
+        format!("{init_official:.2}x"),
+        init_official <= 0.5,
+    );
+    row(
+        "peak RSS vs floor",
+        "<= 2.0x",
+        format!("{rss:.2}x"),
+        rss <= 2.0,
+    );
+    row(
+        "peak RSS vs lambda_runtime",
+        "<= 0.7x",
+        format!("{rss_official:.2}x"),
+        rss_official <= 0.7,
+    );
     row(
         &format!("TCP connections for {} invocations", opts.n),
         "1",
         format!("{conns:.0}"),
         conns == 1.0,
     );
-    row("x86_64 zip", "<= 350 KB", format!("{zip_kb:.0} KB"), zip_kb <= 350.0);
+    row(
+        "x86_64 zip",
+        "<= 350 KB",
+        format!("{zip_kb:.0} KB"),
+        zip_kb <= 350.0,
+    );
     if let (Some(small), Some(big)) = (scaling.first(), scaling.iter().find(|s| s.0 == "5 MB")) {
         let base = med(&small.2, |r| r.peak_rss_kib);
         let peak = med(&big.2, |r| r.peak_rss_kib);
@@ -511,5 +622,9 @@ fn report(opts: &Options, runs: &[Vec<Run>], scaling: &[(&str, usize, Vec<Run>, 
 }
 
 fn fmt(value: f64) -> String {
-    if value >= 100.0 { format!("{value:.0}") } else { format!("{value:.1}") }
+    if value >= 100.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    }
 }

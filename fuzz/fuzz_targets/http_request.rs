@@ -14,10 +14,20 @@ fuzz_target!(|data: &[u8]| {
     let Ok(req) = HttpRequest::parse(&event) else {
         return;
     };
-    let _ = (req.method(), req.path(), req.source_ip(), req.path_param("id"));
+    let _ = (
+        req.method(),
+        req.path(),
+        req.source_ip(),
+        req.path_param("id"),
+    );
     let names = ["hello", "tag", "", "a b", "é"];
     for name in names {
-        let _ = (req.query(name), req.query_all(name), req.header(name), req.header_all(name));
+        let _ = (
+            req.query(name),
+            req.query_all(name),
+            req.header(name),
+            req.header_all(name),
+        );
         let _ = req.cookie(name);
     }
     let _ = req.cookies();

@@ -15,8 +15,10 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 
 fn echo(event: Value, ctx: &Context) -> Result<Value, HandlerError> {
-    Ok(json!({"event": event, "remaining": ctx.remaining_time().map(|d| d.as_millis() as u64),
-              "cc": ctx.client_context, "id": ctx.identity}))
+    Ok(
+        json!({"event": event, "remaining": ctx.remaining_time().map(|d| d.as_millis() as u64),
+              "cc": ctx.client_context, "id": ctx.identity}),
+    )
 }
 
 const NAMES: [&str; 8] = [
@@ -33,10 +35,17 @@ const NAMES: [&str; 8] = [
 fuzz_target!(|data: &[u8]| {
     // Eight header values separated by 0xFF, then the body.
     let mut parts = data.splitn(NAMES.len() + 1, |&b| b == 0xFF);
-    let values: Vec<Option<&str>> =
-        NAMES.iter().map(|_| parts.next().and_then(|p| std::str::from_utf8(p).ok())).collect();
+    let values: Vec<Option<&str>> = NAMES
+        .iter()
+        .map(|_| parts.next().and_then(|p| std::str::from_utf8(p).ok()))
+        .collect();
     let body = parts.next().unwrap_or_default();
-    let lookup = |name: &str| NAMES.iter().position(|n| *n == name).and_then(|i| values[i]);
+    let lookup = |name: &str| {
+        NAMES
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|i| values[i])
+    };
     let Some(ctx) = Context::from_headers(lookup, Rc::new(FunctionInfo::default())) else {
         return;
     };

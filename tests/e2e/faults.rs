@@ -202,3 +202,16 @@ fn a_long_poll_is_simply_waited_for() {
     assert_eq!(ids, ["early", "late"], "{}", out.stderr);
     assert_eq!(api.connections(), 1);
 }
+
+#[test]
+fn a_post_that_gets_no_answer_ends_the_process() {
+    let (out, api) = run(
+        vec![ok_event("lost"), ok_event("never")],
+        Box::new(|r| if r.path.contains("/lost/") { 0 } else { 202 }),
+    );
+    let lines: Vec<String> = api.posts().iter().map(|p| p.line()).collect();
+    assert_eq!(lines, ["POST /2018-06-01/runtime/invocation/lost/response"]);
+    assert_eq!(out.code, Some(1));
+    let last = out.stderr.lines().last().unwrap_or_default();
+    assert!(last.contains("unreachable during POST"), "{last}");
+}

@@ -131,7 +131,8 @@ impl Recorded {
     }
 }
 
-/// How the fake answers POSTs: a status per request.
+/// How the fake answers POSTs: a status per request; 0 drops the connection
+/// without answering.
 pub type PostRule = Box<dyn Fn(&Recorded) -> u16 + Send + Sync>;
 
 struct Shared {
@@ -208,6 +209,9 @@ fn serve_connection(stream: TcpStream, conn: usize, shared: &Shared) {
         shared.recorded.lock().unwrap().push(request.clone());
         if request.method == "POST" {
             let status = (shared.post_rule)(&request);
+            if status == 0 {
+                return; // 0: drop the connection without answering
+            }
             let body = if (200..300).contains(&status) {
                 r#"{"status":"OK"}"#
             } else {

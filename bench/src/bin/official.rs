@@ -12,7 +12,8 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
         let function = Rc::new(FunctionInfo::default());
         let ctx = lambda_bootstrap::Context::local(&event.context.request_id, function);
-        lambda_bootstrap_bench::httpevent()(event.payload, &ctx).map_err(|e| Error::from(e.to_string()))
+        lambda_bootstrap_bench::httpevent()(event.payload, &ctx)
+            .map_err(|e| Error::from(e.to_string()))
     }))
     .await
 }
