@@ -2,13 +2,13 @@
 //! and panics through one fast fake API. Every one is answered exactly
 //! once, on one connection, and memory and file descriptors stay flat.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 
-use crate::support::{lambda, start};
+use crate::support::{lambda, read_request, start};
 
 const TOTAL: usize = 100_000;
 const WARM: usize = 10_000;
@@ -59,34 +59,8 @@ fn serve(stream: TcpStream, state: &Mutex<State>, pid: u32) {
     stream.set_nodelay(true).unwrap();
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let (method, path) = {
-            let mut parts = line.split(' ');
-            (
-                parts.next().unwrap().to_string(),
-                parts.next().unwrap_or("").to_string(),
-            )
-        };
-        let mut length = 0;
-        loop {
-            let mut header = String::new();
-            reader.read_line(&mut header).unwrap();
-            if header.trim().is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse().unwrap();
-                }
-            }
-        }
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body).unwrap();
+    while let Some(request) = read_request(&mut reader, 0) {
+        let (method, path) = (request.method, request.path);
         if method == "POST" {
             // /2018-06-01/runtime/invocation/s-{i}/{route}
             let mut parts = path.rsplit('/');

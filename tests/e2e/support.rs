@@ -278,7 +278,9 @@ fn write_answer(
     writer.write_all(&bytes)
 }
 
-fn read_request(reader: &mut BufReader<TcpStream>, conn: usize) -> Option<Recorded> {
+/// Reads one HTTP/1.1 request (Content-Length or chunked body); `None` at
+/// the end of the connection or on anything unparsable.
+pub fn read_request(reader: &mut BufReader<TcpStream>, conn: usize) -> Option<Recorded> {
     let mut line = String::new();
     if reader.read_line(&mut line).ok()? == 0 {
         return None;
