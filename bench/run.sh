@@ -26,7 +26,12 @@ for name in floor official; do
     rm -rf "$stage"
 done
 
-"target/release/bench" \
+# One CPU for the fake API and the runtime alike: the figures are stable to
+# a few percent run to run (unpinned, cross-core wake-ups make cycle times
+# jump between modes), and a 128 MB function gets a fraction of one vCPU.
+pin=()
+if command -v taskset >/dev/null 2>&1; then pin=(taskset -c 0); fi
+"${pin[@]}" "target/release/bench" \
     --ours "$ours" --floor "target/$triple/release/floor" --official "target/$triple/release/official" \
     --zips "target/ours.zip,target/floor.zip,target/official.zip" \
     --out "$root/BENCHMARKS.md" --command "bench/run.sh${*:+ $*}" "$@"

@@ -436,11 +436,23 @@ fn machine() -> String {
             })
         })
         .unwrap_or_else(|| "unknown CPU".into());
-    let cores = thread::available_parallelism()
-        .map(|n| n.get())
+    // Cores on the machine, not the ones this process may use (run.sh pins it).
+    let cores = std::fs::read_to_string("/proc/cpuinfo")
+        .map(|c| c.lines().filter(|l| l.starts_with("processor")).count())
         .unwrap_or(0);
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    format!("{cores} cores, {cpu}, Linux {}", kernel.trim())
+    let allowed = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+                .map(|v| v.trim().to_string())
+        })
+        .unwrap_or_default();
+    format!(
+        "{cores} cores, {cpu}, Linux {}; driver and runtimes on CPU(s) {allowed}",
+        kernel.trim()
+    )
 }
 
 fn today() -> String {
