@@ -1,37 +1,80 @@
 #!/usr/bin/env bash
 # Builds the three runtimes for x86_64-unknown-linux-musl (the target we
-# ship), zips each like build.sh does, and runs the side-by-side benchmark,
-# rewriting BENCHMARKS.md.
-#   bench/run.sh            the full run (5 rounds x 20,000 invocations + payloads)
-#   bench/run.sh --quick    one short round, for a smoke test
+# ship), zips each like build.sh does, and runs the benchmark driver.
+#
+#   bench/run.sh                  the full run: 5 interleaved rounds x 20,000
+#                                 invocations, then payload scaling (1 KB to
+#                                 5 MB); rewrites BENCHMARKS.md above its marker
+#   bench/run.sh --quick          a smoke test (1 round x 2,000, small payloads);
+#                                 writes bench/target/BENCHMARKS.quick.md, so the
+#                                 full run's numbers in BENCHMARKS.md stay
+#   bench/run.sh --rounds 3 --n 10000   any driver option (bench --help)
+#   bench/run.sh --callgrind ours       instructions per invocation under
+#                                 valgrind (ours, floor or official), on
+#                                 binaries built with symbols for callgrind_annotate
+#   bench/run.sh --strace ours          system calls per invocation
+#
+# Respects CARGO_TARGET_DIR.
 set -euo pipefail
 cd "$(dirname "$0")"
 bench="$(pwd)"
 root="$(cd .. && pwd)"
 triple=x86_64-unknown-linux-musl
+target="${CARGO_TARGET_DIR:-$bench/target}"
+root_target="${CARGO_TARGET_DIR:-$root/target}"
+start=$SECONDS
+
+out="$root/BENCHMARKS.md"
+profiling=false
+for arg in "$@"; do
+    case "$arg" in
+        --quick) out="$target/BENCHMARKS.quick.md" ;;
+        --callgrind|--callgrind=*|--strace|--strace=*) profiling=true ;;
+    esac
+done
 
 rustup target add "$triple" >/dev/null 2>&1 || true
 "$root/build.sh" --arch x86_64
-cp "$root/bootstrap.zip" "$bench/target/ours.zip" 2>/dev/null || { mkdir -p "$bench/target"; cp "$root/bootstrap.zip" "$bench/target/ours.zip"; }
-ours="${CARGO_TARGET_DIR:-$root/target}/$triple/release/bootstrap"
+mkdir -p "$target"
+cp "$root/bootstrap.zip" "$target/ours.zip"
+ours="$root_target/$triple/release/bootstrap"
 
 cargo build --release --locked --target "$triple" --bin floor --bin official
 cargo build --release --locked --bin bench
 for name in floor official; do
     stage="$(mktemp -d)"
-    cp "target/$triple/release/$name" "$stage/bootstrap"
+    cp "$target/$triple/release/$name" "$stage/bootstrap"
     touch -t 198001010000.00 "$stage/bootstrap"
-    rm -f "target/$name.zip"
-    (cd "$stage" && zip -q -X -9 "$bench/target/$name.zip" bootstrap)
+    rm -f "$target/$name.zip"
+    (cd "$stage" && zip -q -X -9 "$target/$name.zip" bootstrap)
     rm -rf "$stage"
 done
+floor="$target/$triple/release/floor"
+official="$target/$triple/release/official"
+
+if $profiling; then
+    # The same code with symbols and line tables (debug info does not change
+    # the machine code), so that callgrind_annotate can name functions.
+    symbols="$target/symbols"
+    export CARGO_PROFILE_RELEASE_STRIP=none CARGO_PROFILE_RELEASE_DEBUG=line-tables-only
+    CARGO_TARGET_DIR="$symbols" cargo build --release --locked --target "$triple" \
+        --manifest-path "$root/Cargo.toml" --bin bootstrap
+    CARGO_TARGET_DIR="$symbols" cargo build --release --locked --target "$triple" \
+        --bin floor --bin official
+    unset CARGO_PROFILE_RELEASE_STRIP CARGO_PROFILE_RELEASE_DEBUG
+    ours="$symbols/$triple/release/bootstrap"
+    floor="$symbols/$triple/release/floor"
+    official="$symbols/$triple/release/official"
+fi
 
 # One CPU for the fake API and the runtime alike: the figures are stable to
 # a few percent run to run (unpinned, cross-core wake-ups make cycle times
 # jump between modes), and a 128 MB function gets a fraction of one vCPU.
 pin=()
 if command -v taskset >/dev/null 2>&1; then pin=(taskset -c 0); fi
-"${pin[@]}" "target/release/bench" \
-    --ours "$ours" --floor "target/$triple/release/floor" --official "target/$triple/release/official" \
-    --zips "target/ours.zip,target/floor.zip,target/official.zip" \
-    --out "$root/BENCHMARKS.md" --command "bench/run.sh${*:+ $*}" "$@"
+"${pin[@]}" "$target/release/bench" \
+    --ours "$ours" --floor "$floor" --official "$official" \
+    --zips "$target/ours.zip,$target/floor.zip,$target/official.zip" \
+    --profile-dir "$target/profile" \
+    --out "$out" --command "bench/run.sh${*:+ $*}" "$@"
+echo "bench/run.sh: done in $((SECONDS - start)) s" >&2

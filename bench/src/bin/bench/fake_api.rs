@@ -1,0 +1,514 @@
+//! The fake Lambda Runtime API: the HTTP side of one session. It accepts the
+//! runtime's connections (one thread each, blocking std networking,
+//! keep-alive HTTP/1.1, bodies by Content-Length), serves `n` copies of one
+//! event, timestamps each event and answer, and samples the runtime's CPU
+//! and memory at the moments the figures are defined by: the first
+//! `GET /next`, and the `GET /next` after the last answer.
+//!
+//! It never judges an answer's content (the session does, after the run, so
+//! that no JSON parsing sits between an answer and the next event), but it
+//! does refuse what no Lambda runtime may do: a second `GET /next` before
+//! answering, an answer to the wrong request id, any other route. Its
+//! replies follow AWS's Runtime Interface Emulator (202 with
+//! `{"status":"OK"}` to each answer), because what a client does with that
+//! body decides whether it can reuse its connection.
+
+use std::io::{self, BufRead, BufReader, IoSlice, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::procfs;
+use crate::session::Signal;
+
+const NEXT: &str = "/2018-06-01/runtime/invocation/next";
+const INVOCATION: &str = "/2018-06-01/runtime/invocation/";
+const ACCEPTED: &[u8] = b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\n\
+                          Content-Length: 16\r\n\r\n{\"status\":\"OK\"}\n";
+/// Lambda gives each invocation its timeout; 60 s is a plausible one.
+const DEADLINE: Duration = Duration::from_secs(60);
+/// A request head longer than this is not from a Lambda runtime.
+const MAX_LINE: usize = 16 * 1024;
+
+/// The runtime's state at its first `GET /next`.
+#[derive(Debug, Clone, Copy)]
+pub struct Init {
+    /// CPU used since exec, all threads.
+    pub cpu_ns: u64,
+    /// Wall time since just before the spawn.
+    pub wall: Duration,
+    /// Minor page faults since exec.
+    pub minor_faults: u64,
+}
+
+/// The runtime's state at the `GET /next` after its last answer.
+#[derive(Debug, Clone, Copy)]
+pub struct End {
+    /// CPU used since exec, all threads.
+    pub cpu_ns: u64,
+    /// `VmHWM`.
+    pub peak_rss_kib: u64,
+}
+
+/// Everything one session measured.
+#[derive(Debug, Default)]
+pub struct Samples {
+    /// Taken at the first `GET /next`.
+    pub init: Option<Init>,
+    /// Taken at the `GET /next` after the last answer.
+    pub end: Option<End>,
+    /// Events served.
+    pub served: usize,
+    /// When each event's write began.
+    pub sent: Vec<Instant>,
+    /// When each answer had been read in full.
+    pub answered: Vec<Instant>,
+    /// The answers' bodies, end to end; `answer(i)` cuts one out.
+    answers: Vec<u8>,
+    answer_ends: Vec<usize>,
+    /// TCP connections accepted.
+    pub connections: usize,
+}
+
+impl Samples {
+    /// The body of answer `i`.
+    pub fn answer(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.answer_ends[i - 1] };
+        &self.answers[start..self.answer_ends[i]]
+    }
+}
+
+/// What the connection threads share.
+struct Shared {
+    n: usize,
+    event: Arc<[u8]>,
+    pid: u32,
+    spawned: Instant,
+    signals: Sender<Signal>,
+    connections: AtomicUsize,
+    init_taken: AtomicBool,
+    failed: AtomicBool,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    samples: Samples,
+    /// The request id of the event served and not yet answered.
+    outstanding: Option<String>,
+}
+
+/// A running fake API; `finish` ends it and hands back the samples.
+pub struct FakeApi {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    acceptor: JoinHandle<()>,
+    shared: Arc<Shared>,
+}
+
+/// A listener on a free loopback port, for the runtime's environment.
+pub fn bind() -> io::Result<TcpListener> {
+    TcpListener::bind("127.0.0.1:0")
+}
+
+impl FakeApi {
+    /// Starts serving `n` copies of `event` on `listener` to the process
+    /// `pid`, spawned at `spawned`; reports through `signals`.
+    pub fn start(
+        listener: TcpListener,
+        n: usize,
+        event: Arc<[u8]>,
+        pid: u32,
+        spawned: Instant,
+        signals: Sender<Signal>,
+    ) -> io::Result<FakeApi> {
+        let addr = listener.local_addr()?;
+        let mut state = State::default();
+        state.samples.sent.reserve(n);
+        state.samples.answered.reserve(n);
+        state.samples.answer_ends.reserve(n);
+        let shared = Arc::new(Shared {
+            n,
+            event,
+            pid,
+            spawned,
+            signals,
+            connections: AtomicUsize::new(0),
+            init_taken: AtomicBool::new(false),
+            failed: AtomicBool::new(false),
+            state: Mutex::new(state),
+        });
+        let stop = Arc::new(AtomicBool::new(false));
+        let acceptor = {
+            let (shared, stop) = (Arc::clone(&shared), Arc::clone(&stop));
+            thread::spawn(move || accept(listener, &shared, &stop))
+        };
+        Ok(FakeApi {
+            addr,
+            stop,
+            acceptor,
+            shared,
+        })
+    }
+
+    /// Stops accepting: from now on the runtime's connection attempts are
+    /// refused, so a client that reconnects after its connection closed
+    /// gives up instead of asking again.
+    pub fn close(&self) {
+        if !self.stop.swap(true, Ordering::SeqCst) {
+            // Wakes the blocked accept so that it sees the flag.
+            let _ = TcpStream::connect(self.addr);
+        }
+    }
+
+    /// Ends the API and returns what it measured. Call it once the runtime
+    /// is gone: it waits for every connection to end.
+    pub fn finish(self) -> Samples {
+        self.close();
+        let _ = self.acceptor.join();
+        let mut state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut samples = std::mem::take(&mut state.samples);
+        samples.connections = self.shared.connections.load(Ordering::SeqCst);
+        samples
+    }
+}
+
+fn accept(listener: TcpListener, shared: &Arc<Shared>, stop: &AtomicBool) {
+    let mut connections = Vec::new();
+    for stream in listener.incoming() {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let stream = match stream {
+            Ok(stream) => stream,
+            Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
+            Err(e) => {
+                shared.fail(format!("the fake API cannot accept: {e}"));
+                break;
+            }
+        };
+        shared.connections.fetch_add(1, Ordering::SeqCst);
+        let connection = Arc::clone(shared);
+        // lambda_runtime opens thousands of connections in a run: small
+        // stacks keep the threads cheap to start.
+        let spawned = thread::Builder::new()
+            .stack_size(128 * 1024)
+            .spawn(move || serve(stream, &connection));
+        match spawned {
+            Ok(handle) => connections.push(handle),
+            Err(e) => shared.fail(format!("the fake API cannot start a thread: {e}")),
+        }
+    }
+    drop(listener);
+    for handle in connections {
+        let _ = handle.join();
+    }
+}
+
+/// Serves one connection until the runtime closes it, is killed, or breaks
+/// a rule (then the session hears of it through `Signal::Failed`).
+fn serve(stream: TcpStream, shared: &Shared) {
+    let _ = stream.set_nodelay(true);
+    let mut reader = BufReader::with_capacity(64 * 1024, &stream);
+    let mut writer = &stream;
+    let (mut line, mut header, mut body, mut head) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    loop {
+        // Read errors end the connection quietly: a killed runtime resets it.
+        match read_line(&mut reader, &mut line) {
+            Ok(true) => {}
+            Ok(false) | Err(_) => return,
+        }
+        let request_line = String::from_utf8_lossy(&line);
+        let mut words = request_line.split_ascii_whitespace();
+        let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+        if method == "GET" && !shared.init_taken.swap(true, Ordering::SeqCst) {
+            shared.take_init();
+        }
+        match read_rest(&mut reader, &mut header, &mut body) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                return shared.fail(format!("bad request {method} {path}: {e}"));
+            }
+            Err(_) => return,
+        }
+        let written = match method {
+            "GET" if path == NEXT => match shared.next(&mut head) {
+                Some(()) => write_all_vectored(
+                    &mut writer,
+                    &mut [IoSlice::new(&head), IoSlice::new(&shared.event)],
+                ),
+                None => return,
+            },
+            "POST" => match shared.answer(path, &body) {
+                Some(()) => writer.write_all(ACCEPTED),
+                None => return,
+            },
+            _ => {
+                return shared.fail(format!(
+                    "unexpected request {method} {path}: {}",
+                    preview(&body)
+                ));
+            }
+        };
+        if written.is_err() {
+            return;
+        }
+    }
+}
+
+impl Shared {
+    /// Reports the first failure; later ones are consequences of it.
+    fn fail(&self, why: String) {
+        if !self.failed.swap(true, Ordering::SeqCst) {
+            let _ = self.signals.send(Signal::Failed(why));
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn take_init(&self) {
+        let init = Init {
+            cpu_ns: procfs::cpu_ns(self.pid),
+            wall: self.spawned.elapsed(),
+            minor_faults: procfs::minor_faults(self.pid),
+        };
+        self.lock().samples.init = Some(init);
+    }
+
+    /// A `GET /next`: writes the next event's head into `head`, or, after
+    /// the last answer, takes the end sample and tells the session; `None`
+    /// closes the connection.
+    fn next(&self, head: &mut Vec<u8>) -> Option<()> {
+        let mut state = self.lock();
+        if let Some(id) = &state.outstanding {
+            let why = format!("asked for the next event before answering {id}");
+            drop(state);
+            self.fail(why);
+            return None;
+        }
+        if state.samples.served == self.n {
+            state.samples.end = Some(End {
+                cpu_ns: procfs::cpu_ns(self.pid),
+                peak_rss_kib: procfs::peak_rss_kib(self.pid),
+            });
+            drop(state);
+            let _ = self.signals.send(Signal::Finished);
+            return None;
+        }
+        let id = request_id(state.samples.served);
+        state.samples.served += 1;
+        head.clear();
+        let _ = write!(
+            head,
+            "HTTP/1.1 200 OK\r\n\
+             Content-Type: application/json\r\n\
+             Lambda-Runtime-Aws-Request-Id: {id}\r\n\
+             Lambda-Runtime-Deadline-Ms: {}\r\n\
+             Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:bench\r\n\
+             Lambda-Runtime-Trace-Id: Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=0\r\n\
+             Content-Length: {}\r\n\r\n",
+            deadline_ms(),
+            self.event.len()
+        );
+        state.outstanding = Some(id);
+        state.samples.sent.push(Instant::now());
+        Some(())
+    }
+
+    /// A POST: must be the answer to the outstanding event.
+    fn answer(&self, path: &str, body: &[u8]) -> Option<()> {
+        let now = Instant::now();
+        let mut state = self.lock();
+        let answered_id = path
+            .strip_prefix(INVOCATION)
+            .and_then(|rest| rest.strip_suffix("/response"));
+        match state.outstanding.take() {
+            Some(id) if answered_id == Some(id.as_str()) => {
+                let samples = &mut state.samples;
+                samples.answered.push(now);
+                samples.answers.extend_from_slice(body);
+                samples.answer_ends.push(samples.answers.len());
+                Some(())
+            }
+            outstanding => {
+                drop(state);
+                let expected = match outstanding {
+                    Some(id) => format!("POST {INVOCATION}{id}/response"),
+                    None => "no POST (no event is outstanding)".to_string(),
+                };
+                self.fail(format!(
+                    "expected {expected}, got POST {path}: {}",
+                    preview(body)
+                ));
+                None
+            }
+        }
+    }
+}
+
+/// A request id shaped like Lambda's (a UUID), unique within a session.
+fn request_id(i: usize) -> String {
+    format!("8476a536-e9f4-11e8-9739-{i:012x}")
+}
+
+fn deadline_ms() -> u128 {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    (now + DEADLINE).as_millis()
+}
+
+/// The start of a body, for error messages.
+fn preview(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(300)]);
+    if body.len() > 300 {
+        format!("{text}... ({} bytes)", body.len())
+    } else {
+        text.into_owned()
+    }
+}
+
+/// Reads the request line into `line`; false at the end of the stream.
+fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<bool> {
+    line.clear();
+    let read = reader.take(MAX_LINE as u64).read_until(b'\n', line)?;
+    if read == 0 {
+        return Ok(false);
+    }
+    if !line.ends_with(b"\n") {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "request line too long or cut off",
+        ));
+    }
+    Ok(true)
+}
+
+/// Reads the headers after the request line and the body they announce.
+/// `header` is scratch space, kept by the caller so that a request costs
+/// no allocation.
+fn read_rest(
+    reader: &mut impl BufRead,
+    header: &mut Vec<u8>,
+    body: &mut Vec<u8>,
+) -> io::Result<()> {
+    let invalid = |why: String| io::Error::new(io::ErrorKind::InvalidData, why);
+    let mut length = 0;
+    loop {
+        if !read_line(reader, header)? {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        let text = String::from_utf8_lossy(header);
+        let text = text.trim_end();
+        if text.is_empty() {
+            break;
+        }
+        let Some((name, value)) = text.split_once(':') else {
+            return Err(invalid(format!("header without a colon: '{text}'")));
+        };
+        if name.eq_ignore_ascii_case("content-length") {
+            length = value
+                .trim()
+                .parse()
+                .map_err(|_| invalid(format!("bad Content-Length '{}'", value.trim())))?;
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            return Err(invalid(format!(
+                "Transfer-Encoding '{}' (this fake API reads Content-Length bodies)",
+                value.trim()
+            )));
+        }
+    }
+    body.clear();
+    body.resize(length, 0);
+    reader.read_exact(body)
+}
+
+/// `write_all` for several buffers in as few system calls as the kernel
+/// takes them: the head and a large event go out together, so the runtime
+/// is not woken for the head alone.
+fn write_all_vectored(writer: &mut impl Write, mut bufs: &mut [IoSlice<'_>]) -> io::Result<()> {
+    while !bufs.is_empty() {
+        match writer.write_vectored(bufs) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(written) => IoSlice::advance_slices(&mut bufs, written),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(request: &str) -> io::Result<(String, Vec<u8>)> {
+        let mut reader = io::Cursor::new(request.as_bytes().to_vec());
+        let (mut line, mut header, mut body) = (Vec::new(), Vec::new(), Vec::new());
+        assert!(read_line(&mut reader, &mut line)?);
+        read_rest(&mut reader, &mut header, &mut body)?;
+        Ok((String::from_utf8(line).unwrap(), body))
+    }
+
+    #[test]
+    fn reads_requests_with_and_without_bodies() {
+        let (line, body) = check("GET /next HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        assert_eq!((line.as_str(), body.len()), ("GET /next HTTP/1.1\r\n", 0));
+        let (_, body) =
+            check("POST /r HTTP/1.1\r\ncontent-LENGTH: 5\r\nHost: x\r\n\r\nhello, more").unwrap();
+        assert_eq!(body, b"hello");
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_read() {
+        for (request, why) in [
+            (
+                "POST /r HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+                "Transfer-Encoding 'chunked'",
+            ),
+            (
+                "POST /r HTTP/1.1\r\nContent-Length: lots\r\n\r\n",
+                "bad Content-Length 'lots'",
+            ),
+            (
+                "POST /r HTTP/1.1\r\nno colon\r\n\r\n",
+                "header without a colon",
+            ),
+        ] {
+            let err = check(request).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+            assert!(err.to_string().contains(why), "{err}");
+        }
+        let cut = check("POST /r HTTP/1.1\r\nContent-Length: 9\r\n\r\nshort").unwrap_err();
+        assert_eq!(cut.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn request_ids_are_unique_and_uuid_shaped() {
+        let (a, b) = (request_id(0), request_id(19_999));
+        assert_ne!(a, b);
+        assert_eq!((a.len(), b.len()), (36, 36));
+    }
+
+    #[test]
+    fn the_202_body_is_as_long_as_its_content_length() {
+        let text = std::str::from_utf8(ACCEPTED).unwrap();
+        let (_, body) = text.split_once("\r\n\r\n").unwrap();
+        assert_eq!(body.len(), 16);
+    }
+
+    #[test]
+    fn vectored_writes_put_every_byte_out_in_order() {
+        let mut out = Vec::new();
+        let big = vec![7u8; 100_000];
+        write_all_vectored(&mut out, &mut [IoSlice::new(b"head"), IoSlice::new(&big)]).unwrap();
+        assert_eq!(out.len(), 100_004);
+        assert_eq!(&out[..5], b"head\x07");
+    }
+}

@@ -1,0 +1,239 @@
+//! One session: one runtime process, from spawn with a Lambda-like
+//! environment to its end, served `n` events by the fake API. It owns the
+//! rules for ending a process: SIGKILL right after the last sample (a
+//! runtime blocks on `GET /next` forever), or, under a profiler, closing the
+//! connection and letting the runtime exit so the tool writes its results.
+//! Every wait is bounded; nothing here sleeps to synchronise.
+//!
+//! A session succeeds only if every event got an answer and every answer is
+//! right (`event::check_answer`); otherwise its error names the runtime, what
+//! went wrong and the last lines the runtime printed.
+
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::io::{PipeReader, Read};
+use std::net::SocketAddr;
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use crate::event;
+use crate::fake_api::{self, FakeApi, Samples};
+use crate::options::Runtime;
+
+/// How long a session may take before it is declared hung (the slowest,
+/// 20,000 invocations under valgrind, takes a few minutes).
+const RUN_LIMIT: Duration = Duration::from_secs(900);
+/// How long a runtime may take to exit once its connection is closed
+/// (valgrind writes its profile then).
+const EXIT_LIMIT: Duration = Duration::from_secs(120);
+/// How much of the runtime's output an error quotes.
+const OUTPUT_TAIL: usize = 4 * 1024;
+
+/// What the fake API and the output reader tell the session.
+pub enum Signal {
+    /// The runtime asked for the event after the last: all is measured.
+    Finished,
+    /// The runtime broke a rule; the text says how.
+    Failed(String),
+    /// The runtime's stdout and stderr reached end of file: it is gone.
+    OutputClosed,
+}
+
+/// How a session ends once every event was answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// SIGKILL straight after the end sample.
+    Kill,
+    /// Close the connection, refuse new ones, wait for the runtime to exit.
+    Exit,
+}
+
+/// Runs `runtime` (under `wrapper`, a tool and its arguments, if not empty)
+/// against a fake API serving `n` copies of `event`.
+pub fn run(
+    runtime: &Runtime,
+    wrapper: &[OsString],
+    event: &Arc<[u8]>,
+    n: usize,
+    ending: Ending,
+) -> Result<Samples, String> {
+    let name = runtime.name;
+    let listener = fake_api::bind().map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("no local address: {e}"))?;
+    let (output, output_writer) =
+        std::io::pipe().map_err(|e| format!("cannot make a pipe: {e}"))?;
+    let stderr = output_writer
+        .try_clone()
+        .map_err(|e| format!("cannot make a pipe: {e}"))?;
+
+    let mut command = match wrapper.split_first() {
+        Some((tool, args)) => {
+            let mut command = Command::new(tool);
+            command.args(args).arg(&runtime.path);
+            command
+        }
+        None => Command::new(&runtime.path),
+    };
+    lambda_environment(&mut command, addr);
+    command
+        .stdin(Stdio::null())
+        .stdout(output_writer)
+        .stderr(stderr);
+    let spawned = Instant::now();
+    let mut child = command.spawn().map_err(|e| {
+        format!(
+            "{name}: cannot start {}: {e}",
+            command.get_program().display()
+        )
+    })?;
+    // The Command holds our copies of the pipe's write end: without them,
+    // end of file on the pipe means the runtime (and its wrapper) is gone.
+    drop(command);
+
+    let (signals, received) = mpsc::channel();
+    let output = read_output(output, signals.clone());
+    let api = match FakeApi::start(listener, n, Arc::clone(event), child.id(), spawned, signals) {
+        Ok(api) => api,
+        Err(e) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("cannot start the fake API: {e}"));
+        }
+    };
+
+    let mut outcome = match received.recv_timeout(RUN_LIMIT) {
+        Ok(Signal::Finished) => Ok(()),
+        Ok(Signal::Failed(why)) => Err(Some(why)),
+        Ok(Signal::OutputClosed) => Err(None),
+        Err(_) => Err(Some(format!(
+            "no end within {} s: hung?",
+            RUN_LIMIT.as_secs()
+        ))),
+    };
+    if outcome.is_ok() && ending == Ending::Exit {
+        // The fake API closed the connection on the last GET /next.
+        api.close();
+        if !wait_for_exit(&received, EXIT_LIMIT) {
+            outcome = Err(Some(format!(
+                "did not exit within {} s of its connection closing",
+                EXIT_LIMIT.as_secs()
+            )));
+        }
+    }
+    // Harmless when it already exited: it is not reaped until `wait`.
+    let _ = child.kill();
+    let status = child.wait();
+    let samples = api.finish();
+    let tail = output.join().unwrap_or_default();
+
+    let failure = match outcome {
+        Ok(()) => check_answers(&samples, n).err(),
+        Err(Some(why)) => Some(why),
+        Err(None) => Some(format!("exited ({}) before the end", describe(status))),
+    };
+    match failure {
+        None => Ok(samples),
+        Some(why) => Err(format!(
+            "{name} ({}): {why}\n  {} of {n} events served, {} answered\n  \
+             --- the runtime's last output ---\n{}",
+            runtime.path.display(),
+            samples.served,
+            samples.answered.len(),
+            if tail.trim().is_empty() {
+                "  (none)".to_string()
+            } else {
+                tail
+            }
+        )),
+    }
+}
+
+/// The environment Lambda gives a `provided.al2023` function, less the
+/// credentials; no `RUST_LOG`, so each runtime logs as it would by default.
+fn lambda_environment(command: &mut Command, api: SocketAddr) {
+    command
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", api.to_string())
+        .env("_HANDLER", "httpevent")
+        .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench")
+        .env(
+            "AWS_LAMBDA_LOG_STREAM_NAME",
+            "2026/01/01/[$LATEST]0123456789abcdef0123456789abcdef",
+        )
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("LAMBDA_TASK_ROOT", "/var/task")
+        .env("LAMBDA_RUNTIME_DIR", "/var/runtime")
+        .env("TZ", ":UTC")
+        .env("LANG", "en_US.UTF-8");
+}
+
+/// Reads the runtime's output to its end, keeping the last lines for error
+/// messages, then says so. A pipe rather than /dev/null: Lambda reads a
+/// function's output through one too, and its end of file is how the
+/// session learns, without polling, that the process is gone.
+fn read_output(mut pipe: PipeReader, signals: Sender<Signal>) -> JoinHandle<String> {
+    thread::spawn(move || {
+        let mut tail = VecDeque::with_capacity(2 * OUTPUT_TAIL);
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            match pipe.read(&mut buf) {
+                Ok(0) => break,
+                Ok(read) => {
+                    tail.extend(&buf[..read]);
+                    if tail.len() > OUTPUT_TAIL {
+                        tail.drain(..tail.len() - OUTPUT_TAIL);
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        let _ = signals.send(Signal::OutputClosed);
+        String::from_utf8_lossy(tail.make_contiguous()).into_owned()
+    })
+}
+
+/// True once the output closed, false after `limit`.
+fn wait_for_exit(received: &Receiver<Signal>, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match received.recv_timeout(left) {
+            Ok(Signal::OutputClosed) => return true,
+            // A client retrying on a new connection, refused: keep waiting.
+            Ok(_) => {}
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return false,
+        }
+    }
+}
+
+fn describe(status: std::io::Result<ExitStatus>) -> String {
+    match status {
+        Ok(status) => status.to_string(),
+        Err(e) => format!("status unknown: {e}"),
+    }
+}
+
+/// Every event answered, every answer right.
+fn check_answers(samples: &Samples, n: usize) -> Result<(), String> {
+    if samples.answered.len() != n {
+        return Err(format!("{} answers to {n} events", samples.answered.len()));
+    }
+    for i in 0..n {
+        let answer = samples.answer(i);
+        if let Err(why) = event::check_answer(answer) {
+            let shown = String::from_utf8_lossy(&answer[..answer.len().min(300)]);
+            return Err(format!("answer {} of {n} is wrong: {why}: {shown}", i + 1));
+        }
+    }
+    Ok(())
+}
