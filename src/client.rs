@@ -25,6 +25,9 @@ use crate::error::Error;
 /// read as it arrives rather than reserved up front.
 const MAX_PREALLOC: usize = 6 * 1024 * 1024 + 1024;
 
+/// ureq's input and output buffer size, and so the largest response head.
+const BUFFER_SIZE: usize = 16 * 1024;
+
 /// An event fetched from `/next`, with its context.
 #[derive(Debug)]
 pub struct Invocation {
@@ -62,8 +65,13 @@ impl Client {
             .max_idle_connections_per_host(1)
             // 16 KiB instead of ureq's 128: events stream through it either
             // way, and the default pair showed as ~120 KiB of peak RSS.
-            .input_buffer_size(16 * 1024)
-            .output_buffer_size(16 * 1024)
+            .input_buffer_size(BUFFER_SIZE)
+            .output_buffer_size(BUFFER_SIZE)
+            // A response head must fit in the input buffer. Past it, ureq
+            // would report "Peer disconnected", which is not what happened;
+            // one byte under it, it says the header is too big. Lambda's
+            // heads are a few KiB even with a mobile client context.
+            .max_response_header_size(BUFFER_SIZE - 1)
             .build();
         Client {
             agent: Agent::with_parts(config, DefaultConnector::default(), ResolveOnce::default()),

@@ -24,7 +24,16 @@ pub fn invoke(handler: Handler, event: &[u8], context: &Context) -> Result<Vec<u
             Ok(serde_json::to_vec(&value).expect("a serde_json::Value always serializes"))
         }
         Ok(Err(err)) => Err(Diagnostic::from(err)),
-        Err(payload) => Err(Diagnostic::panic(&*payload)),
+        Err(payload) => {
+            let diagnostic = Diagnostic::panic(&*payload);
+            // The payload is the handler's value: its `Drop` may panic in
+            // turn, outside the catch above, and end the process unanswered.
+            // Such a second payload is leaked, not dropped (std's advice).
+            if let Err(again) = panic::catch_unwind(AssertUnwindSafe(|| drop(payload))) {
+                std::mem::forget(again);
+            }
+            Err(diagnostic)
+        }
     }
 }
 
@@ -60,6 +69,31 @@ mod tests {
             }
             (got, expected) => panic!("got {got:?}, expected {expected:?}"),
         }
+    }
+
+    /// A panic payload whose own `Drop` panics.
+    struct Grenade;
+
+    impl Drop for Grenade {
+        fn drop(&mut self) {
+            panic!("payload drop");
+        }
+    }
+
+    fn throws_grenade(_: Value, _: &Context) -> Result<Value, HandlerError> {
+        std::panic::panic_any(Grenade)
+    }
+
+    #[test]
+    fn a_payload_that_panics_on_drop_is_still_an_answer() {
+        check(
+            throws_grenade,
+            b"{}",
+            Err((
+                "Runtime.HandlerPanic",
+                "handler panicked with a non-string payload",
+            )),
+        );
     }
 
     #[test]
