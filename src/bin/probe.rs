@@ -5,14 +5,25 @@
 //! `probe` answers with what it saw (event, context, `_X_AMZN_TRACE_ID`, the
 //! process's thread count), or misbehaves on request: `{"panic": "msg"}`,
 //! `{"panic_any": 42}`, `{"error": {"type": T, "message": M}}`,
-//! `{"answer_bytes": N}` (a JSON string of N bytes).
+//! `{"answer_bytes": N}` (a JSON string of N bytes). With
+//! `{"wait_for_close": "host:port"}` it first connects there and reads until
+//! the other side closes, so a test can order the handler after an event of
+//! its own (see the fake's `Next::RawThenRelease`).
 
+use std::io::Read;
+use std::net::TcpStream;
 use std::process::ExitCode;
 
 use lambda_bootstrap::{Context, Handler, HandlerError, handlers::HANDLERS};
 use serde_json::{Value, json};
 
 fn probe(event: Value, ctx: &Context) -> Result<Value, HandlerError> {
+    if let Some(addr) = event.get("wait_for_close").and_then(Value::as_str) {
+        let mut side =
+            TcpStream::connect(addr).map_err(|e| HandlerError::new("Probe", e.to_string()))?;
+        side.read_to_end(&mut Vec::new())
+            .map_err(|e| HandlerError::new("Probe", e.to_string()))?;
+    }
     if let Some(message) = event.get("panic").and_then(Value::as_str) {
         panic!("{message}");
     }

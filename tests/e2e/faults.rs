@@ -123,10 +123,14 @@ fn connection_refused_at_start() {
 #[test]
 fn connection_dropped_after_the_event_still_gets_its_one_answer() {
     // The platform closes right after sending the event: the answer goes
-    // out on a fresh connection, once.
+    // out on a fresh connection, once. The handler waits on a side socket
+    // that the fake closes only after the drop, so the runtime has seen the
+    // close before it answers (otherwise which comes first is a race).
+    let side = TcpListener::bind("127.0.0.1:0").unwrap();
+    let event = json!({"wait_for_close": side.local_addr().unwrap().to_string()}).to_string();
     let (out, api) = run(
         vec![
-            Next::Raw(raw_answer("after-drop", "{\"k\":1}")),
+            Next::RawThenRelease(raw_answer("after-drop", &event), side),
             ok_event("next"),
         ],
         Box::new(|_| 202),
@@ -137,9 +141,16 @@ fn connection_dropped_after_the_event_still_gets_its_one_answer() {
         [
             "POST /2018-06-01/runtime/invocation/after-drop/response",
             "POST /2018-06-01/runtime/invocation/next/response"
-        ]
+        ],
+        "{}",
+        out.stderr
     );
-    assert_eq!(api.posts()[0].json()["event"], json!({"k": 1}));
+    assert!(api.posts()[0].json()["event"]["wait_for_close"].is_string());
+    assert_eq!(
+        api.posts()[0].conn,
+        1,
+        "the answer went out on a fresh connection"
+    );
     assert_eq!(api.connections(), 2);
     assert_eq!(out.code, Some(1));
 }

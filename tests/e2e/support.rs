@@ -32,6 +32,11 @@ pub enum Next {
     Raw(Vec<u8>),
     /// Closes the connection without answering.
     Close,
+    /// Writes these bytes verbatim and closes the connection, then accepts
+    /// one connection on the listener and closes that too. A handler that
+    /// connects there and reads to the end (the probe's `wait_for_close`)
+    /// therefore returns only once the close has reached the runtime.
+    RawThenRelease(Vec<u8>, TcpListener),
     /// Waits this long (a slow platform, not synchronisation), then does the rest.
     After(Duration, Box<Next>),
 }
@@ -241,6 +246,12 @@ fn answer_next(writer: &mut TcpStream, step: Next) -> bool {
         }
         Next::Close => {
             let _ = writer.shutdown(std::net::Shutdown::Both);
+            false
+        }
+        Next::RawThenRelease(bytes, listener) => {
+            let _ = writer.write_all(&bytes);
+            let _ = writer.shutdown(std::net::Shutdown::Both);
+            drop(listener.accept());
             false
         }
         Next::After(delay, then) => {
