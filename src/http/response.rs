@@ -1,7 +1,9 @@
 //! `HttpResponse`: status, headers, cookies and a text, JSON or binary body,
-//! turned into exactly the JSON API Gateway accepts for a payload version.
+//! turned into exactly the JSON API Gateway accepts for a payload version
+//! (a wrong shape is a 502 "Malformed Lambda proxy response" for the
+//! caller). A pure value: it never touches a socket, ureq or the Runtime API.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::base64;
 use super::request::{HttpRequest, PayloadVersion};
@@ -9,11 +11,14 @@ use super::request::{HttpRequest, PayloadVersion};
 #[derive(Debug, Clone, PartialEq)]
 enum Body {
     Empty,
+    /// The text and its default content type.
     Text(String, &'static str),
+    /// The bytes and their default content type.
     Binary(Vec<u8>, String),
 }
 
-/// A response under construction.
+/// A response under construction; [`HttpResponse::into_value`] or
+/// [`HttpRequest::respond`] turns it into the handler's answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpResponse {
     status: u16,
@@ -23,7 +28,7 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
-    /// An empty response with `status`.
+    /// A response with `status`, no headers and an empty body.
     pub fn new(status: u16) -> HttpResponse {
         HttpResponse {
             status,
@@ -33,27 +38,36 @@ impl HttpResponse {
         }
     }
 
-    /// Adds a header; adding a name again adds a value (1.0 sends them in
-    /// `multiValueHeaders`, 2.0 joins them with commas). A `Content-Type`
-    /// set here wins over the body's default.
+    /// Adds a header. Adding a name again, in any case, adds a value: 1.0
+    /// sends them in `multiValueHeaders`, 2.0 joins them with commas. A
+    /// `Content-Type` set here wins over the body's default. `Set-Cookie` is
+    /// taken as [`HttpResponse::cookie`], since commas would corrupt it.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> HttpResponse {
-        self.headers.push((name.into(), value.into()));
+        let name = name.into();
+        if name.eq_ignore_ascii_case("set-cookie") {
+            self.cookies.push(value.into());
+        } else {
+            self.headers.push((name, value.into()));
+        }
         self
     }
 
-    /// A text body; `text/plain; charset=utf-8` unless set otherwise.
+    /// A text body, `text/plain; charset=utf-8` unless a `Content-Type`
+    /// header says otherwise.
     pub fn text(mut self, text: impl Into<String>) -> HttpResponse {
         self.body = Body::Text(text.into(), "text/plain; charset=utf-8");
         self
     }
 
-    /// A JSON body; `application/json` unless set otherwise.
+    /// A JSON body, `application/json` unless a `Content-Type` header says
+    /// otherwise.
     pub fn json(mut self, value: &Value) -> HttpResponse {
         self.body = Body::Text(value.to_string(), "application/json");
         self
     }
 
-    /// A binary body, sent base64-encoded with `isBase64Encoded: true`.
+    /// A binary body, sent base64-encoded with `isBase64Encoded: true`, of
+    /// `content_type` unless a `Content-Type` header says otherwise.
     pub fn binary(
         mut self,
         bytes: impl Into<Vec<u8>>,
@@ -63,171 +77,230 @@ impl HttpResponse {
         self
     }
 
-    /// Sets a cookie: a whole `Set-Cookie` value, e.g. `id=7; Path=/; HttpOnly`.
+    /// Sets a cookie: a whole `Set-Cookie` value, such as
+    /// `id=7; Path=/; HttpOnly`. 2.0 sends them in `cookies`, 1.0 as
+    /// `Set-Cookie` in `multiValueHeaders`.
     pub fn cookie(mut self, set_cookie: impl Into<String>) -> HttpResponse {
         self.cookies.push(set_cookie.into());
         self
     }
 
-    /// The JSON API Gateway expects for `version`.
+    /// The answer API Gateway expects for `version`: 1.0 `{statusCode,
+    /// headers, multiValueHeaders, body, isBase64Encoded}`, 2.0 `{statusCode,
+    /// headers, cookies, body, isBase64Encoded}`.
     pub fn into_value(self, version: PayloadVersion) -> Value {
-        let (body, base64_encoded, default_type) = match self.body {
+        let HttpResponse {
+            status,
+            mut headers,
+            cookies,
+            body,
+        } = self;
+        let (body, base64_encoded, default_type) = match body {
             Body::Empty => (String::new(), false, None),
             Body::Text(text, content_type) => (text, false, Some(content_type.to_string())),
             Body::Binary(bytes, content_type) => (base64::encode(&bytes), true, Some(content_type)),
         };
-        // Group values by name, any case, keeping the first spelling.
-        let mut grouped: Vec<(String, Vec<String>)> = Vec::new();
-        for (name, value) in self.headers {
-            match grouped
-                .iter_mut()
-                .find(|(n, _)| n.eq_ignore_ascii_case(&name))
-            {
-                Some((_, values)) => values.push(value),
-                None => grouped.push((name, vec![value])),
-            }
-        }
         if let Some(content_type) = default_type {
-            if !grouped
+            if !headers
                 .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                .any(|(name, _)| name.eq_ignore_ascii_case("content-type"))
             {
-                grouped.push(("Content-Type".to_string(), vec![content_type]));
+                headers.push(("Content-Type".to_string(), content_type));
             }
         }
+        // Brings each name's values together, in the order they were added
+        // (the sort is stable), under the first spelling of the name.
+        headers.sort_by(|(a, _), (b, _)| {
+            let a = a.bytes().map(|c| c.to_ascii_lowercase());
+            a.cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+        });
+        let mut single = Map::new();
+        let mut multi = Map::new();
+        let mut headers = headers.into_iter().peekable();
+        while let Some((name, first)) = headers.next() {
+            // Allocates only for a name that repeats.
+            let mut more = Vec::new();
+            while let Some((_, value)) = headers.next_if(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+                more.push(value);
+            }
+            if more.is_empty() {
+                single.insert(name, Value::from(first));
+            } else if version == PayloadVersion::V1 {
+                more.insert(0, first);
+                multi.insert(name, Value::from(more));
+            } else {
+                let mut joined = first;
+                for value in more {
+                    joined.push(',');
+                    joined.push_str(&value);
+                }
+                single.insert(name, Value::from(joined));
+            }
+        }
+        let mut answer = Map::new();
+        answer.insert("statusCode".to_string(), Value::from(status));
+        answer.insert("headers".to_string(), Value::Object(single));
         match version {
             PayloadVersion::V1 => {
-                let mut headers = Map::new();
-                let mut multi = Map::new();
-                for (name, values) in grouped {
-                    if values.len() == 1 {
-                        headers.insert(name, Value::from(values.into_iter().next()));
-                    } else {
-                        multi.insert(name, Value::from(values));
-                    }
+                if !cookies.is_empty() {
+                    multi.insert("Set-Cookie".to_string(), Value::from(cookies));
                 }
-                if !self.cookies.is_empty() {
-                    multi.insert("Set-Cookie".to_string(), Value::from(self.cookies));
-                }
-                json!({
-                    "statusCode": self.status,
-                    "headers": headers,
-                    "multiValueHeaders": multi,
-                    "body": body,
-                    "isBase64Encoded": base64_encoded,
-                })
+                answer.insert("multiValueHeaders".to_string(), Value::Object(multi));
             }
             PayloadVersion::V2 => {
-                let headers: Map<String, Value> = grouped
-                    .into_iter()
-                    .map(|(name, values)| (name, Value::from(values.join(","))))
-                    .collect();
-                json!({
-                    "statusCode": self.status,
-                    "headers": headers,
-                    "cookies": self.cookies,
-                    "body": body,
-                    "isBase64Encoded": base64_encoded,
-                })
+                answer.insert("cookies".to_string(), Value::from(cookies));
             }
         }
+        answer.insert("body".to_string(), Value::from(body));
+        answer.insert("isBase64Encoded".to_string(), Value::from(base64_encoded));
+        Value::Object(answer)
     }
 }
 
 impl HttpRequest<'_> {
-    /// `response` in this request's payload version.
+    /// `response` as the answer to this request, in its payload version.
     pub fn respond(&self, response: HttpResponse) -> Value {
-        response.into_value(self.version())
+        response.into_value(self.payload_version())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
-    /// Renders `response` for `version` and compares it with `expected`.
-    fn check(response: HttpResponse, version: PayloadVersion, expected: Value) {
-        assert_eq!(response.into_value(version), expected);
+    /// Renders `response` for both payload versions and compares each with
+    /// what API Gateway must receive; every test goes through here.
+    fn check(response: HttpResponse, v1: Value, v2: Value) {
+        assert_eq!(response.clone().into_value(PayloadVersion::V1), v1, "1.0");
+        assert_eq!(response.into_value(PayloadVersion::V2), v2, "2.0");
     }
 
     #[test]
-    fn text_in_both_versions() {
-        let resp = || HttpResponse::new(200).text("hi");
+    fn empty_response_has_no_content_type() {
         check(
-            resp(),
-            PayloadVersion::V1,
-            json!({"statusCode": 200, "headers": {"Content-Type": "text/plain; charset=utf-8"},
-                   "multiValueHeaders": {}, "body": "hi", "isBase64Encoded": false}),
-        );
-        check(
-            resp(),
-            PayloadVersion::V2,
-            json!({"statusCode": 200, "headers": {"Content-Type": "text/plain; charset=utf-8"},
-                   "cookies": [], "body": "hi", "isBase64Encoded": false}),
+            HttpResponse::new(204),
+            json!({"statusCode": 204, "headers": {}, "multiValueHeaders": {},
+                   "body": "", "isBase64Encoded": false}),
+            json!({"statusCode": 204, "headers": {}, "cookies": [],
+                   "body": "", "isBase64Encoded": false}),
         );
     }
 
     #[test]
-    fn json_body_and_explicit_content_type_wins() {
+    fn text_is_plain_utf8_by_default() {
         check(
-            HttpResponse::new(201).json(&json!({"id": 7})),
-            PayloadVersion::V2,
+            HttpResponse::new(200).text("héllo"),
+            json!({"statusCode": 200, "headers": {"Content-Type": "text/plain; charset=utf-8"},
+                   "multiValueHeaders": {}, "body": "héllo", "isBase64Encoded": false}),
+            json!({"statusCode": 200, "headers": {"Content-Type": "text/plain; charset=utf-8"},
+                   "cookies": [], "body": "héllo", "isBase64Encoded": false}),
+        );
+    }
+
+    #[test]
+    fn json_is_application_json_by_default() {
+        check(
+            HttpResponse::new(201).json(&json!({"id": 7, "tags": ["a"]})),
             json!({"statusCode": 201, "headers": {"Content-Type": "application/json"},
-                   "cookies": [], "body": "{\"id\":7}", "isBase64Encoded": false}),
-        );
-        check(
-            HttpResponse::new(200)
-                .header("content-type", "application/problem+json")
-                .json(&json!({})),
-            PayloadVersion::V2,
-            json!({"statusCode": 200, "headers": {"content-type": "application/problem+json"},
-                   "cookies": [], "body": "{}", "isBase64Encoded": false}),
+                   "multiValueHeaders": {}, "body": r#"{"id":7,"tags":["a"]}"#,
+                   "isBase64Encoded": false}),
+            json!({"statusCode": 201, "headers": {"Content-Type": "application/json"},
+                   "cookies": [], "body": r#"{"id":7,"tags":["a"]}"#, "isBase64Encoded": false}),
         );
     }
 
     #[test]
     fn binary_goes_out_base64() {
         check(
-            HttpResponse::new(200).binary(vec![0x89, b'P', b'N', b'G'], "image/png"),
-            PayloadVersion::V1,
+            HttpResponse::new(200).binary([0x89, b'P', b'N', b'G', 0xff], "image/png"),
             json!({"statusCode": 200, "headers": {"Content-Type": "image/png"},
-                   "multiValueHeaders": {}, "body": "iVBORw==", "isBase64Encoded": true}),
+                   "multiValueHeaders": {}, "body": "iVBOR/8=", "isBase64Encoded": true}),
+            json!({"statusCode": 200, "headers": {"Content-Type": "image/png"},
+                   "cookies": [], "body": "iVBOR/8=", "isBase64Encoded": true}),
+        );
+    }
+
+    #[test]
+    fn an_explicit_content_type_wins_whatever_its_case_or_order() {
+        // Set before the body, in lower case.
+        check(
+            HttpResponse::new(400)
+                .header("content-type", "application/problem+json")
+                .json(&json!({"title": "bad"})),
+            json!({"statusCode": 400, "headers": {"content-type": "application/problem+json"},
+                   "multiValueHeaders": {}, "body": r#"{"title":"bad"}"#,
+                   "isBase64Encoded": false}),
+            json!({"statusCode": 400, "headers": {"content-type": "application/problem+json"},
+                   "cookies": [], "body": r#"{"title":"bad"}"#, "isBase64Encoded": false}),
+        );
+        // Set after the body.
+        check(
+            HttpResponse::new(200)
+                .text("<p>hi</p>")
+                .header("Content-Type", "text/html"),
+            json!({"statusCode": 200, "headers": {"Content-Type": "text/html"},
+                   "multiValueHeaders": {}, "body": "<p>hi</p>", "isBase64Encoded": false}),
+            json!({"statusCode": 200, "headers": {"Content-Type": "text/html"},
+                   "cookies": [], "body": "<p>hi</p>", "isBase64Encoded": false}),
+        );
+        check(
+            HttpResponse::new(200)
+                .binary(*b"GIF89a", "application/octet-stream")
+                .header("CONTENT-TYPE", "image/gif"),
+            json!({"statusCode": 200, "headers": {"CONTENT-TYPE": "image/gif"},
+                   "multiValueHeaders": {}, "body": "R0lGODlh", "isBase64Encoded": true}),
+            json!({"statusCode": 200, "headers": {"CONTENT-TYPE": "image/gif"},
+                   "cookies": [], "body": "R0lGODlh", "isBase64Encoded": true}),
         );
     }
 
     #[test]
     fn repeated_headers_and_cookies() {
-        let resp = || {
+        check(
             HttpResponse::new(302)
                 .header("Location", "/next")
                 .header("X-Tag", "a")
+                .header("Vary", "Accept")
                 .header("x-tag", "b")
                 .cookie("id=7; Path=/; HttpOnly")
-                .cookie("theme=dark")
-        };
-        check(
-            resp(),
-            PayloadVersion::V1,
-            json!({"statusCode": 302, "headers": {"Location": "/next"},
-                   "multiValueHeaders": {"X-Tag": ["a", "b"],
-                                         "Set-Cookie": ["id=7; Path=/; HttpOnly", "theme=dark"]},
+                // The way some would write it; it must not be comma-joined.
+                .header(
+                    "Set-Cookie",
+                    "seen=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT",
+                ),
+            json!({"statusCode": 302, "headers": {"Location": "/next", "Vary": "Accept"},
+                   "multiValueHeaders": {
+                       "X-Tag": ["a", "b"],
+                       "Set-Cookie": ["id=7; Path=/; HttpOnly",
+                                      "seen=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT"]},
                    "body": "", "isBase64Encoded": false}),
-        );
-        check(
-            resp(),
-            PayloadVersion::V2,
-            json!({"statusCode": 302, "headers": {"Location": "/next", "X-Tag": "a,b"},
-                   "cookies": ["id=7; Path=/; HttpOnly", "theme=dark"],
+            json!({"statusCode": 302, "headers": {"Location": "/next", "Vary": "Accept",
+                                                  "X-Tag": "a,b"},
+                   "cookies": ["id=7; Path=/; HttpOnly",
+                               "seen=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT"],
                    "body": "", "isBase64Encoded": false}),
         );
     }
 
     #[test]
-    fn respond_uses_the_requests_version() {
-        let event = json!({"version": "2.0", "requestContext": {"http": {"method": "GET"}}});
-        let req = HttpRequest::parse(&event).unwrap();
-        let value = req.respond(HttpResponse::new(204));
-        assert_eq!(value["cookies"], json!([]));
-        assert_eq!(value.get("multiValueHeaders"), None);
+    fn respond_answers_in_the_requests_version() {
+        for (fixture, version) in [
+            ("apigw-rest-get-query.json", PayloadVersion::V1),
+            ("apigw-rest-post-base64.json", PayloadVersion::V1),
+            ("apigw-http-get.json", PayloadVersion::V2),
+            ("apigw-http-cookies.json", PayloadVersion::V2),
+            ("function-url.json", PayloadVersion::V2),
+        ] {
+            let path = format!("{}/tests/data/{fixture}", env!("CARGO_MANIFEST_DIR"));
+            let event: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+            let request = HttpRequest::parse(&event).unwrap();
+            let response = HttpResponse::new(200).text("ok").cookie("a=1");
+            assert_eq!(
+                request.respond(response.clone()),
+                response.into_value(version),
+                "{fixture}"
+            );
+        }
     }
 }
