@@ -4,7 +4,10 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Event, FakeApi, Next, Recorded, finish, probe};
+use crate::support::{
+    Event, FakeApi, Next, Recorded, answered_id, answers_per_id, assert_no_runtime_panic, finish,
+    probe, raw_event,
+};
 
 /// Lambda's limit on a synchronous response: 6 MiB, plus the 100 bytes the
 /// Runtime API tolerates.
@@ -13,6 +16,11 @@ const RESPONSE_LIMIT: usize = 6 * 1024 * 1024 + 100;
 /// Serves `events` to the probe and then one last good event; returns the
 /// answers to `events` after checking the last one was answered too.
 fn check(events: Vec<Event>) -> Vec<Recorded> {
+    check_logged(events).0
+}
+
+/// `check`, also returning what the runtime logged.
+fn check_logged(events: Vec<Event>) -> (Vec<Recorded>, String) {
     let n = events.len();
     let mut script: Vec<Next> = events.into_iter().map(Next::Event).collect();
     script.push(Next::Event(Event::json("still-alive", &json!({}))));
@@ -28,13 +36,12 @@ fn check(events: Vec<Event>) -> Vec<Recorded> {
     );
     let out = finish(probe(&api, "probe"));
     // The only panics are the ones the probe was asked for.
-    for line in out.stderr.lines().filter(|l| l.contains("panicked at")) {
-        assert!(
-            line.contains("panicked at src/bin/probe.rs"),
-            "{}",
-            out.stderr
-        );
-    }
+    assert_no_runtime_panic(&out);
+    assert_eq!(
+        answers_per_id(&api).values().max(),
+        Some(&1),
+        "one answer per id"
+    );
     let mut posts = api.posts();
     assert_eq!(posts.len(), n + 1, "{}", out.stderr);
     let last = posts.pop().unwrap();
@@ -44,7 +51,7 @@ fn check(events: Vec<Event>) -> Vec<Recorded> {
         last.path
     );
     assert_eq!(api.connections(), 1);
-    posts
+    (posts, out.stderr)
 }
 
 fn error_type(post: &Recorded) -> String {
@@ -52,22 +59,85 @@ fn error_type(post: &Recorded) -> String {
     post.json()["errorType"].as_str().unwrap().to_string()
 }
 
+/// An event of exactly `len` bytes: `{"s":"xxx…"}`, with `extra` fields.
+fn sized_event(id: &str, len: usize, extra: &str) -> Event {
+    let frame = format!("{{{extra}\"s\":\"\"}}").len();
+    let body = format!("{{{extra}\"s\":\"{}\"}}", "x".repeat(len - frame));
+    assert_eq!(body.len(), len);
+    Event::new(id, body)
+}
+
 #[test]
 fn six_megabyte_events_and_answers() {
-    let big = "x".repeat(6 * 1024 * 1024 - 64);
-    let event = json!({"httpMethod": "POST", "path": "/", "body": big});
-    let posts = check(vec![
-        Event::json("big-in", &event),
-        Event::json("big-out", &json!({"answer_bytes": 7 * 1024 * 1024})),
+    const MIB6: usize = 6 * 1024 * 1024;
+    let (posts, logs) = check_logged(vec![
+        // A 6 MiB event, echoed back with its context: over the limit.
+        sized_event("in-6mib", MIB6, ""),
+        // An event just small enough for its echo to fit.
+        sized_event("in-fits", MIB6 - 1024, ""),
+        // Answers of exactly the limit and one byte over it ("x" * n is
+        // n + 2 bytes of JSON).
+        sized_event(
+            "out-limit",
+            1024,
+            &format!("\"answer_bytes\":{},", RESPONSE_LIMIT - 2),
+        ),
+        sized_event(
+            "out-over",
+            1024,
+            &format!("\"answer_bytes\":{},", RESPONSE_LIMIT - 1),
+        ),
+        Event::json("out-7mib", &json!({"answer_bytes": 7 * 1024 * 1024})),
     ]);
-    // A 6 MB event is read whole and echoed back within the limit.
+    let ids: Vec<String> = posts.iter().map(answered_id).collect();
     assert_eq!(
-        posts[0].json()["event"]["body"].as_str().map(str::len),
-        Some(big.len())
+        ids,
+        ["in-6mib", "in-fits", "out-limit", "out-over", "out-7mib"]
     );
-    // A 7 MB answer is sent once; the platform's 413 is logged, not retried as /error.
-    assert!(posts[1].path.ends_with("/big-out/response"));
-    assert_eq!(posts[1].body.len(), 7 * 1024 * 1024 + 2);
+    // Each big event was read whole: the handler saw every byte.
+    for (post, len) in posts[..2].iter().zip([MIB6, MIB6 - 1024]) {
+        assert!(post.path.ends_with("/response"), "{}", post.path);
+        assert_eq!(
+            post.json()["event"]["s"].as_str().map(str::len),
+            Some(len - "{\"s\":\"\"}".len())
+        );
+    }
+    let sizes: Vec<usize> = posts.iter().map(|p| p.body.len()).collect();
+    assert!(
+        sizes[0] > RESPONSE_LIMIT && sizes[1] <= RESPONSE_LIMIT,
+        "{sizes:?}"
+    );
+    assert_eq!(
+        sizes[2..],
+        [RESPONSE_LIMIT, RESPONSE_LIMIT + 1, 7 * 1024 * 1024 + 2]
+    );
+    // Over the limit: the platform's 413 is logged with the id, once, and
+    // not followed by an /error (which Lambda would refuse); the loop goes on.
+    for (id, refused) in [
+        ("in-6mib", true),
+        ("in-fits", false),
+        ("out-limit", false),
+        ("out-over", true),
+        ("out-7mib", true),
+    ] {
+        let line = format!(
+            "refused the response for request {id} with status 413 (answer larger than Lambda's 6 MB limit)"
+        );
+        assert_eq!(logs.contains(&line), refused, "{id}: {logs}");
+    }
+}
+
+#[test]
+fn a_big_client_context_fits_in_the_head() {
+    // Lambda's heads are a few KiB; a 12 KiB one (a large mobile client
+    // context) is still read, well inside the 16 KiB the runtime allows.
+    let context = json!({"client": {"app_title": "a".repeat(12 * 1024)}});
+    let posts =
+        check(vec![Event::json("cc", &json!({})).header(
+            "Lambda-Runtime-Client-Context",
+            &context.to_string(),
+        )]);
+    assert_eq!(posts[0].json()["context"]["client_context"], context);
 }
 
 #[test]
@@ -170,7 +240,46 @@ fn odd_ids_never_break_the_request() {
                 .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)),
             "{segment}"
         );
+        // And it decodes back to exactly the id the platform sent.
+        assert_eq!(answered_id(post), id);
     }
+}
+
+#[test]
+fn a_trace_id_that_is_not_text_is_dropped_not_leaked() {
+    // Header values may carry any byte above 0x7F; one that is not UTF-8
+    // cannot go into the environment as text. It is dropped, and the
+    // previous invocation's id must not stay behind in its place. (Sent
+    // with `Connection: close`, so the runtime reconnects for the rest.)
+    let raw = raw_event(
+        b"Lambda-Runtime-Aws-Request-Id: latin1\r\nLambda-Runtime-Trace-Id: Root=1-\xff\xfe\r\nConnection: close\r\n",
+        b"{}",
+    );
+    let api = FakeApi::start(vec![
+        Next::Event(
+            Event::json("before", &json!({})).header("Lambda-Runtime-Trace-Id", "Root=1-before"),
+        ),
+        Next::Raw(raw),
+        Next::Event(Event::json("after", &json!({}))),
+    ]);
+    let out = finish(probe(&api, "probe"));
+    assert_no_runtime_panic(&out);
+    let answers: Vec<(String, Value)> = api
+        .posts()
+        .iter()
+        .map(|p| (answered_id(p), p.json()["trace_env"].clone()))
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            ("before".to_string(), json!("Root=1-before")),
+            ("latin1".to_string(), Value::Null),
+            ("after".to_string(), Value::Null),
+        ],
+        "{}",
+        out.stderr
+    );
+    assert_eq!(api.posts()[1].json()["context"]["trace_id"], Value::Null);
 }
 
 #[test]

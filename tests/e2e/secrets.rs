@@ -41,7 +41,9 @@ fn run(env: &[(&str, &str)]) -> Finished {
     out
 }
 
-fn check(env: &[(&str, &str)], payload_shown: bool) {
+/// Runs with `env` and checks that no credential shows and that the
+/// payload shows exactly when `payload_shown`; returns all the output.
+fn check(env: &[(&str, &str)], payload_shown: bool) -> String {
     let out = run(env);
     let all = format!("{}{}", out.stdout, out.stderr);
     for secret in [
@@ -61,12 +63,19 @@ fn check(env: &[(&str, &str)], payload_shown: bool) {
         payload_shown,
         "{env:?}: payload shown?\n{all}"
     );
+    all
 }
 
 #[test]
 fn credentials_never_show_and_payloads_only_at_debug_or_below() {
     check(&[("AWS_LAMBDA_LOG_LEVEL", "TRACE")], true);
-    check(&[("RUST_LOG", "trace")], true);
+    check(
+        &[
+            ("AWS_LAMBDA_LOG_LEVEL", "TRACE"),
+            ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+        ],
+        true,
+    );
     check(
         &[
             ("AWS_LAMBDA_LOG_LEVEL", "DEBUG"),
@@ -74,7 +83,9 @@ fn credentials_never_show_and_payloads_only_at_debug_or_below() {
         ],
         true,
     );
+    check(&[("RUST_LOG", "debug")], true);
     check(&[], false);
+    check(&[("AWS_LAMBDA_LOG_LEVEL", "INFO")], false);
     check(
         &[
             ("AWS_LAMBDA_LOG_LEVEL", "INFO"),
@@ -82,5 +93,21 @@ fn credentials_never_show_and_payloads_only_at_debug_or_below() {
         ],
         false,
     );
+    check(&[("AWS_LAMBDA_LOG_LEVEL", "WARN")], false);
+    check(&[("AWS_LAMBDA_LOG_LEVEL", "ERROR")], false);
+    check(&[("RUST_LOG", "info")], false);
     check(&[("RUST_LOG", "warn")], false);
+}
+
+#[test]
+fn credentials_never_show_even_in_ureqs_own_trace() {
+    // RUST_LOG=trace also turns on ureq's logging: every request and
+    // response head, and a hex dump of every byte on the wire.
+    let all = check(&[("RUST_LOG", "trace")], true);
+    for ureq_line in ["Call<Prepare>", "Return to pool", "HTTP/1.1"] {
+        assert!(
+            all.contains(ureq_line),
+            "no {ureq_line:?} from ureq:\n{all}"
+        );
+    }
 }

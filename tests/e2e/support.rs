@@ -444,3 +444,65 @@ impl Running {
         }
     }
 }
+
+/// A whole `/next` answer as raw bytes, for `Next::Raw`: status 200, the
+/// `head` lines given (each ending in `\r\n`, any bytes at all), the
+/// Content-Length of `body`, then `body`.
+#[allow(dead_code)]
+pub fn raw_event(head: &[u8], body: &[u8]) -> Vec<u8> {
+    let mut bytes = b"HTTP/1.1 200 OK\r\n".to_vec();
+    bytes.extend_from_slice(head);
+    bytes.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// The request id an answer was posted for, percent-decoded from its path
+/// (`/2018-06-01/runtime/invocation/{id}/response`).
+#[allow(dead_code)]
+pub fn answered_id(post: &Recorded) -> String {
+    let segment = post
+        .path
+        .rsplit('/')
+        .nth(1)
+        .unwrap_or_else(|| panic!("not an answer path: {}", post.path));
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+            out.push(u8::from_str_radix(hex, 16).unwrap());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// How many answers (POSTs to `/response` or `/error`) each request id got.
+#[allow(dead_code)]
+pub fn answers_per_id(api: &FakeApi) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for post in api.posts() {
+        *counts.entry(answered_id(&post)).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// Fails the test if anything but the probe handler panicked. Every panic
+/// is logged "panicked at FILE:LINE" (by the runtime's hook, or by Rust's
+/// own before it is installed); the ones a test asks the probe for are at
+/// `src/bin/probe.rs`.
+#[allow(dead_code)]
+pub fn assert_no_runtime_panic(out: &Finished) {
+    for line in out.stderr.lines().filter(|l| l.contains("panicked at")) {
+        assert!(
+            line.contains("panicked at src/bin/probe.rs"),
+            "the runtime panicked: {line}\n{}",
+            out.stderr
+        );
+    }
+}
