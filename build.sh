@@ -1,118 +1,182 @@
 #!/usr/bin/env bash
-# Builds bootstrap.zip: one static (musl) `bootstrap` binary, mode 0755, at
-# the zip's root, for Lambda's provided.al2023 (and provided.al2) runtimes.
-#
-#   ./build.sh                  arm64 (the default; serverless.yml's too)
-#   ./build.sh --arch x86_64    or: ARCH=x86_64 ./build.sh
-#
-# The same source gives the same zip bytes, so unchanged code deploys as
-# unchanged. Respects CARGO_TARGET_DIR. Without `zip` it falls back to
-# python3's zipfile (ZIP_TOOL=python forces that).
+# Builds bootstrap.zip at the repo root: one fully static (musl) `bootstrap`
+# binary, mode 0755, at the zip's root, for Lambda's provided.al2023 (and
+# provided.al2) runtimes. The same source gives the same zip bytes, so an
+# unchanged function deploys as unchanged.
 set -euo pipefail
 
 usage() {
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    cat <<'EOF'
+usage: ./build.sh [--arch arm64|x86_64]
+
+Builds bootstrap.zip (one static `bootstrap`, mode 0755) for AWS Lambda's
+provided.al2023 and provided.al2 runtimes.
+
+  --arch ARCH   arm64 (default) or x86_64; without it, the ARCH environment
+                variable, the same knob serverless.yml reads
+  -h, --help    this text
+
+Environment:
+  ARCH              architecture when --arch is not given (default arm64)
+  CARGO_TARGET_DIR  where cargo builds (default ./target)
+  ZIP_TOOL=python   zip with python3's zipfile even when `zip` is installed
+                    (the fallback used without `zip`)
+EOF
 }
 
+# Which step is running, so that any failure names it; the staging folder
+# for the zip, removed however the script ends.
 step=""
-trap 'rc=$?; if [ $rc -ne 0 ]; then echo "build.sh: failed while: ${step:-starting} (exit $rc)" >&2; fi' EXIT
+stage=""
+on_exit() {
+    local rc=$?
+    [ -z "$stage" ] || rm -rf "$stage"
+    if [ $rc -ne 0 ] && [ -n "$step" ]; then
+        echo "build.sh: failed while $step (exit $rc)" >&2
+    fi
+}
+trap on_exit EXIT
+die() {
+    echo "build.sh: $*" >&2
+    exit 1
+}
 
-arch="${ARCH:-arm64}"
+# --arch wins over ARCH. arm64 is the default: Graviton costs about 20% less
+# per GB-second, and serverless.yml defaults to it too.
+# An empty ARCH is an error, as it is for serverless.yml.
+arch="${ARCH-arm64}"
+arch_from="ARCH"
+[ -n "${ARCH+set}" ] || arch_from="the default"
 while [ $# -gt 0 ]; do
     case "$1" in
-        --arch) [ $# -ge 2 ] || { echo "build.sh: --arch needs a value: x86_64 or arm64" >&2; exit 2; }
-                arch="$2"; shift 2 ;;
-        --arch=*) arch="${1#--arch=}"; shift ;;
-        -h|--help) usage; exit 0 ;;
+        --arch)
+            [ $# -ge 2 ] || { echo "build.sh: --arch needs a value: arm64 or x86_64" >&2; exit 2; }
+            arch="$2" arch_from="--arch"
+            shift 2
+            ;;
+        --arch=*) arch="${1#--arch=}" arch_from="--arch"; shift ;;
+        -h | --help) usage; exit 0 ;;
         *) echo "build.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
 done
 
-# arm64 is the default: Graviton costs about 20% less per GB-second.
+# Only the names Lambda (and so serverless.yml) takes: one spelling for both.
 case "$arch" in
-    arm64|aarch64) arch=arm64; triple=aarch64-unknown-linux-musl; elf_machine=183 ;;
-    x86_64|amd64)  arch=x86_64; triple=x86_64-unknown-linux-musl; elf_machine=62 ;;
-    *) echo "build.sh: unknown architecture '$arch': use x86_64 or arm64" >&2; exit 2 ;;
+    arm64) triple=aarch64-unknown-linux-musl; elf_machine=183 ;; # EM_AARCH64
+    x86_64) triple=x86_64-unknown-linux-musl; elf_machine=62 ;;  # EM_X86_64
+    *) echo "build.sh: unknown architecture '$arch' (from $arch_from): use arm64 or x86_64" >&2; exit 2 ;;
 esac
 
 cd "$(dirname "$0")"
 root="$(pwd)"
+zip_path="$root/bootstrap.zip"
 
-step="checking the rust target $triple"
+step="checking for the rust target $triple"
 if command -v rustup >/dev/null 2>&1; then
-    if ! rustup target list --installed | grep -qx "$triple"; then
-        echo "adding rust target $triple"
+    # Read the list first: `rustup ... | grep -q` can die of SIGPIPE under pipefail.
+    installed="$(rustup target list --installed)"
+    if ! grep -qx "$triple" <<<"$installed"; then
+        step="adding the rust target $triple (rustup target add $triple)"
+        echo "build.sh: adding the rust target $triple"
         rustup target add "$triple"
     fi
-elif ! rustc --print target-libdir --target "$triple" >/dev/null 2>&1; then
-    echo "build.sh: the rust target $triple is missing; run: rustup target add $triple" >&2
-    exit 1
+else
+    libdir="$(rustc --print target-libdir --target "$triple" 2>/dev/null || true)"
+    if [ -z "$libdir" ] || ! ls "$libdir"/libstd-*.rlib >/dev/null 2>&1; then
+        die "the rust target $triple is missing; run: rustup target add $triple"
+    fi
 fi
 
-step="cargo build --release --target $triple"
-# rust-lld ships with the toolchain, so arm64 links on an x86_64 machine with
-# no cross C toolchain (nothing in the dependency tree compiles C).
+step="building: cargo build --release --locked --target $triple"
+# rust-lld ships with every toolchain, so either architecture links on either
+# kind of machine without a cross C toolchain (nothing in the dependency tree
+# compiles C), and the bytes depend on the Rust toolchain alone, not on the
+# machine's binutils. A linker the caller sets wins.
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER="${CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER:-rust-lld}"
-# Paths in panic messages would otherwise differ between machines.
-export RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=$root=. --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=~/.cargo"
+export CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER="${CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER:-rust-lld}"
+# Source paths end up in panic messages: keep this machine's out of them.
+# Passed encoded (0x1f between flags), which cargo prefers to RUSTFLAGS, so a
+# path with spaces stays one flag; the caller's own flags are kept.
+if [ -n "${CARGO_ENCODED_RUSTFLAGS:-}" ]; then
+    IFS=$'\x1f' read -ra flags <<<"$CARGO_ENCODED_RUSTFLAGS"
+else
+    read -ra flags <<<"${RUSTFLAGS:-}"
+fi
+flags+=("--remap-path-prefix=$root=." "--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=~/.cargo")
+CARGO_ENCODED_RUSTFLAGS="$(IFS=$'\x1f' && echo "${flags[*]}")"
+export CARGO_ENCODED_RUSTFLAGS
 cargo build --release --locked --target "$triple" --bin bootstrap
 binary="${CARGO_TARGET_DIR:-$root/target}/$triple/release/bootstrap"
+[ -f "$binary" ] || die "cargo built no $binary"
 
-step="checking the binary (architecture, static linking)"
-python3 - "$binary" "$elf_machine" <<'PY'
-import struct, sys
-path, want = sys.argv[1], int(sys.argv[2])
-data = open(path, "rb").read()
-if data[:4] != b"\x7fELF" or data[4] != 2:
-    sys.exit(f"{path}: not a 64-bit ELF file")
-machine = struct.unpack_from("<H", data, 18)[0]
-if machine != want:
-    sys.exit(f"{path}: ELF machine {machine}, expected {want}")
-phoff, = struct.unpack_from("<Q", data, 32)
-phentsize, phnum = struct.unpack_from("<HH", data, 54)
-for i in range(phnum):
-    p_type, = struct.unpack_from("<I", data, phoff + i * phentsize)
-    if p_type == 3:  # PT_INTERP: needs a dynamic loader
-        sys.exit(f"{path}: dynamically linked (has an interpreter); expected a static binary")
-    if p_type == 2:  # PT_DYNAMIC: static-pie keeps one for self-relocation; no libraries
-        off, = struct.unpack_from("<Q", data, phoff + i * phentsize + 8)
-        size, = struct.unpack_from("<Q", data, phoff + i * phentsize + 32)
-        for j in range(0, size, 16):
-            tag, = struct.unpack_from("<q", data, off + j)
-            if tag == 1:  # DT_NEEDED
-                sys.exit(f"{path}: needs a shared library; expected a static binary")
-            if tag == 0:
-                break
-PY
+step="checking $binary (architecture, static linking)"
+# With od (coreutils) rather than readelf or python3: a fresh machine may lack
+# them. le OFFSET SIZE prints the little-endian unsigned integer found there.
+le() {
+    local n=0 shift_by=0 byte
+    for byte in $(od -An -v -t u1 -j "$1" -N "$2" "$binary"); do
+        n=$((n + (byte << shift_by)))
+        shift_by=$((shift_by + 8))
+    done
+    echo "$n"
+}
+[ "$(le 0 4)" -eq $((0x464c457f)) ] || die "$binary is not an ELF file"
+[ "$(le 4 2)" -eq $((2 + (1 << 8))) ] || die "$binary is not a 64-bit (ELFCLASS64) little-endian (ELFDATA2LSB) ELF file"
+machine="$(le 18 2)"
+[ "$machine" -eq "$elf_machine" ] || die "$binary is for ELF machine $machine, not $elf_machine ($arch)"
+phoff="$(le 32 8)" phentsize="$(le 54 2)" phnum="$(le 56 2)"
+for ((i = 0; i < phnum; i++)); do
+    ph=$((phoff + i * phentsize))
+    case "$(le "$ph" 4)" in
+        3) die "$binary asks for a dynamic loader (PT_INTERP): not a static binary" ;;
+        2) # PT_DYNAMIC: a static-pie binary keeps one to relocate itself; it
+           # must name no shared library (DT_NEEDED = 1) before DT_NULL (0).
+            dyn="$(le $((ph + 8)) 8)" dynsize="$(le $((ph + 32)) 8)"
+            for ((at = dyn; at < dyn + dynsize; at += 16)); do
+                tag="$(le "$at" 8)"
+                [ "$tag" -ne 1 ] || die "$binary needs a shared library (DT_NEEDED): not a static binary"
+                [ "$tag" -ne 0 ] || break
+            done
+            ;;
+    esac
+done
 
-step="zipping bootstrap.zip"
+step="zipping $zip_path"
 stage="$(mktemp -d)"
 cp "$binary" "$stage/bootstrap"
 chmod 0755 "$stage/bootstrap"
-# A fixed timestamp and no extra fields make the zip depend on the binary only.
-touch -t 198001010000.00 "$stage/bootstrap"
-rm -f "$root/bootstrap.zip"
+# The zip depends on the binary alone: a fixed timestamp (1980-01-01 00:00,
+# the first a zip can hold, in UTC for both touch and zip), a fixed mode and
+# no extra fields (-X: no unix uid/gid or extended timestamps).
+TZ=UTC touch -t 198001010000.00 "$stage/bootstrap"
+rm -f "$zip_path"
 if [ "${ZIP_TOOL:-}" != python ] && command -v zip >/dev/null 2>&1; then
-    (cd "$stage" && TZ=UTC zip -q -X -9 "$root/bootstrap.zip" bootstrap)
-else
-    command -v python3 >/dev/null 2>&1 || { echo "build.sh: neither zip nor python3 found: install zip (apt-get install zip)" >&2; exit 1; }
-    echo "zipping with python3's zipfile"
-    python3 - "$stage/bootstrap" "$root/bootstrap.zip" <<'PY'
+    (cd "$stage" && TZ=UTC zip -q -X -9 "$zip_path" bootstrap)
+elif command -v python3 >/dev/null 2>&1; then
+    echo "build.sh: zipping with python3's zipfile"
+    python3 - "$stage/bootstrap" "$zip_path" <<'PY'
 import sys, zipfile
+
 src, dst = sys.argv[1], sys.argv[2]
+# Same guarantees as `zip -X`: fixed time, unix mode 0755, no extra fields.
 info = zipfile.ZipInfo("bootstrap", date_time=(1980, 1, 1, 0, 0, 0))
-info.create_system = 3  # unix, so the mode below is honoured
-info.external_attr = (0o100755 << 16)
+info.create_system = 3  # unix: without it Lambda ignores the mode below
+info.external_attr = 0o100755 << 16  # regular file, rwxr-xr-x
 info.compress_type = zipfile.ZIP_DEFLATED
-with zipfile.ZipFile(dst, "w") as z, open(src, "rb") as f:
+with open(src, "rb") as f, zipfile.ZipFile(dst, "w") as z:
     z.writestr(info, f.read(), compresslevel=9)
 PY
+else
+    die "neither zip nor python3 is installed: install one (apt-get install zip)"
 fi
-rm -rf "$stage"
 
-step="summarising"
-size=$(wc -c < "$root/bootstrap.zip")
-sha=$(sha256sum "$root/bootstrap.zip" | cut -d' ' -f1)
-echo "built $root/bootstrap.zip ($arch, $triple)"
+step="summarising $zip_path"
+size="$(wc -c <"$zip_path" | tr -d ' ')"
+if command -v sha256sum >/dev/null 2>&1; then
+    sha="$(sha256sum "$zip_path" | cut -d' ' -f1)"
+else
+    sha="$(shasum -a 256 "$zip_path" | cut -d' ' -f1)"
+fi
+echo "built $zip_path ($arch, $triple, static)"
 echo "  size:   $size bytes"
 echo "  sha256: $sha"

@@ -1,8 +1,11 @@
-//! Packaging: `./build.sh` for both architectures, the zip Lambda gets, the
-//! arm64 binary serving under qemu, and serverless.yml as CloudFormation.
+//! Packaging: the zip `./build.sh` hands to Lambda, for both architectures;
+//! the arm64 binary serving an event under qemu; serverless.yml as the
+//! CloudFormation stack the open-source Serverless Framework makes of it.
+//! Never tests the runtime's behaviour: `tests/e2e` does.
 //!
-//! Ignored by plain `cargo test` (release builds, npm, qemu take minutes);
-//! `.ci/run` installs what they need and runs them with `--ignored`.
+//! The slow tests (release builds, qemu, npm) are ignored by plain
+//! `cargo test`; `.ci/packaging.sh` installs what they need and runs them:
+//! `cargo test --test packaging -- --ignored --test-threads=1`.
 
 #[path = "e2e/support.rs"]
 #[allow(dead_code)]
@@ -15,205 +18,326 @@ use std::sync::Mutex;
 use serde_json::{Value, json};
 use support::{Event, FakeApi, Next, finish, lambda};
 
-/// build.sh writes one `bootstrap.zip` at the root: one build at a time.
+/// The Serverless Framework fork that packages offline (v4 needs a login).
+const OSLS: &str = "osls@4.3.1";
+
+/// ELF `e_machine` of each architecture build.sh takes.
+const ARCHES: [(&str, u16); 2] = [("x86_64", 62), ("arm64", 183)];
+
+/// build.sh writes the one `bootstrap.zip` at the root: one run at a time.
 static BUILD: Mutex<()> = Mutex::new(());
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Where build.sh builds for these tests: under target/, never the target
+/// dir of the cargo running them, whose lock it would wait on forever.
+fn target_dir(name: &str) -> PathBuf {
+    root().join("target/packaging").join(name)
+}
+
+/// What one successful run of build.sh left behind.
 struct Built {
     zip: Vec<u8>,
-    binary: PathBuf,
+    target: PathBuf,
     stdout: String,
 }
 
-/// Runs build.sh with `args` and `env`, in its own target dir so it never
-/// waits on the cargo running this test.
-fn build(args: &[&str], env: &[(&str, &str)], target_dir: &str) -> Built {
-    let target = root().join("target").join(target_dir);
+/// Runs `./build.sh args` with `env` (and no ARCH unless `env` sets it),
+/// building in `target`; fails the test with its output if it fails.
+fn build(args: &[&str], env: &[(&str, &str)], target: &Path) -> Built {
+    let _one = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     let mut cmd = Command::new(root().join("build.sh"));
     cmd.args(args)
-        .env("CARGO_TARGET_DIR", &target)
-        .env_remove("ARCH");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
+        .env("CARGO_TARGET_DIR", target)
+        .env_remove("ARCH")
+        .env_remove("ZIP_TOOL");
+    cmd.envs(env.iter().copied());
+    let out = cmd.output().expect("run build.sh");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
-        "build.sh {args:?} failed:\n{stdout}\n{}",
+        "build.sh {args:?} {env:?} failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let triple = if stdout.contains("aarch64") {
-        "aarch64-unknown-linux-musl"
-    } else {
-        "x86_64-unknown-linux-musl"
-    };
     Built {
         zip: std::fs::read(root().join("bootstrap.zip")).unwrap(),
-        binary: target.join(triple).join("release/bootstrap"),
+        target: target.to_path_buf(),
         stdout,
     }
 }
 
-/// One entry of a zip's central directory.
+/// One file in a zip, as its central directory and local header tell it.
 #[derive(Debug)]
 struct Entry {
     name: String,
+    /// The high byte of "version made by": 3 is unix, the only system whose
+    /// mode bits Lambda honours.
+    made_by: u8,
     unix_mode: u32,
+    dos_date: u16,
+    dos_time: u16,
     crc32: u32,
     size: u32,
+    /// Extra field lengths, central and local: `zip -X` leaves none.
+    extra: (usize, usize),
 }
 
-/// Reads the central directory: enough of the format to see names, modes
-/// and checksums, without a zip library.
+/// Reads a zip's central directory: just enough of the format (APPNOTE
+/// 4.3.12, 4.3.16) for names, modes, times and checksums, without a crate.
 fn zip_entries(zip: &[u8]) -> Vec<Entry> {
-    let u16_at = |i: usize| u16::from_le_bytes([zip[i], zip[i + 1]]) as usize;
+    let u16_at = |i: usize| u16::from_le_bytes([zip[i], zip[i + 1]]);
     let u32_at = |i: usize| u32::from_le_bytes(zip[i..i + 4].try_into().unwrap());
-    let eocd = (0..zip.len() - 21)
+    let eocd = (0..=zip.len() - 22)
         .rev()
         .find(|&i| u32_at(i) == 0x0605_4b50)
-        .expect("no end of central directory");
-    let count = u16_at(eocd + 10);
+        .expect("no end of central directory record");
     let mut at = u32_at(eocd + 16) as usize;
     let mut entries = Vec::new();
-    for _ in 0..count {
-        assert_eq!(u32_at(at), 0x0201_4b50, "central directory header");
-        let (name_len, extra_len, comment_len) =
-            (u16_at(at + 28), u16_at(at + 30), u16_at(at + 32));
+    for _ in 0..u16_at(eocd + 10) {
+        assert_eq!(u32_at(at), 0x0201_4b50, "central directory header at {at}");
+        let name_len = usize::from(u16_at(at + 28));
+        let extra_len = usize::from(u16_at(at + 30));
+        let comment_len = usize::from(u16_at(at + 32));
+        let local = u32_at(at + 42) as usize;
+        assert_eq!(u32_at(local), 0x0403_4b50, "local header at {local}");
         entries.push(Entry {
             name: String::from_utf8(zip[at + 46..at + 46 + name_len].to_vec()).unwrap(),
+            made_by: zip[at + 5],
             unix_mode: u32_at(at + 38) >> 16,
+            dos_time: u16_at(at + 12),
+            dos_date: u16_at(at + 14),
             crc32: u32_at(at + 16),
             size: u32_at(at + 24),
+            extra: (extra_len, usize::from(u16_at(local + 28))),
         });
         at += 46 + name_len + extra_len + comment_len;
     }
     entries
 }
 
+/// CRC-32 (IEEE), as zip stores it.
 fn crc32(data: &[u8]) -> u32 {
     let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
+    for &byte in data {
+        crc ^= u32::from(byte);
         for _ in 0..8 {
-            crc = (crc >> 1) ^ (0xEDB8_8320 & (!(crc & 1)).wrapping_add(1));
+            crc = (crc >> 1) ^ (0xEDB8_8320 & 0u32.wrapping_sub(crc & 1));
         }
     }
     !crc
 }
 
-/// The ELF machine number, and whether the file asks for a dynamic loader.
-fn elf_facts(binary: &[u8]) -> (u16, bool) {
-    assert_eq!(&binary[..5], b"\x7fELF\x02", "a 64-bit ELF file");
-    let u16_at = |i: usize| u16::from_le_bytes([binary[i], binary[i + 1]]);
-    let phoff = u64::from_le_bytes(binary[32..40].try_into().unwrap()) as usize;
-    let (phentsize, phnum) = (u16_at(54) as usize, u16_at(56) as usize);
-    let interp = (0..phnum)
-        .any(|i| u32::from_le_bytes(binary[phoff + i * phentsize..][..4].try_into().unwrap()) == 3);
-    (u16_at(18), interp)
+/// What decides whether Lambda can exec a binary: its machine, and whether
+/// it needs anything from the (absent or foreign) system to start.
+#[derive(Debug, PartialEq)]
+struct Elf {
+    machine: u16,
+    /// A PT_INTERP program header: it asks for a dynamic loader.
+    interpreter: bool,
+    /// DT_NEEDED entries: shared libraries it links to. A static-pie binary
+    /// has a dynamic section, to relocate itself, but names none.
+    needed: usize,
 }
 
-/// Checks a built zip: one `bootstrap` entry, mode 0755, holding exactly
-/// the static binary for `machine`.
+fn elf(binary: &[u8]) -> Elf {
+    assert_eq!(
+        &binary[..6],
+        b"\x7fELF\x02\x01",
+        "a 64-bit little-endian ELF file"
+    );
+    let u16_at = |i: usize| u16::from_le_bytes([binary[i], binary[i + 1]]);
+    let u32_at = |i: usize| u32::from_le_bytes(binary[i..i + 4].try_into().unwrap());
+    let u64_at = |i: usize| u64::from_le_bytes(binary[i..i + 8].try_into().unwrap()) as usize;
+    let (phoff, phentsize, phnum) = (u64_at(32), usize::from(u16_at(54)), u16_at(56));
+    let mut facts = Elf {
+        machine: u16_at(18),
+        interpreter: false,
+        needed: 0,
+    };
+    for ph in (0..usize::from(phnum)).map(|i| phoff + i * phentsize) {
+        match u32_at(ph) {
+            3 => facts.interpreter = true,
+            2 => {
+                let (offset, size) = (u64_at(ph + 8), u64_at(ph + 32));
+                let tags = (offset..offset + size).step_by(16).map(u64_at);
+                facts.needed = tags
+                    .take_while(|&tag| tag != 0)
+                    .filter(|&tag| tag == 1)
+                    .count();
+            }
+            _ => {}
+        }
+    }
+    facts
+}
+
+/// Checks what a user deploys: one `bootstrap`, a regular file with unix
+/// mode 0755, a fixed timestamp, no extra fields, holding a static binary
+/// for `machine`; and the summary build.sh printed.
 fn check_zip(built: &Built, machine: u16) {
     let entries = zip_entries(&built.zip);
-    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries.len(), 1, "exactly one file: {entries:?}");
     let entry = &entries[0];
     assert_eq!(entry.name, "bootstrap");
+    assert_eq!(entry.made_by, 3, "made on unix, or Lambda ignores the mode");
     assert_eq!(
-        entry.unix_mode, 0o100755,
-        "a regular file, mode 0755: {:o}",
+        entry.unix_mode, 0o100_755,
+        "regular file, 0755: {:o}",
         entry.unix_mode
     );
-    let binary = std::fs::read(&built.binary).unwrap();
+    // 1980-01-01 00:00: (year - 1980) << 9 | month << 5 | day, and time 0.
     assert_eq!(
-        (entry.size as usize, entry.crc32),
-        (binary.len(), crc32(&binary)),
-        "the zip holds the built binary"
+        (entry.dos_date, entry.dos_time),
+        (1 << 5 | 1, 0),
+        "fixed timestamp"
     );
+    assert_eq!(entry.extra, (0, 0), "no extra fields (uid, gid, mtime)");
+
+    // The zip holds one of the binaries cargo built, byte for byte.
+    let binary = ["x86_64", "aarch64"]
+        .iter()
+        .filter_map(|cpu| {
+            let path = built
+                .target
+                .join(format!("{cpu}-unknown-linux-musl/release/bootstrap"));
+            std::fs::read(path).ok()
+        })
+        .find(|b| (b.len(), crc32(b)) == (entry.size as usize, entry.crc32))
+        .expect("the zipped file is the binary cargo built");
     assert_eq!(
-        elf_facts(&binary),
-        (machine, false),
-        "machine {machine}, statically linked"
+        elf(&binary),
+        Elf {
+            machine,
+            interpreter: false,
+            needed: 0
+        },
+        "a static binary for ELF machine {machine}"
     );
-    assert!(
-        built.stdout.contains("bootstrap.zip") && built.stdout.contains("sha256: "),
-        "{}",
-        built.stdout
-    );
-}
 
-#[test]
-#[ignore = "slow: release builds; run by .ci/run"]
-fn build_sh_makes_reproducible_zips_for_both_architectures() {
-    let _one = BUILD.lock().unwrap_or_else(|e| e.into_inner());
-    for (arch, machine) in [("x86_64", 62), ("arm64", 183)] {
-        let first = build(&["--arch", arch], &[], &format!("pkg-{arch}-1"));
-        check_zip(&first, machine);
-        let again = build(&["--arch", arch], &[], &format!("pkg-{arch}-2"));
-        assert!(
-            first.zip == again.zip,
-            "{arch}: two builds from scratch differ"
-        );
-    }
-    // ARCH picks the architecture when --arch is absent; arm64 by default.
-    check_zip(&build(&[], &[("ARCH", "x86_64")], "pkg-x86_64-1"), 62);
-    check_zip(&build(&[], &[], "pkg-arm64-1"), 183);
-    // Without `zip`, python3's zipfile gives the same guarantees.
-    let fallback = build(
-        &["--arch", "x86_64"],
-        &[("ZIP_TOOL", "python")],
-        "pkg-x86_64-1",
-    );
-    check_zip(&fallback, 62);
-    assert!(fallback.stdout.contains("python3"), "{}", fallback.stdout);
-    let again = build(
-        &["--arch", "x86_64"],
-        &[("ZIP_TOOL", "python")],
-        "pkg-x86_64-1",
-    );
-    assert!(fallback.zip == again.zip);
-}
-
-#[test]
-fn build_sh_refuses_an_unknown_architecture() {
-    let out = Command::new(root().join("build.sh"))
-        .args(["--arch", "sparc"])
+    let sha256 = Command::new("sha256sum")
+        .arg(root().join("bootstrap.zip"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let sha256 = String::from_utf8_lossy(&sha256.stdout);
+    for line in [
+        format!("built {}", root().join("bootstrap.zip").display()),
+        format!("size:   {} bytes", built.zip.len()),
+        format!("sha256: {}", sha256.split_whitespace().next().unwrap()),
+    ] {
+        assert!(
+            built.stdout.contains(&line),
+            "{line:?} in:\n{}",
+            built.stdout
+        );
+    }
+}
+
+#[test]
+#[ignore = "slow: release builds + npm; run by .ci/run"]
+fn build_sh_zips_the_same_static_bootstrap_twice_for_each_architecture() {
+    for (arch, machine) in ARCHES {
+        let first = build(&["--arch", arch], &[], &target_dir("main"));
+        check_zip(&first, machine);
+        // From scratch, in another directory, as a CI machine would.
+        let scratch = target_dir(&format!("scratch-{arch}"));
+        let _ = std::fs::remove_dir_all(&scratch);
+        let again = build(&["--arch", arch], &[], &scratch);
+        check_zip(&again, machine);
+        assert!(
+            first.zip == again.zip,
+            "{arch}: two builds gave different zips"
+        );
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
+}
+
+#[test]
+#[ignore = "slow: release builds + npm; run by .ci/run"]
+fn the_architecture_comes_from_the_flag_then_arch_then_arm64() {
+    for (args, env, machine) in [
+        (&[][..], &[][..], 183),
+        (&[], &[("ARCH", "x86_64")], 62),
+        (&[], &[("ARCH", "arm64")], 183),
+        (&["--arch", "arm64"], &[("ARCH", "x86_64")], 183),
+        (&["--arch=x86_64"], &[("ARCH", "arm64")], 62),
+    ] {
+        check_zip(&build(args, env, &target_dir("main")), machine);
+    }
+}
+
+#[test]
+#[ignore = "slow: release builds + npm; run by .ci/run"]
+fn without_zip_python_makes_an_equally_reproducible_zip() {
+    let python = [("ZIP_TOOL", "python")];
+    let first = build(&["--arch", "x86_64"], &python, &target_dir("main"));
     assert!(
-        stderr.contains("unknown architecture 'sparc': use x86_64 or arm64"),
-        "{stderr}"
+        first.stdout.contains("zipping with python3's zipfile"),
+        "{}",
+        first.stdout
     );
+    check_zip(&first, 62);
+    let again = build(&["--arch", "x86_64"], &python, &target_dir("main"));
+    assert!(
+        first.zip == again.zip,
+        "two python zips of one binary differ"
+    );
+}
+
+/// Fast (it stops before cargo), so plain `cargo test` runs it.
+#[test]
+fn build_sh_refuses_an_unknown_architecture() {
+    for (args, arch_env, names) in [
+        (&["--arch", "sparc"][..], None, "'sparc' (from --arch)"),
+        (&[], Some("sparc"), "'sparc' (from ARCH)"),
+        // Lambda's names only, so one ARCH value serves build.sh and serverless.yml.
+        (&[], Some("aarch64"), "'aarch64' (from ARCH)"),
+        // Empty is no default: serverless.yml refuses it too.
+        (&[], Some(""), "'' (from ARCH)"),
+    ] {
+        let mut cmd = Command::new(root().join("build.sh"));
+        cmd.args(args).env_remove("ARCH");
+        cmd.envs(arch_env.map(|arch| ("ARCH", arch)));
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?} {arch_env:?}: {stderr}"
+        );
+        let says = format!("unknown architecture {names}: use arm64 or x86_64");
+        assert!(stderr.contains(&says), "{says:?} in: {stderr}");
+    }
 }
 
 #[test]
 #[ignore = "slow: release build + qemu-user; run by .ci/run"]
-fn arm64_binary_serves_under_qemu() {
-    let built = {
-        let _one = BUILD.lock().unwrap_or_else(|e| e.into_inner());
-        build(&["--arch", "arm64"], &[], "pkg-arm64-1")
+fn the_arm64_binary_serves_an_api_gateway_event_under_qemu() {
+    let built = build(&["--arch", "arm64"], &[], &target_dir("main"));
+    let binary = built
+        .target
+        .join("aarch64-unknown-linux-musl/release/bootstrap");
+    let event = std::fs::read(root().join("tests/data/apigw-rest-get-query.json")).unwrap();
+    let api = FakeApi::start(vec![Next::Event(Event::new("arm-1", event))]);
+    let cmd = if cfg!(target_arch = "aarch64") {
+        lambda(binary.to_str().unwrap(), api.addr(), "httpevent")
+    } else {
+        let mut qemu = lambda("qemu-aarch64", api.addr(), "httpevent");
+        qemu.arg(binary);
+        qemu
     };
-    let api = FakeApi::start(vec![Next::Event(Event::json(
-        "arm-1",
-        &json!({"httpMethod": "GET", "path": "/hello", "queryStringParameters": {"hello": "Graviton"}}),
-    ))]);
-    let binary = built.binary.to_str().unwrap().to_string();
-    let mut cmd = lambda("qemu-aarch64", api.addr(), "httpevent");
-    cmd.arg(&binary);
     let out = finish(cmd);
+
     let posts = api.posts();
     assert_eq!(posts.len(), 1, "{}", out.stderr);
     assert_eq!(
         posts[0].path,
         "/2018-06-01/runtime/invocation/arm-1/response"
     );
-    assert_eq!(posts[0].json()["body"], "Hello Graviton from Rust");
+    let answer = posts[0].json();
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    assert_eq!(answer["body"], "Hello Alice from Rust");
     assert_eq!(
         out.code,
         Some(1),
@@ -222,8 +346,8 @@ fn arm64_binary_serves_under_qemu() {
     );
 }
 
-/// Packages serverless.yml with the open-source framework, offline, and
-/// returns the CloudFormation template it wrote.
+/// Packages serverless.yml with `ARCH=arch`, offline, in a scratch copy,
+/// and returns the CloudFormation template osls wrote.
 fn package(arch: &str) -> Value {
     let dir = std::env::temp_dir().join(format!(
         "lambda-bootstrap-sls-{arch}-{}",
@@ -232,95 +356,135 @@ fn package(arch: &str) -> Value {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(root().join("serverless.yml"), dir.join("serverless.yml")).unwrap();
-    // Packaging only checks that the artifact exists; its bytes are build.sh's business.
+    // `package` only needs the artifact to exist; its bytes are build.sh's business.
     std::fs::write(dir.join("bootstrap.zip"), b"").unwrap();
     let out = Command::new("npx")
-        .args(["--yes", "osls@4.3.1", "package"])
+        .args(["--yes", OSLS, "package"])
         .current_dir(&dir)
         .env("ARCH", arch)
+        // Never a real account: packaging talks to no AWS service.
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
         .env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEONLY")
         .env("AWS_SECRET_ACCESS_KEY", "example-only")
         .env("AWS_REGION", "us-east-1")
+        .env("npm_config_update_notifier", "false")
         .output()
-        .expect("npx (Node.js)");
+        .expect("npx (Node.js and npm)");
     assert!(
         out.status.success(),
-        "osls package failed:\n{}\n{}",
+        "{OSLS} package failed:\n{}\n{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     let path = dir.join(".serverless/cloudformation-template-update-stack.json");
     let template = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::remove_dir_all(&dir).unwrap();
     template
 }
 
-fn resources<'a>(template: &'a Value, kind: &str) -> Vec<&'a Value> {
-    template["Resources"]
-        .as_object()
-        .unwrap()
-        .values()
-        .filter(|r| r["Type"] == kind)
-        .map(|r| &r["Properties"])
+/// The resources of `kind` in `template`, by logical id.
+fn resources<'a>(template: &'a Value, kind: &str) -> Vec<(&'a str, &'a Value)> {
+    let all = template["Resources"].as_object().expect("Resources");
+    all.iter()
+        .filter(|(_, r)| r["Type"] == kind)
+        .map(|(id, r)| (id.as_str(), &r["Properties"]))
         .collect()
 }
 
+/// `{"Fn::GetAtt": [id, "Arn"]}` of the function whose handler is `handler`.
+fn function_arn(template: &Value, handler: &str) -> Value {
+    let functions = resources(template, "AWS::Lambda::Function");
+    let (id, _) = functions
+        .iter()
+        .find(|(_, f)| f["Handler"] == handler)
+        .unwrap();
+    json!({"Fn::GetAtt": [id, "Arn"]})
+}
+
 #[test]
-#[ignore = "slow: npm fetches osls; run by .ci/run"]
+#[ignore = "slow: release builds + npm; run by .ci/run"]
 fn serverless_yml_packages_to_the_expected_stack() {
-    for arch in ["arm64", "x86_64"] {
+    for (arch, _) in ARCHES {
         let template = package(arch);
+
         let functions = resources(&template, "AWS::Lambda::Function");
-        let mut handlers: Vec<&str> = functions
+        let mut handlers: Vec<_> = functions
             .iter()
-            .map(|f| f["Handler"].as_str().unwrap())
+            .map(|(_, f)| f["Handler"].as_str().unwrap())
             .collect();
-        handlers.sort();
+        handlers.sort_unstable();
         assert_eq!(handlers, ["httpevent", "scheduleevent", "snsevent"]);
-        for f in &functions {
-            assert_eq!(f["Runtime"], "provided.al2023");
-            assert_eq!(f["Architectures"], json!([arch]));
-            assert_eq!(f["MemorySize"], 128);
+        for (id, f) in &functions {
+            assert_eq!(f["Runtime"], "provided.al2023", "{id}");
+            assert_eq!(f["Architectures"], json!([arch]), "{id}");
+            assert_eq!(f["MemorySize"], 128, "{id}");
+            assert!(
+                f["Code"]["S3Key"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("/bootstrap.zip"),
+                "{id}"
+            );
         }
-        let function_named = |handler: &str| {
-            let (name, _) = template["Resources"]
-                .as_object()
-                .unwrap()
-                .iter()
-                .find(|(_, r)| {
-                    r["Type"] == "AWS::Lambda::Function" && r["Properties"]["Handler"] == handler
-                })
-                .unwrap();
-            json!({"Fn::GetAtt": [name, "Arn"]})
+
+        // GET /hello on a REST API, proxied to httpevent.
+        let paths = resources(&template, "AWS::ApiGateway::Resource");
+        let [(hello, path)] = paths[..] else {
+            panic!("one API path: {paths:?}")
         };
-
-        let hello = resources(&template, "AWS::ApiGateway::Resource");
-        assert_eq!(hello.len(), 1);
-        assert_eq!(hello[0]["PathPart"], "hello");
+        assert_eq!(path["PathPart"], "hello");
         let methods = resources(&template, "AWS::ApiGateway::Method");
+        let [(_, get)] = methods[..] else {
+            panic!("one method: {methods:?}")
+        };
+        assert_eq!(get["HttpMethod"], "GET");
+        assert_eq!(get["ResourceId"], json!({"Ref": hello}));
+        assert_eq!(get["Integration"]["Type"], "AWS_PROXY");
+        let uri = get["Integration"]["Uri"].to_string();
         assert!(
-            methods.iter().any(|m| m["HttpMethod"] == "GET"
-                && m["Integration"]["Type"] == "AWS_PROXY"
-                && m["Integration"]["Uri"]
-                    .to_string()
-                    .contains("HttpeventLambdaFunction")),
-            "{methods:?}"
+            uri.contains(&function_arn(&template, "httpevent").to_string()),
+            "{uri}"
         );
 
+        // The SNS topic, subscribed to by snsevent.
         let topics = resources(&template, "AWS::SNS::Topic");
-        assert_eq!(topics.len(), 1);
-        assert_eq!(topics[0]["TopicName"], "lambda-bootstrap-events");
+        let [(_, topic)] = topics[..] else {
+            panic!("one topic: {topics:?}")
+        };
+        assert_eq!(topic["TopicName"], "lambda-bootstrap-events");
         assert_eq!(
-            topics[0]["Subscription"],
-            json!([{"Endpoint": function_named("snsevent"), "Protocol": "lambda"}])
+            topic["Subscription"],
+            json!([{"Endpoint": function_arn(&template, "snsevent"), "Protocol": "lambda"}])
         );
 
+        // Every ten minutes, scheduleevent gets exactly {"hello": "world"}.
         let rules = resources(&template, "AWS::Events::Rule");
-        assert_eq!(rules.len(), 1);
-        assert_eq!(rules[0]["ScheduleExpression"], "rate(10 minutes)");
-        let target = &rules[0]["Targets"][0];
-        assert_eq!(target["Arn"], function_named("scheduleevent"));
+        let [(_, rule)] = rules[..] else {
+            panic!("one rule: {rules:?}")
+        };
+        assert_eq!(rule["ScheduleExpression"], "rate(10 minutes)");
+        let [target] = rule["Targets"].as_array().unwrap().as_slice() else {
+            panic!("one target: {rule}")
+        };
+        assert_eq!(target["Arn"], function_arn(&template, "scheduleevent"));
         let input: Value = serde_json::from_str(target["Input"].as_str().unwrap()).unwrap();
         assert_eq!(input, json!({"hello": "world"}));
+
+        // Each event source may invoke its function.
+        let permissions = resources(&template, "AWS::Lambda::Permission");
+        for (handler, principal) in [
+            ("httpevent", "apigateway.amazonaws.com"),
+            ("snsevent", "sns.amazonaws.com"),
+            ("scheduleevent", "events.amazonaws.com"),
+        ] {
+            let arn = function_arn(&template, handler);
+            assert!(
+                permissions
+                    .iter()
+                    .any(|(_, p)| p["FunctionName"] == arn && p["Principal"] == principal),
+                "{principal} may invoke {handler}: {permissions:?}"
+            );
+        }
     }
 }
