@@ -27,11 +27,13 @@
 //! - [`api`]: each Runtime API call as a value; [`client`]: the one type that sends;
 //! - [`context`]: what a handler knows; [`diagnostic`]: the error wire format;
 //! - [`app`]: what `main` does; [`config`], [`logging`], [`trace`], [`cli`]: start-up, logs, X-Ray, command line;
-//! - [`http`]: API Gateway request and response helpers for handlers.
+//! - [`http`]: API Gateway request and response helpers for handlers;
+//! - [`allocator`]: the global allocator the binaries install.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod allocator;
 pub mod api;
 pub mod app;
 pub mod cli;

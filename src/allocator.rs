@@ -1,0 +1,320 @@
+//! The global allocator of `bootstrap`: free lists of small blocks in front
+//! of the system allocator (musl's).
+//!
+//! An invocation makes about 140 small allocations (ureq's request and
+//! response values, the event as a `serde_json::Value`, the answer), and
+//! musl's allocator spends about 400 instructions on each malloc/free pair:
+//! a third of the runtime's per-invocation work (BENCHMARKS.md). Here a
+//! block of up to 2 KiB comes from a free list of its size class (16, 32,
+//! …, 2048 bytes) in a few instructions, and goes back onto it when freed.
+//! Anything larger, or aligned to more than 16, goes to the system
+//! allocator as before, so big events are returned to the system as ever.
+//!
+//! Small blocks are carved from 64 KiB chunks and never returned to the
+//! system: the memory a class holds is its peak use so far. A Lambda
+//! process serves one event at a time, so that peak is one invocation's.
+//!
+//! The state sits behind a spin lock, so the allocator is sound whatever
+//! threads a handler starts; the runtime itself has one thread, and an
+//! uncontended lock costs two atomic operations.
+
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::UnsafeCell;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Size classes are the powers of two from `1 << MIN_SHIFT` to
+/// `1 << MAX_SHIFT` bytes.
+const MIN_SHIFT: u32 = 4;
+const MAX_SHIFT: u32 = 11;
+const CLASSES: usize = (MAX_SHIFT - MIN_SHIFT + 1) as usize;
+/// Every block's alignment: the smallest class, and what chunks are aligned to.
+const BLOCK_ALIGN: usize = 1 << MIN_SHIFT;
+/// What one refill takes from the system allocator.
+const CHUNK: usize = 64 * 1024;
+
+/// Size-class free lists over the system allocator. See the module docs.
+pub struct Allocator {
+    locked: AtomicBool,
+    state: UnsafeCell<State>,
+}
+
+struct State {
+    /// Per class, the first free block; each free block holds a pointer to
+    /// the next one in its first bytes.
+    free: [*mut u8; CLASSES],
+    /// The unused rest of the current chunk: `[next, end)`.
+    next: *mut u8,
+    end: *mut u8,
+}
+
+// SAFETY: `state` is only touched with `locked` held (see `with_state`).
+unsafe impl Sync for Allocator {}
+
+impl Allocator {
+    /// An allocator with no memory yet; for `#[global_allocator]`.
+    pub const fn new() -> Allocator {
+        Allocator {
+            locked: AtomicBool::new(false),
+            state: UnsafeCell::new(State {
+                free: [ptr::null_mut(); CLASSES],
+                next: ptr::null_mut(),
+                end: ptr::null_mut(),
+            }),
+        }
+    }
+
+    /// Runs `f` on the state with the lock held. `f` must not allocate
+    /// through the global allocator (it would spin on its own lock); the
+    /// system allocator is fine.
+    fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        let mut spins = 0u32;
+        while self
+            .locked
+            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            spins += 1;
+            if spins % 64 == 0 {
+                // Another thread holds it and may be descheduled.
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+        // SAFETY: the lock is held, so no other reference to the state exists.
+        let result = f(unsafe { &mut *self.state.get() });
+        self.locked.store(false, Ordering::Release);
+        result
+    }
+}
+
+impl Default for Allocator {
+    fn default() -> Allocator {
+        Allocator::new()
+    }
+}
+
+/// The size class of `layout`, or `None` for the system allocator.
+fn class_of(layout: Layout) -> Option<usize> {
+    if layout.align() > BLOCK_ALIGN || layout.size() > 1 << MAX_SHIFT {
+        return None;
+    }
+    let shift = layout.size().max(1).next_power_of_two().trailing_zeros();
+    Some(shift.saturating_sub(MIN_SHIFT) as usize)
+}
+
+fn class_size(class: usize) -> usize {
+    1 << (class as u32 + MIN_SHIFT)
+}
+
+impl State {
+    fn take(&mut self, class: usize) -> *mut u8 {
+        let head = self.free[class];
+        if !head.is_null() {
+            // SAFETY: `head` is a free block of this class: its first bytes
+            // hold the next free block, written by `give` (blocks are
+            // 16-aligned and at least 16 bytes, so a pointer fits).
+            self.free[class] = unsafe { head.cast::<*mut u8>().read() };
+            return head;
+        }
+        let size = class_size(class);
+        if (self.end as usize) - (self.next as usize) < size {
+            // SAFETY: CHUNK is non-zero and BLOCK_ALIGN a power of two.
+            let layout = unsafe { Layout::from_size_align_unchecked(CHUNK, BLOCK_ALIGN) };
+            // SAFETY: a valid, non-zero layout. The rest of the old chunk
+            // (under one block of this class) is left unused.
+            let chunk = unsafe { System.alloc(layout) };
+            if chunk.is_null() {
+                return chunk;
+            }
+            self.next = chunk;
+            // SAFETY: one past the end of the chunk just allocated.
+            self.end = unsafe { chunk.add(CHUNK) };
+        }
+        let block = self.next;
+        // SAFETY: `size` bytes fit between `next` and `end` (checked above),
+        // and every class size divides CHUNK, so blocks stay 16-aligned.
+        self.next = unsafe { block.add(size) };
+        block
+    }
+
+    /// # Safety
+    /// `block` came from `take(class)` and is no longer used.
+    unsafe fn give(&mut self, class: usize, block: *mut u8) {
+        // SAFETY: the block is ours again and large and aligned enough for
+        // a pointer.
+        unsafe { block.cast::<*mut u8>().write(self.free[class]) };
+        self.free[class] = block;
+    }
+}
+
+// SAFETY: every block handed out is `class_size(class) >= layout.size()`
+// bytes, 16-aligned (>= layout.align()), and never handed out twice until
+// it is freed; other layouts are the system allocator's, untouched.
+unsafe impl GlobalAlloc for Allocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        match class_of(layout) {
+            Some(class) => self.with_state(|state| state.take(class)),
+            // SAFETY: the caller's layout contract, passed on.
+            None => unsafe { System.alloc(layout) },
+        }
+    }
+
+    unsafe fn dealloc(&self, block: *mut u8, layout: Layout) {
+        match class_of(layout) {
+            // SAFETY: the same layout means the same class it came from.
+            Some(class) => self.with_state(|state| unsafe { state.give(class, block) }),
+            // SAFETY: it came from the system allocator with this layout.
+            None => unsafe { System.dealloc(block, layout) },
+        }
+    }
+
+    unsafe fn realloc(&self, block: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: the caller guarantees `new_size`, rounded up to the
+        // alignment, does not overflow isize.
+        let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+        match (class_of(layout), class_of(new_layout)) {
+            // Still fits its block.
+            (Some(old), Some(new)) if old == new => block,
+            // SAFETY: a system block, resized by the system.
+            (None, None) => unsafe { System.realloc(block, layout, new_size) },
+            _ => {
+                // SAFETY: `new_layout` is valid (above) and non-zero.
+                let moved = unsafe { self.alloc(new_layout) };
+                if !moved.is_null() {
+                    // SAFETY: both blocks are valid for the smaller size and
+                    // distinct (the old one is still allocated).
+                    unsafe {
+                        ptr::copy_nonoverlapping(block, moved, layout.size().min(new_size));
+                        self.dealloc(block, layout);
+                    }
+                }
+                moved
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The classes a size gets, at the edges of each.
+    #[test]
+    fn sizes_map_to_the_smallest_class_that_holds_them() {
+        let class =
+            |size: usize, align: usize| class_of(Layout::from_size_align(size, align).unwrap());
+        for (size, expected) in [
+            (0, Some(0)),
+            (1, Some(0)),
+            (16, Some(0)),
+            (17, Some(1)),
+            (32, Some(1)),
+            (1024, Some(6)),
+            (1025, Some(7)),
+            (2048, Some(7)),
+            (2049, None),
+            (6 << 20, None),
+        ] {
+            assert_eq!(class(size, 8), expected, "size {size}");
+        }
+        assert_eq!(class(8, 16), Some(0));
+        assert_eq!(class(8, 32), None, "over-aligned goes to the system");
+        for c in 0..CLASSES {
+            assert!(CHUNK % class_size(c) == 0);
+        }
+    }
+
+    /// Allocates `layout` from `a`, checks its alignment and fills it with
+    /// `byte`.
+    fn filled(a: &Allocator, layout: Layout, byte: u8) -> *mut u8 {
+        // SAFETY (all tests): layouts are non-zero; blocks are used within
+        // their size and freed once with the layout they came with.
+        let p = unsafe { a.alloc(layout) };
+        assert!(!p.is_null());
+        assert_eq!(p as usize % layout.align(), 0);
+        unsafe { p.write_bytes(byte, layout.size()) };
+        p
+    }
+
+    fn holds(p: *const u8, len: usize, byte: u8) -> bool {
+        // SAFETY: see `filled`.
+        unsafe { std::slice::from_raw_parts(p, len) }
+            .iter()
+            .all(|&b| b == byte)
+    }
+
+    #[test]
+    fn blocks_are_distinct_keep_their_bytes_and_are_reused_once_freed() {
+        let a = Allocator::new();
+        let mut blocks = Vec::new();
+        for (i, size) in [1usize, 16, 17, 100, 700, 2048, 2049, 9_000]
+            .iter()
+            .cycle()
+            .take(if cfg!(miri) { 24 } else { 400 })
+            .enumerate()
+        {
+            let layout = Layout::from_size_align(*size, 8).unwrap();
+            blocks.push((filled(&a, layout, i as u8), layout, i as u8));
+        }
+        // Writing each block did not touch any other.
+        for &(p, layout, byte) in &blocks {
+            assert!(holds(p, layout.size(), byte));
+        }
+        // A freed small block is the next one its class hands out.
+        let (p, layout, _) = blocks.pop().unwrap();
+        let small = Layout::from_size_align(700, 8).unwrap();
+        let (q, _, _) = blocks.iter().copied().find(|b| b.1 == small).unwrap();
+        unsafe { a.dealloc(q, small) };
+        assert_eq!(filled(&a, Layout::from_size_align(600, 8).unwrap(), 0), q);
+        unsafe { a.dealloc(q, Layout::from_size_align(600, 8).unwrap()) };
+        unsafe { a.dealloc(p, layout) };
+        for (p, layout, _) in blocks.into_iter().filter(|b| b.0 != q) {
+            unsafe { a.dealloc(p, layout) };
+        }
+    }
+
+    #[test]
+    fn realloc_keeps_the_bytes_across_classes_and_to_the_system() {
+        let a = Allocator::new();
+        let mut layout = Layout::from_size_align(3, 4).unwrap();
+        let mut p = filled(&a, layout, 0x5a);
+        // Grow through every class and past them, then shrink back.
+        for size in [10, 16, 33, 1000, 2048, 5000, 9000, 2000, 40, 3] {
+            let kept = layout.size().min(size);
+            p = unsafe { a.realloc(p, layout, size) };
+            assert!(!p.is_null());
+            assert!(holds(p, kept, 0x5a), "after realloc to {size}");
+            layout = Layout::from_size_align(size, 4).unwrap();
+            unsafe { p.write_bytes(0x5a, size) };
+        }
+        unsafe { a.dealloc(p, layout) };
+    }
+
+    #[test]
+    fn threads_never_get_the_same_block() {
+        static SHARED: Allocator = Allocator::new();
+        let threads: Vec<_> = (0..4u8)
+            .map(|t| {
+                std::thread::spawn(move || {
+                    // Fewer under miri, which checks every access.
+                    let rounds = if cfg!(miri) { 10 } else { 2_000usize };
+                    for round in 0..rounds {
+                        let size = 1 + (round * 37 + usize::from(t) * 101) % 3000;
+                        let layout = Layout::from_size_align(size, 8).unwrap();
+                        let p = filled(&SHARED, layout, t);
+                        std::thread::yield_now();
+                        assert!(holds(p, size, t), "another thread wrote into this block");
+                        unsafe { SHARED.dealloc(p, layout) };
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+    }
+}
