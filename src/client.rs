@@ -160,7 +160,12 @@ impl Resolver for ResolveOnce {
 }
 
 fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    std::str::from_utf8(headers.get(name)?.as_bytes()).ok()
+    // A scan, not `HeaderMap::get`: `get` parses and hashes the name on
+    // every call, and a `/next` answer has a dozen headers, eight of them
+    // asked for. Stored names are lower case, as `name` is; the first of
+    // repeated values, as `get` gives.
+    let value = headers.iter().find(|(n, _)| n.as_str() == name)?.1;
+    std::str::from_utf8(value.as_bytes()).ok()
 }
 
 fn read_body(body: &mut Body) -> Result<Vec<u8>, ureq::Error> {
