@@ -99,6 +99,20 @@ impl fmt::Display for HandlerError {
     }
 }
 
+/// What kind of JSON value `value` is, for error messages about an event's
+/// shape: "null", "a boolean", "a number", "a string", "an array" or
+/// "an object".
+pub fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::context::Context;
-use crate::handler::HandlerError;
+use crate::handler::{HandlerError, json_kind};
 
 /// Logs what it got at DEBUG and returns `{}`. Anything but a JSON object
 /// is a handler error: neither form of scheduled event is anything else.
@@ -12,7 +12,7 @@ pub fn handle(event: Value, _ctx: &Context) -> Result<Value, HandlerError> {
     let Some(object) = event.as_object() else {
         return Err(HandlerError::new(
             "InvalidEvent",
-            format!("a scheduled event is a JSON object, got {}", kind(&event)),
+            format!("a scheduled event is a JSON object, got {}", json_kind(&event)),
         ));
     };
     let text = |key: &str| object.get(key).and_then(Value::as_str);
@@ -23,17 +23,6 @@ pub fn handle(event: Value, _ctx: &Context) -> Result<Value, HandlerError> {
         log::debug!("scheduled with input: {event}");
     }
     Ok(json!({}))
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use std::fmt;
 use serde_json::Value;
 
 use super::base64;
+use crate::handler::json_kind;
 
 /// Which API Gateway payload format an event uses, and so which shape the
 /// answer must have.
@@ -171,7 +172,7 @@ impl<'a> HttpRequest<'a> {
         let body = match self.event.get("body") {
             None | Some(Value::Null) => return Ok(Cow::Borrowed(&[])),
             Some(Value::String(s)) => s,
-            Some(other) => return Err(RequestError::BodyNotString(json_type(other))),
+            Some(other) => return Err(RequestError::BodyNotString(json_kind(other))),
         };
         if self.event.get("isBase64Encoded").and_then(Value::as_bool) == Some(true) {
             base64::decode(body)
@@ -309,17 +310,6 @@ fn find_key<'a>(map: Option<&'a Value>, name: &str) -> Option<&'a Value> {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v)
     })
-}
-
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// Decodes one key or value of a query string (`+` is a space, `%XX` a
