@@ -24,6 +24,24 @@ fn bench(args: &[&str]) -> Output {
     Command::new(BENCH).args(args).output().unwrap()
 }
 
+/// Runs `n` invocations with `ours` as our runtime, checks that the run
+/// failed (exit code 1), and returns what the driver printed on stderr.
+fn failed_run(ours: &str, n: &str) -> String {
+    let run = bench(&[
+        "--ours",
+        ours,
+        "--floor",
+        FLOOR,
+        "--official",
+        OFFICIAL,
+        "--n",
+        n,
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    stderr
+}
+
 #[test]
 fn a_quick_run_writes_the_report_and_keeps_the_prose_below_the_marker() {
     let dir = scratch("quick");
@@ -62,18 +80,7 @@ fn a_quick_run_writes_the_report_and_keeps_the_prose_below_the_marker() {
 #[test]
 fn a_runtime_that_dies_fails_the_run_at_once() {
     let started = Instant::now();
-    let run = bench(&[
-        "--ours",
-        "/bin/false",
-        "--floor",
-        FLOOR,
-        "--official",
-        OFFICIAL,
-        "--n",
-        "10",
-    ]);
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    let stderr = failed_run("/bin/false", "10");
     assert!(
         stderr.contains("error: ours (/bin/false): exited (exit status: 1) before the end"),
         "{stderr}"
@@ -138,18 +145,7 @@ fn check_failure(route: &str, answer: &str, expected: &str) {
         eprintln!("skipped: no python3 on PATH");
         return;
     };
-    let run = bench(&[
-        "--ours",
-        runtime.to_str().unwrap(),
-        "--floor",
-        FLOOR,
-        "--official",
-        OFFICIAL,
-        "--n",
-        "20",
-    ]);
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    let stderr = failed_run(runtime.to_str().unwrap(), "20");
     assert!(
         stderr.contains(expected),
         "expected '{expected}' in:\n{stderr}"

@@ -150,16 +150,8 @@ fn connection_dropped_after_the_event_still_gets_its_one_answer() {
         ],
         Box::new(|_| 202),
     );
-    assert_eq!(answered(&api), ["after-drop", "next"], "{}", out.stderr);
+    assert_answered_on_a_fresh_connection(&out, &api, "after-drop");
     assert!(api.posts()[0].json()["event"]["wait_for_close"].is_string());
-    assert_eq!(
-        api.posts()[0].conn,
-        1,
-        "the answer went out on a fresh connection"
-    );
-    assert_eq!(api.connections(), 2);
-    assert_eq!(out.code, Some(1));
-    assert!(last_line(&out).contains(NEXT_UNREACHABLE));
 }
 
 #[test]
@@ -174,16 +166,23 @@ fn an_event_sent_with_connection_close_is_answered_on_a_fresh_connection() {
         ],
         Box::new(|_| 202),
     );
-    assert_eq!(answered(&api), ["closing", "next"], "{}", out.stderr);
+    assert_answered_on_a_fresh_connection(&out, &api, "closing");
     assert_eq!(api.posts()[0].json()["event"], json!({"k": 1}));
+}
+
+/// After a script of an event on a connection the fake then closed, and
+/// `ok_event("next")`: `id` was answered on the second connection, then
+/// "next", and the process ended when the script ran out.
+fn assert_answered_on_a_fresh_connection(out: &Finished, api: &FakeApi, id: &str) {
+    assert_eq!(answered(api), [id, "next"], "{}", out.stderr);
     assert_eq!(
         api.posts()[0].conn,
         1,
-        "the answer went on a new connection"
+        "the answer went out on a fresh connection"
     );
     assert_eq!(api.connections(), 2);
     assert_eq!(out.code, Some(1));
-    assert!(last_line(&out).contains(NEXT_UNREACHABLE));
+    assert!(last_line(out).contains(NEXT_UNREACHABLE));
 }
 
 #[test]

@@ -249,8 +249,7 @@ fn answer_next(writer: &mut TcpStream, step: Next) -> bool {
             false
         }
         Next::RawThenRelease(bytes, listener) => {
-            let _ = writer.write_all(&bytes);
-            let _ = writer.shutdown(std::net::Shutdown::Both);
+            answer_next(writer, Next::Raw(bytes));
             drop(listener.accept());
             false
         }
