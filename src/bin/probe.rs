@@ -19,10 +19,7 @@ use serde_json::{Value, json};
 
 fn probe(event: Value, ctx: &Context) -> Result<Value, HandlerError> {
     if let Some(addr) = event.get("wait_for_close").and_then(Value::as_str) {
-        let mut side =
-            TcpStream::connect(addr).map_err(|e| HandlerError::new("Probe", e.to_string()))?;
-        side.read_to_end(&mut Vec::new())
-            .map_err(|e| HandlerError::new("Probe", e.to_string()))?;
+        TcpStream::connect(addr)?.read_to_end(&mut Vec::new())?;
     }
     if let Some(message) = event.get("panic").and_then(Value::as_str) {
         panic!("{message}");
