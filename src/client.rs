@@ -12,13 +12,14 @@ use std::time::Duration;
 use ureq::config::Config;
 use ureq::http::{self, HeaderMap, Uri};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::NextTimeout;
 use ureq::{Agent, Body};
 
 use crate::api::{self, ApiRequest, Method};
 use crate::config::{Endpoint, FunctionInfo};
 use crate::context::Context;
 use crate::error::Error;
+use crate::transport::RuntimeConnector;
 
 /// Bytes preallocated for an event body at most, whatever Content-Length
 /// claims: Lambda caps events at 6 MiB + 100 bytes, and a bigger claim is
@@ -74,7 +75,13 @@ impl Client {
             .max_response_header_size(BUFFER_SIZE - 1)
             .build();
         Client {
-            agent: Agent::with_parts(config, DefaultConnector::default(), ResolveOnce::default()),
+            agent: Agent::with_parts(
+                config,
+                RuntimeConnector {
+                    buffer_size: BUFFER_SIZE,
+                },
+                ResolveOnce::default(),
+            ),
             base: endpoint.base().to_string(),
         }
     }

@@ -24,7 +24,8 @@
 //!
 //! and is listed in [`handlers`]. The tour of the rest:
 //! - [`runtime`]: the serving loop; [`invoke`]: one event through one handler;
-//! - [`api`]: each Runtime API call as a value; [`client`]: the one type that sends;
+//! - [`api`]: each Runtime API call as a value; [`client`]: the one type that sends,
+//!   through [`transport`]: the socket, one write per request;
 //! - [`context`]: what a handler knows; [`diagnostic`]: the error wire format;
 //! - [`app`]: what `main` does; [`config`], [`logging`], [`trace`], [`cli`]: start-up, logs, X-Ray, command line;
 //! - [`http`]: API Gateway request and response helpers for handlers;
@@ -49,6 +50,7 @@ pub mod invoke;
 pub mod logging;
 pub mod runtime;
 pub mod trace;
+pub mod transport;
 
 pub use client::Client;
 pub use context::Context;

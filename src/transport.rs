@@ -1,0 +1,417 @@
+//! The TCP connection to the Runtime API, as ureq's transport: it decides
+//! how bytes meet the socket, never what they say.
+//!
+//! ureq's own TCP transport sends a request's head and body in two writes,
+//! waking the API side twice per answer, and checks a pooled connection
+//! before and after each request by switching the socket to non-blocking,
+//! reading, and switching back: three system calls per check, four checks
+//! per invocation. Here:
+//! - a request leaves in one write, when ureq first waits for the answer
+//!   (or earlier, once a whole buffer of it is waiting: a 6 MB answer is not
+//!   copied aside);
+//! - the socket stays non-blocking from a check until the next read needs it
+//!   blocking, so back-to-back checks cost one `recv` each. Every check ureq
+//!   asks for is still made, with the same verdicts.
+//!
+//! There are no timeouts here, because the client sets none (`/next` is a
+//! long poll across freezes of any length).
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, LazyBuffers, NextTimeout, Transport,
+};
+
+/// Opens connections for the client's agent.
+#[derive(Debug)]
+pub struct RuntimeConnector {
+    /// ureq's input and output buffer size.
+    pub buffer_size: usize,
+}
+
+impl Connector for RuntimeConnector {
+    type Out = Connection<TcpStream>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        _chained: Option<()>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        let mut last = None;
+        for addr in &details.addrs {
+            match TcpStream::connect(addr) {
+                Ok(stream) => {
+                    // Both sides of each exchange are written whole: Nagle
+                    // would only hold the last segment back.
+                    stream.set_nodelay(true)?;
+                    return Ok(Some(Connection::new(stream, self.buffer_size)));
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(ureq::Error::Io(last.unwrap_or_else(|| {
+            io::Error::new(io::ErrorKind::NotFound, "no address to connect to")
+        })))
+    }
+}
+
+/// What the transport needs of a socket beyond reading and writing; a trait
+/// so that the unit tests can watch every call.
+pub trait Socket: Read + Write + fmt::Debug + Send + Sync + 'static {
+    /// `TcpStream::set_nonblocking`.
+    fn set_nonblocking(&self, on: bool) -> io::Result<()>;
+    /// `TcpStream::peek`.
+    fn peek(&self, buf: &mut [u8]) -> io::Result<usize>;
+}
+
+impl Socket for TcpStream {
+    fn set_nonblocking(&self, on: bool) -> io::Result<()> {
+        TcpStream::set_nonblocking(self, on)
+    }
+    fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        TcpStream::peek(self, buf)
+    }
+}
+
+/// One connection: the socket, and the buffers ureq reads and writes in.
+#[derive(Debug)]
+pub struct Connection<S> {
+    socket: S,
+    nonblocking: bool,
+    buffers: Coalescing,
+}
+
+impl<S: Socket> Connection<S> {
+    /// Wraps a connected, blocking socket.
+    pub fn new(socket: S, buffer_size: usize) -> Connection<S> {
+        Connection {
+            socket,
+            nonblocking: false,
+            buffers: Coalescing::new(buffer_size),
+        }
+    }
+
+    fn blocking(&mut self) -> io::Result<()> {
+        if self.nonblocking {
+            self.socket.set_nonblocking(false)?;
+            self.nonblocking = false;
+        }
+        Ok(())
+    }
+
+    /// Writes what is waiting. A check may have left the socket
+    /// non-blocking: a request that fits the socket's buffer goes out
+    /// without switching back, and one that does not waits for room.
+    fn flush(&mut self) -> io::Result<()> {
+        let mut sent = 0;
+        while sent < self.buffers.waiting {
+            match self
+                .socket
+                .write(&self.buffers.output[sent..self.buffers.waiting])
+            {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => sent += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.blocking()?,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.buffers.waiting = 0;
+        Ok(())
+    }
+}
+
+impl<S: Socket> Transport for Connection<S> {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(&mut self, amount: usize, _: NextTimeout) -> Result<(), ureq::Error> {
+        self.buffers.waiting += amount;
+        if self.buffers.waiting >= self.buffers.size {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn await_input(&mut self, _: NextTimeout) -> Result<bool, ureq::Error> {
+        self.flush()?;
+        self.blocking()?;
+        let buf = self.buffers.input.input_append_buf();
+        let n = loop {
+            match self.socket.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                result => break result?,
+            }
+        };
+        self.buffers.input.input_appended(n);
+        Ok(n > 0)
+    }
+
+    /// Open means nothing waiting to be read, and no end of stream: ureq's
+    /// verdicts (bytes nobody asked for, or a close, retire the connection).
+    fn is_open(&mut self) -> bool {
+        if !self.nonblocking {
+            if self.socket.set_nonblocking(true).is_err() {
+                return false;
+            }
+            self.nonblocking = true;
+        }
+        matches!(self.socket.peek(&mut [0]), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
+    }
+}
+
+/// ureq's input buffer as ureq makes it, and an output buffer twice the
+/// size: ureq writes each piece (head, body chunk) after the pieces still
+/// waiting, so that they leave together.
+struct Coalescing {
+    input: LazyBuffers,
+    /// `2 * size` bytes once first used: at most `size` waiting, plus the
+    /// `size` that ureq is given to write the next piece in.
+    output: Vec<u8>,
+    size: usize,
+    waiting: usize,
+}
+
+impl fmt::Debug for Coalescing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Coalescing")
+            .field("size", &self.size)
+            .field("waiting", &self.waiting)
+            .finish()
+    }
+}
+
+impl Coalescing {
+    fn new(size: usize) -> Coalescing {
+        Coalescing {
+            // ureq's own output half is never used: one byte.
+            input: LazyBuffers::new(size, 1),
+            output: Vec::new(),
+            size,
+            waiting: 0,
+        }
+    }
+
+    fn free_output(&mut self) -> &mut [u8] {
+        if self.output.is_empty() {
+            self.output = vec![0; 2 * self.size];
+        }
+        &mut self.output[self.waiting..self.waiting + self.size]
+    }
+}
+
+impl Buffers for Coalescing {
+    fn output(&mut self) -> &mut [u8] {
+        self.free_output()
+    }
+
+    fn input(&self) -> &[u8] {
+        self.input.input()
+    }
+
+    fn input_append_buf(&mut self) -> &mut [u8] {
+        self.input.input_append_buf()
+    }
+
+    fn input_appended(&mut self, amount: usize) {
+        self.input.input_appended(amount)
+    }
+
+    fn input_consume(&mut self, amount: usize) {
+        self.input.input_consume(amount)
+    }
+
+    fn tmp_and_output(&mut self) -> (&mut [u8], &mut [u8]) {
+        if self.output.is_empty() {
+            self.output = vec![0; 2 * self.size];
+        }
+        let output = &mut self.output[self.waiting..self.waiting + self.size];
+        (self.input.tmp_and_output().0, output)
+    }
+
+    fn can_use_input(&self) -> bool {
+        self.input.can_use_input()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    /// A socket that records each call and plays back scripted reads.
+    #[derive(Debug, Default)]
+    struct Script {
+        calls: Mutex<Vec<String>>,
+        reads: VecDeque<&'static [u8]>,
+        /// Bytes a non-blocking write takes before saying WouldBlock.
+        room: Option<usize>,
+        nonblocking: Mutex<bool>,
+    }
+
+    impl Script {
+        fn log(&self, call: String) {
+            self.calls.lock().unwrap().push(call);
+        }
+    }
+
+    impl Read for Script {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let data = self.reads.pop_front().unwrap_or(b"");
+            self.log(format!("read {}", data.len()));
+            buf[..data.len()].copy_from_slice(data);
+            Ok(data.len())
+        }
+    }
+
+    impl Write for Script {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let n = match self.room {
+                Some(room) if *self.nonblocking.lock().unwrap() => {
+                    if room == 0 {
+                        self.log("write would block".into());
+                        return Err(io::ErrorKind::WouldBlock.into());
+                    }
+                    self.room = Some(0);
+                    room.min(buf.len())
+                }
+                _ => buf.len(),
+            };
+            self.log(format!("write {:?}", String::from_utf8_lossy(&buf[..n])));
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Socket for Script {
+        fn set_nonblocking(&self, on: bool) -> io::Result<()> {
+            *self.nonblocking.lock().unwrap() = on;
+            self.log(format!("nonblocking {on}"));
+            Ok(())
+        }
+        fn peek(&self, _: &mut [u8]) -> io::Result<usize> {
+            self.log("peek".into());
+            Err(io::ErrorKind::WouldBlock.into())
+        }
+    }
+
+    fn send(conn: &mut Connection<Script>, piece: &str) {
+        conn.buffers().output()[..piece.len()].copy_from_slice(piece.as_bytes());
+        conn.transmit_output(piece.len(), NextTimeout::default())
+            .unwrap();
+    }
+
+    fn calls(conn: &Connection<Script>) -> Vec<String> {
+        std::mem::take(&mut *conn.socket.calls.lock().unwrap())
+    }
+
+    #[test]
+    fn head_and_body_leave_in_one_write_when_the_answer_is_awaited() {
+        let mut conn = Connection::new(Script::default(), 64);
+        conn.socket.reads.push_back(b"HTTP/1.1 202 Accepted\r\n");
+        send(&mut conn, "POST /r HTTP/1.1\r\n\r\n");
+        send(&mut conn, "{\"a\":1}");
+        assert_eq!(calls(&conn), Vec::<String>::new(), "nothing written yet");
+
+        assert!(conn.await_input(NextTimeout::default()).unwrap());
+        assert_eq!(
+            calls(&conn),
+            [
+                "write \"POST /r HTTP/1.1\\r\\n\\r\\n{\\\"a\\\":1}\"",
+                "read 23"
+            ]
+        );
+        assert_eq!(conn.buffers().input(), b"HTTP/1.1 202 Accepted\r\n");
+    }
+
+    #[test]
+    fn a_body_bigger_than_the_buffer_goes_out_a_buffer_at_a_time() {
+        let mut conn = Connection::new(Script::default(), 8);
+        send(&mut conn, "head");
+        send(&mut conn, "12345678");
+        send(&mut conn, "abcdefgh");
+        send(&mut conn, "xy");
+        assert_eq!(
+            calls(&conn),
+            ["write \"head12345678\"", "write \"abcdefgh\""]
+        );
+        conn.await_input(NextTimeout::default()).unwrap();
+        assert_eq!(calls(&conn), ["write \"xy\"", "read 0"]);
+    }
+
+    #[test]
+    fn checks_leave_the_socket_non_blocking_until_a_read() {
+        let mut conn = Connection::new(Script::default(), 64);
+        assert!(conn.is_open());
+        assert!(conn.is_open());
+        send(&mut conn, "GET /next HTTP/1.1\r\n\r\n");
+        conn.await_input(NextTimeout::default()).unwrap();
+        assert!(conn.is_open());
+        assert_eq!(
+            calls(&conn),
+            [
+                "nonblocking true",
+                "peek",
+                "peek",
+                "write \"GET /next HTTP/1.1\\r\\n\\r\\n\"",
+                "nonblocking false",
+                "read 0",
+                "nonblocking true",
+                "peek",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_write_with_no_room_waits_for_it_in_blocking_mode() {
+        let script = Script {
+            room: Some(3),
+            ..Script::default()
+        };
+        let mut conn = Connection::new(script, 64);
+        assert!(conn.is_open());
+        send(&mut conn, "abcdef");
+        conn.await_input(NextTimeout::default()).unwrap();
+        assert_eq!(
+            calls(&conn),
+            [
+                "nonblocking true",
+                "peek",
+                "write \"abc\"",
+                "write would block",
+                "nonblocking false",
+                "write \"def\"",
+                "read 0",
+            ]
+        );
+    }
+
+    #[test]
+    fn what_a_check_sees_decides_whether_the_connection_is_reused() {
+        // Real sockets: a fresh connection is open; one with bytes nobody
+        // asked for, or one the peer closed, is not.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut conn = Connection::new(TcpStream::connect(addr).unwrap(), 64);
+        let (mut peer, _) = listener.accept().unwrap();
+        assert!(conn.is_open());
+
+        peer.write_all(b"x").unwrap();
+        // Wait for the byte without sleeping: a blocking peek.
+        conn.socket.set_nonblocking(false).unwrap();
+        conn.socket.peek(&mut [0]).unwrap();
+        conn.nonblocking = false;
+        assert!(!conn.is_open(), "unasked-for bytes");
+
+        let mut conn = Connection::new(TcpStream::connect(addr).unwrap(), 64);
+        drop(listener.accept().unwrap());
+        conn.socket.peek(&mut [0]).unwrap(); // blocks until the close arrives
+        assert!(!conn.is_open(), "closed by the peer");
+    }
+}
