@@ -129,8 +129,7 @@ impl<S: Socket> Transport for Connection<S> {
     }
 
     fn transmit_output(&mut self, amount: usize, _: NextTimeout) -> Result<(), ureq::Error> {
-        self.buffers.waiting += amount;
-        if self.buffers.waiting >= self.buffers.size {
+        if self.buffers.wrote(amount) {
             self.flush()?;
         }
         Ok(())
@@ -163,26 +162,34 @@ impl<S: Socket> Transport for Connection<S> {
     }
 }
 
-/// ureq's input buffer as ureq makes it, and an output buffer twice the
-/// size: ureq writes each piece (head, body chunk) after the pieces still
-/// waiting, so that they leave together.
+/// ureq's input buffer as ureq makes it, and an output buffer in which ureq
+/// writes each piece (head, body chunk) after the pieces still waiting, so
+/// that they leave together.
 struct Coalescing {
     input: LazyBuffers,
-    /// `2 * size` bytes once first used: at most `size` waiting, plus the
-    /// `size` that ureq is given to write the next piece in.
+    /// Waiting bytes, then the window ureq writes the next piece in.
     output: Vec<u8>,
-    size: usize,
     waiting: usize,
+    /// The window's size: a page at first, which holds any request head
+    /// the runtime sends, so that the first request (and so start-up)
+    /// touches one page of it; twice as big each time a body chunk fills
+    /// it, up to `size`, so that a big answer goes out in big writes.
+    window: usize,
+    /// ureq's buffer size: what may wait before it is written.
+    size: usize,
 }
 
 impl fmt::Debug for Coalescing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Coalescing")
-            .field("size", &self.size)
             .field("waiting", &self.waiting)
+            .field("window", &self.window)
             .finish()
     }
 }
+
+/// The first output window.
+const FIRST_WINDOW: usize = 4096;
 
 impl Coalescing {
     fn new(size: usize) -> Coalescing {
@@ -190,16 +197,28 @@ impl Coalescing {
             // ureq's own output half is never used: one byte.
             input: LazyBuffers::new(size, 1),
             output: Vec::new(),
-            size,
             waiting: 0,
+            window: FIRST_WINDOW.min(size),
+            size,
         }
     }
 
     fn free_output(&mut self) -> &mut [u8] {
-        if self.output.is_empty() {
-            self.output = vec![0; 2 * self.size];
+        let end = self.waiting + self.window;
+        if self.output.len() < end {
+            self.output.resize(end, 0);
         }
-        &mut self.output[self.waiting..self.waiting + self.size]
+        &mut self.output[self.waiting..end]
+    }
+
+    /// Counts `amount` more bytes written in the window as waiting; true
+    /// when enough wait to be worth a write.
+    fn wrote(&mut self, amount: usize) -> bool {
+        if amount == self.window {
+            self.window = (2 * self.window).min(self.size);
+        }
+        self.waiting += amount;
+        self.waiting >= self.size
     }
 }
 
@@ -225,10 +244,8 @@ impl Buffers for Coalescing {
     }
 
     fn tmp_and_output(&mut self) -> (&mut [u8], &mut [u8]) {
-        if self.output.is_empty() {
-            self.output = vec![0; 2 * self.size];
-        }
-        let output = &mut self.output[self.waiting..self.waiting + self.size];
+        self.free_output();
+        let output = &mut self.output[self.waiting..self.waiting + self.window];
         (self.input.tmp_and_output().0, output)
     }
 
@@ -343,6 +360,26 @@ mod tests {
         );
         conn.await_input(NextTimeout::default()).unwrap();
         assert_eq!(calls(&conn), ["write \"xy\"", "read 0"]);
+    }
+
+    #[test]
+    fn the_window_starts_at_a_page_and_doubles_while_body_chunks_fill_it() {
+        let size = 4 * FIRST_WINDOW;
+        let mut conn = Connection::new(Script::default(), size);
+        let mut windows = vec![];
+        send(&mut conn, "head");
+        for _ in 0..4 {
+            let window = conn.buffers().output().len();
+            windows.push(window);
+            send(&mut conn, &"b".repeat(window));
+        }
+        assert_eq!(windows, [4096, 8192, 16384, 16384]);
+        let writes: Vec<usize> = calls(&conn)
+            .iter()
+            .map(|call| call.len() - "write \"\"".len())
+            .collect();
+        assert_eq!(writes, [4 + 4096 + 8192 + 16384, 16384]);
+        assert!(conn.buffers.output.len() < 2 * size);
     }
 
     #[test]
