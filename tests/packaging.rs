@@ -61,8 +61,12 @@ fn build(args: &[&str], env: &[(&str, &str)], target: &Path) -> Built {
         "build.sh {args:?} {env:?} failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let bin = args
+        .iter()
+        .position(|a| *a == "--bin")
+        .map_or("bootstrap", |i| args[i + 1]);
     Built {
-        zip: std::fs::read(root().join("bootstrap.zip")).unwrap(),
+        zip: std::fs::read(root().join(format!("{bin}.zip"))).unwrap(),
         target: target.to_path_buf(),
         stdout,
     }
@@ -344,6 +348,46 @@ fn the_arm64_binary_serves_an_api_gateway_event_under_qemu() {
         "exits when the fake API closes: {}",
         out.stderr
     );
+}
+
+/// build.sh rebuilds std (without its backtrace symbolizer): the binary it
+/// makes must still catch a handler's panic and go on, and move a big
+/// answer. `--bin probe` builds the test twin exactly as `bootstrap` is.
+#[test]
+#[ignore = "slow: a release build with std from source; run by .ci/run"]
+fn the_shipped_build_still_catches_panics_and_serves_on() {
+    let built = build(
+        &["--arch", "x86_64", "--bin", "probe"],
+        &[],
+        &target_dir("probe"),
+    );
+    let binary = built.target.join("x86_64-unknown-linux-musl/release/probe");
+    let event = |id: &str, value: Value| Next::Event(Event::json(id, &value));
+    let api = FakeApi::start(vec![
+        event("boom", json!({"panic": "boom"})),
+        event("big", json!({"answer_bytes": 3 << 20})),
+        event("after", json!({})),
+    ]);
+    let out = finish(lambda(binary.to_str().unwrap(), api.addr(), "probe"));
+
+    let posts = api.posts();
+    assert_eq!(posts.len(), 3, "{}", out.stderr);
+    assert!(posts[0].path.ends_with("/boom/error"), "{}", posts[0].path);
+    assert_eq!(
+        posts[0].json()["errorType"],
+        "Runtime.HandlerPanic",
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("ERROR [boom] panicked at "),
+        "{}",
+        out.stderr
+    );
+    assert!(posts[1].path.ends_with("/big/response"));
+    assert_eq!(posts[1].json().as_str().map(str::len), Some(3 << 20));
+    assert!(posts[2].path.ends_with("/after/response"));
+    assert_eq!(api.connections(), 1);
 }
 
 /// Packages serverless.yml with `ARCH=arch`, offline, in a scratch copy,
