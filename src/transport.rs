@@ -20,9 +20,7 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 
-use ureq::unversioned::transport::{
-    Buffers, ConnectionDetails, Connector, LazyBuffers, NextTimeout, Transport,
-};
+use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, NextTimeout, Transport};
 
 /// Opens connections for the client's agent.
 #[derive(Debug)]
@@ -138,14 +136,14 @@ impl<S: Socket> Transport for Connection<S> {
     fn await_input(&mut self, _: NextTimeout) -> Result<bool, ureq::Error> {
         self.flush()?;
         self.blocking()?;
-        let buf = self.buffers.input.input_append_buf();
+        let buf = self.buffers.input_append_buf();
         let n = loop {
             match self.socket.read(buf) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 result => break result?,
             }
         };
-        self.buffers.input.input_appended(n);
+        self.buffers.input_appended(n);
         Ok(n > 0)
     }
 
@@ -162,49 +160,63 @@ impl<S: Socket> Transport for Connection<S> {
     }
 }
 
-/// ureq's input buffer as ureq makes it, and an output buffer in which ureq
-/// writes each piece (head, body chunk) after the pieces still waiting, so
-/// that they leave together.
+/// ureq's input and output buffers. In the output, ureq writes each piece
+/// (head, body chunk) after the pieces still waiting, so that they leave
+/// together.
+///
+/// Each side has a window that starts at a page: that holds any request
+/// head the runtime sends and the head and body of most Runtime API
+/// answers, so start-up touches one page of each (ureq's own buffers are
+/// zeroed whole, four pages each at 16 KiB). A window doubles each time a
+/// read or a piece fills it, up to `size`, so that a big event comes in,
+/// and a big answer goes out, in big reads and writes.
 struct Coalescing {
-    input: LazyBuffers,
+    /// Read and not yet consumed: `input[start..end]`.
+    input: Vec<u8>,
+    start: usize,
+    end: usize,
+    in_window: usize,
+    /// Whether ureq's last look at the input made progress (ureq's rule:
+    /// otherwise what is there is not enough, and more must be read).
+    progress: bool,
     /// Waiting bytes, then the window ureq writes the next piece in.
     output: Vec<u8>,
     waiting: usize,
-    /// The window's size: a page at first, which holds any request head
-    /// the runtime sends, so that the first request (and so start-up)
-    /// touches one page of it; twice as big each time a body chunk fills
-    /// it, up to `size`, so that a big answer goes out in big writes.
-    window: usize,
-    /// ureq's buffer size: what may wait before it is written.
+    out_window: usize,
+    /// ureq's buffer size: the largest response head, and what may wait
+    /// before it is written.
     size: usize,
 }
 
 impl fmt::Debug for Coalescing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Coalescing")
+            .field("unread", &(self.end - self.start))
             .field("waiting", &self.waiting)
-            .field("window", &self.window)
             .finish()
     }
 }
 
-/// The first output window.
+/// The first window of each side.
 const FIRST_WINDOW: usize = 4096;
 
 impl Coalescing {
     fn new(size: usize) -> Coalescing {
         Coalescing {
-            // ureq's own output half is never used: one byte.
-            input: LazyBuffers::new(size, 1),
+            input: Vec::new(),
+            start: 0,
+            end: 0,
+            in_window: FIRST_WINDOW.min(size),
+            progress: false,
             output: Vec::new(),
             waiting: 0,
-            window: FIRST_WINDOW.min(size),
+            out_window: FIRST_WINDOW.min(size),
             size,
         }
     }
 
     fn free_output(&mut self) -> &mut [u8] {
-        let end = self.waiting + self.window;
+        let end = self.waiting + self.out_window;
         if self.output.len() < end {
             self.output.resize(end, 0);
         }
@@ -214,11 +226,32 @@ impl Coalescing {
     /// Counts `amount` more bytes written in the window as waiting; true
     /// when enough wait to be worth a write.
     fn wrote(&mut self, amount: usize) -> bool {
-        if amount == self.window {
-            self.window = (2 * self.window).min(self.size);
+        if amount == self.out_window {
+            self.out_window = (2 * self.out_window).min(self.size);
         }
         self.waiting += amount;
         self.waiting >= self.size
+    }
+
+    /// Free input space, at least `at_least` bytes of it (or the window,
+    /// if less), after moving what is unconsumed to the front.
+    fn free_input(&mut self, at_least: usize) -> &mut [u8] {
+        if self.start == self.end {
+            (self.start, self.end) = (0, 0);
+        } else if self.start > 0 {
+            self.input.copy_within(self.start..self.end, 0);
+            (self.start, self.end) = (0, self.end - self.start);
+        }
+        // A head that fills the window (a big client context) gets more
+        // room, up to `size`, past which ureq calls it too big.
+        if self.end == self.in_window && self.in_window < self.size {
+            self.in_window = (2 * self.in_window).min(self.size);
+        }
+        let len = (self.end + at_least).max(self.in_window);
+        if self.input.len() < len {
+            self.input.resize(len, 0);
+        }
+        &mut self.input[self.end..]
     }
 }
 
@@ -228,29 +261,45 @@ impl Buffers for Coalescing {
     }
 
     fn input(&self) -> &[u8] {
-        self.input.input()
+        &self.input[self.start..self.end]
     }
 
     fn input_append_buf(&mut self) -> &mut [u8] {
-        self.input.input_append_buf()
+        let window = self.in_window;
+        let free = self.free_input(0);
+        let len = free.len().min(window);
+        &mut free[..len]
     }
 
     fn input_appended(&mut self, amount: usize) {
-        self.input.input_appended(amount)
+        if amount == self.in_window {
+            self.in_window = (2 * self.in_window).min(self.size);
+        }
+        self.end += amount;
+        assert!(self.end <= self.input.len());
     }
 
     fn input_consume(&mut self, amount: usize) {
-        self.input.input_consume(amount)
+        self.progress = amount > 0;
+        self.start += amount;
+        assert!(self.start <= self.end);
     }
 
+    /// ureq reads a request body into the input's free space (`tmp`) and
+    /// frames it into the output: room for a whole output window.
     fn tmp_and_output(&mut self) -> (&mut [u8], &mut [u8]) {
+        let window = self.out_window;
         self.free_output();
-        let output = &mut self.output[self.waiting..self.waiting + self.window];
-        (self.input.tmp_and_output().0, output)
+        let start = self.waiting;
+        self.free_input(window);
+        (
+            &mut self.input[self.end..],
+            &mut self.output[start..start + window],
+        )
     }
 
     fn can_use_input(&self) -> bool {
-        self.input.can_use_input()
+        self.start < self.end && self.progress
     }
 }
 
@@ -380,6 +429,34 @@ mod tests {
             .collect();
         assert_eq!(writes, [4 + 4096 + 8192 + 16384, 16384]);
         assert!(conn.buffers.output.len() < 2 * size);
+    }
+
+    #[test]
+    fn the_input_window_grows_with_reads_that_fill_it_up_to_the_buffer_size() {
+        let size = 4 * FIRST_WINDOW;
+        let mut buffers = Coalescing::new(size);
+        let mut reads = vec![];
+        for _ in 0..4 {
+            let n = buffers.input_append_buf().len();
+            reads.push(n);
+            buffers.input_appended(n);
+            buffers.input_consume(n);
+        }
+        assert_eq!(reads, [4096, 8192, 16384, 16384]);
+
+        // A head that never completes gets room up to `size`, no further
+        // (ureq then calls it too big).
+        let mut buffers = Coalescing::new(size);
+        loop {
+            let n = buffers.input_append_buf().len();
+            if n == 0 {
+                break;
+            }
+            buffers.input_appended(n);
+            buffers.input_consume(0);
+        }
+        assert_eq!(buffers.input().len(), size);
+        assert_eq!(buffers.input.len(), size);
     }
 
     #[test]
