@@ -135,7 +135,10 @@ fi
 # fewer page faults before the first GET /next, ~25 KiB less peak RSS,
 # 8 KB less zip). The price is ASLR for the binary's own image (stack, heap
 # and mmaps stay randomised), as with Go's default Linux binaries.
-flags+=("-Crelocation-model=static")
+# (bench/run.sh reads this line and `std_build` below, to build its floor
+# runtime the same way.)
+codegen=(-Crelocation-model=static)
+flags+=("${codegen[@]}")
 # std's, rebuilt below, get the /rustc/<commit> prefix a prebuilt std has.
 sysroot="$(rustc --print sysroot)"
 commit="$(rustc -vV | sed -n 's/^commit-hash: //p')"
@@ -143,8 +146,8 @@ flags+=("--remap-path-prefix=$root=." "--remap-path-prefix=${CARGO_HOME:-$HOME/.
     "--remap-path-prefix=$sysroot/lib/rustlib/src/rust=/rustc/${commit:-unknown}")
 CARGO_ENCODED_RUSTFLAGS="$(IFS=$'\x1f' && echo "${flags[*]}")"
 export CARGO_ENCODED_RUSTFLAGS
-RUSTC_BOOTSTRAP=1 cargo build --release --locked --target "$triple" --bin "$bin" \
-    -Zbuild-std=std,panic_unwind -Zbuild-std-features=panic-unwind,backtrace-trace-only
+std_build=(-Zbuild-std=std,panic_unwind -Zbuild-std-features=panic-unwind,backtrace-trace-only)
+RUSTC_BOOTSTRAP=1 cargo build --release --locked --target "$triple" --bin "$bin" "${std_build[@]}"
 binary="${CARGO_TARGET_DIR:-$root/target}/$triple/release/$bin"
 [ -f "$binary" ] || die "cargo built no $binary"
 

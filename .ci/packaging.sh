@@ -15,6 +15,7 @@ as_root() {
 step "packaging: tools"
 # build.sh would add these itself; here a failed download shows as what it is.
 rustup target add x86_64-unknown-linux-musl aarch64-unknown-linux-musl
+rustup component add rust-src
 packages=()
 # qemu-user runs the arm64 binary on an x86_64 machine; `zip` is what
 # build.sh prefers (its python3 fallback is tested with ZIP_TOOL=python).

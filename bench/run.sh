@@ -39,31 +39,46 @@ mkdir -p "$target"
 cp "$root/bootstrap.zip" "$target/ours.zip"
 ours="$root_target/$triple/release/bootstrap"
 
-cargo build --release --locked --target "$triple" --bin floor --bin official
+# The floor is the least any runtime can do, so it gets every packaging
+# choice build.sh makes for ours: std rebuilt without its backtrace
+# symbolizer, a fixed-address executable. The flags are build.sh's own
+# lines, read from it; the floor builds in a target dir of its own, since
+# its std differs. lambda_runtime is built as its users build it (cargo,
+# the prebuilt std).
+eval "$(grep -E '^(codegen|std_build)=' "$root/build.sh")"
+build_floor() { # TARGET_DIR
+    CARGO_TARGET_DIR="$1" RUSTC_BOOTSTRAP=1 RUSTFLAGS="${codegen[*]}" \
+        CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER=rust-lld \
+        cargo build --release --locked --target "$triple" --bin floor "${std_build[@]}"
+}
+build_floor "$target/floor-build"
+cargo build --release --locked --target "$triple" --bin official
 cargo build --release --locked --bin bench
+floor="$target/floor-build/$triple/release/floor"
+official="$target/$triple/release/official"
 for name in floor official; do
     stage="$(mktemp -d)"
-    cp "$target/$triple/release/$name" "$stage/bootstrap"
+    cp "${!name}" "$stage/bootstrap"
     touch -t 198001010000.00 "$stage/bootstrap"
     rm -f "$target/$name.zip"
     (cd "$stage" && zip -q -X -9 "$target/$name.zip" bootstrap)
     rm -rf "$stage"
 done
-floor="$target/$triple/release/floor"
-official="$target/$triple/release/official"
 
 if $profiling; then
     # The same code with symbols and line tables (debug info does not change
     # the machine code), so that callgrind_annotate can name functions.
     symbols="$target/symbols"
+    # Each built as above; build.sh's zip of this build is replaced by the
+    # shipped one again.
     export CARGO_PROFILE_RELEASE_STRIP=none CARGO_PROFILE_RELEASE_DEBUG=line-tables-only
-    CARGO_TARGET_DIR="$symbols" cargo build --release --locked --target "$triple" \
-        --manifest-path "$root/Cargo.toml" --bin bootstrap
-    CARGO_TARGET_DIR="$symbols" cargo build --release --locked --target "$triple" \
-        --bin floor --bin official
+    CARGO_TARGET_DIR="$symbols" "$root/build.sh" --arch x86_64
+    cp "$target/ours.zip" "$root/bootstrap.zip"
+    build_floor "$symbols/floor-build"
+    CARGO_TARGET_DIR="$symbols" cargo build --release --locked --target "$triple" --bin official
     unset CARGO_PROFILE_RELEASE_STRIP CARGO_PROFILE_RELEASE_DEBUG
     ours="$symbols/$triple/release/bootstrap"
-    floor="$symbols/$triple/release/floor"
+    floor="$symbols/floor-build/$triple/release/floor"
     official="$symbols/$triple/release/official"
 fi
 

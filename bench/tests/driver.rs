@@ -185,3 +185,33 @@ fn an_answer_to_another_id_or_route_fails_the_run() {
         r#"/error: {"errorMessage":"boom"}"#,
     );
 }
+
+/// run.sh builds its floor with build.sh's own `codegen` and `std_build`
+/// lines, which it finds with a grep: they must still be there, one
+/// top-level line each, and say what run.sh passes on.
+#[test]
+fn run_sh_finds_the_flags_build_sh_builds_with() {
+    let bench = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run_sh = std::fs::read_to_string(bench.join("run.sh")).unwrap();
+    let eval = run_sh
+        .lines()
+        .find(|line| line.starts_with("eval "))
+        .expect("run.sh's eval line");
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "set -eu; root=..; {eval}; echo \"${{codegen[*]}}\"; echo \"${{std_build[*]}}\""
+        ))
+        .current_dir(bench)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(lines[0].starts_with("-C"), "codegen flags: {stdout}");
+    assert!(lines[1].contains("-Zbuild-std="), "std flags: {stdout}");
+}
