@@ -65,7 +65,9 @@ impl Client {
             .max_idle_connections(1)
             .max_idle_connections_per_host(1)
             // 16 KiB instead of ureq's 128: events stream through it either
-            // way, and the default pair showed as ~120 KiB of peak RSS.
+            // way, and the default pair showed as ~120 KiB of peak RSS. The
+            // transport (RuntimeConnector, below) starts its buffers at a
+            // page and grows them to this size at most.
             .input_buffer_size(BUFFER_SIZE)
             .output_buffer_size(BUFFER_SIZE)
             // A response head must fit in the input buffer. Past it, ureq

@@ -270,7 +270,11 @@ fn meanings() -> String {
   very same handler, `bootstrap`'s `httpevent` from its handler table, so the
   differences are the runtimes'. All are built for x86_64-unknown-linux-musl
   with LTO, one codegen unit, stripped, unwinding; opt-level as each crate's
-  release profile says.
+  release profile says. Ours and the floor are built alike, the way
+  build.sh ships ours: std rebuilt without its backtrace symbolizer, a
+  fixed-address executable (so the floor stays the least a runtime can
+  do); lambda_runtime is built as its users build it, with the prebuilt
+  std.
 - The fake Runtime API spawns each runtime with Lambda's environment and
   answers like AWS's emulator: each event carries a unique request id, a
   deadline 60 s ahead, an ARN and a trace id; each answer gets 202 with
