@@ -25,7 +25,8 @@ use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, NextTi
 /// Opens connections for the client's agent.
 #[derive(Debug)]
 pub struct RuntimeConnector {
-    /// ureq's input and output buffer size.
+    /// The most each of the transport's buffers grows to: ureq's buffer
+    /// size, which bounds a response head.
     pub buffer_size: usize,
 }
 
@@ -200,6 +201,10 @@ impl fmt::Debug for Coalescing {
 /// The first window of each side.
 const FIRST_WINDOW: usize = 4096;
 
+fn doubled(window: usize, size: usize) -> usize {
+    (2 * window).min(size)
+}
+
 impl Coalescing {
     fn new(size: usize) -> Coalescing {
         Coalescing {
@@ -227,14 +232,14 @@ impl Coalescing {
     /// when enough wait to be worth a write.
     fn wrote(&mut self, amount: usize) -> bool {
         if amount == self.out_window {
-            self.out_window = (2 * self.out_window).min(self.size);
+            self.out_window = doubled(self.out_window, self.size);
         }
         self.waiting += amount;
         self.waiting >= self.size
     }
 
-    /// Free input space, at least `at_least` bytes of it (or the window,
-    /// if less), after moving what is unconsumed to the front.
+    /// The free input space after moving what is unconsumed to the front:
+    /// at least `at_least` bytes, and up to the window.
     fn free_input(&mut self, at_least: usize) -> &mut [u8] {
         if self.start == self.end {
             (self.start, self.end) = (0, 0);
@@ -243,9 +248,10 @@ impl Coalescing {
             (self.start, self.end) = (0, self.end - self.start);
         }
         // A head that fills the window (a big client context) gets more
-        // room, up to `size`, past which ureq calls it too big.
-        if self.end == self.in_window && self.in_window < self.size {
-            self.in_window = (2 * self.in_window).min(self.size);
+        // room, up to `size`, past which ureq calls it too big. (It can be
+        // past the window when a request body made the buffer bigger.)
+        while self.end >= self.in_window && self.in_window < self.size {
+            self.in_window = doubled(self.in_window, self.size);
         }
         let len = (self.end + at_least).max(self.in_window);
         if self.input.len() < len {
@@ -273,7 +279,7 @@ impl Buffers for Coalescing {
 
     fn input_appended(&mut self, amount: usize) {
         if amount == self.in_window {
-            self.in_window = (2 * self.in_window).min(self.size);
+            self.in_window = doubled(self.in_window, self.size);
         }
         self.end += amount;
         assert!(self.end <= self.input.len());
@@ -457,6 +463,26 @@ mod tests {
         }
         assert_eq!(buffers.input().len(), size);
         assert_eq!(buffers.input.len(), size);
+    }
+
+    #[test]
+    fn a_big_head_after_a_big_answer_still_gets_room_up_to_the_buffer_size() {
+        let size = 4 * FIRST_WINDOW;
+        let mut buffers = Coalescing::new(size);
+        // An answer's body chunks grew the output window to 8 KiB; framing
+        // the next one asked the input for that much room.
+        buffers.out_window = 2 * FIRST_WINDOW;
+        buffers.tmp_and_output();
+        // Then a head arrives in reads that never fill a window.
+        loop {
+            let n = buffers.input_append_buf().len().min(3000);
+            if n == 0 {
+                break;
+            }
+            buffers.input_appended(n);
+            buffers.input_consume(0);
+        }
+        assert_eq!(buffers.input().len(), size);
     }
 
     #[test]
