@@ -106,7 +106,8 @@ fi
 # command use it with the stable compiler, which compiles std as it would
 # any crate (the Linux kernel builds with stable Rust the same way).
 step="checking for std's source (rustup component add rust-src)"
-std_src="$(rustc --print sysroot)/lib/rustlib/src/rust/library/std"
+sysroot="$(rustc --print sysroot)"
+std_src="$sysroot/lib/rustlib/src/rust/library/std"
 if [ ! -d "$std_src" ]; then
     command -v rustup >/dev/null 2>&1 ||
         die "std's source is missing ($std_src); install the rust-src component for $(rustc --version)"
@@ -140,7 +141,6 @@ fi
 codegen=(-Crelocation-model=static)
 flags+=("${codegen[@]}")
 # std's, rebuilt below, get the /rustc/<commit> prefix a prebuilt std has.
-sysroot="$(rustc --print sysroot)"
 commit="$(rustc -vV | sed -n 's/^commit-hash: //p')"
 flags+=("--remap-path-prefix=$root=." "--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=~/.cargo"
     "--remap-path-prefix=$sysroot/lib/rustlib/src/rust=/rustc/${commit:-unknown}")
