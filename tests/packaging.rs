@@ -1,5 +1,6 @@
 //! Packaging: the zip `./build.sh` hands to Lambda, for both architectures;
-//! the arm64 binary serving an event under qemu; serverless.yml as the
+//! the arm64 binary serving an event under qemu; the shipped build (its std
+//! rebuilt) still catching panics; serverless.yml as the
 //! CloudFormation stack the open-source Serverless Framework makes of it.
 //! Never tests the runtime's behaviour: `tests/e2e` does.
 //!
