@@ -66,8 +66,8 @@ impl Client {
             .max_idle_connections_per_host(1)
             // 16 KiB instead of ureq's 128: events stream through it either
             // way, and the default pair showed as ~120 KiB of peak RSS. The
-            // transport (RuntimeConnector, below) starts its buffers at a
-            // page and grows them to this size at most.
+            // transport (RuntimeConnector) starts its buffers at a page and
+            // grows them to these sizes at most.
             .input_buffer_size(BUFFER_SIZE)
             .output_buffer_size(BUFFER_SIZE)
             // A response head must fit in the input buffer. Past it, ureq
@@ -77,13 +77,7 @@ impl Client {
             .max_response_header_size(BUFFER_SIZE - 1)
             .build();
         Client {
-            agent: Agent::with_parts(
-                config,
-                RuntimeConnector {
-                    buffer_size: BUFFER_SIZE,
-                },
-                ResolveOnce::default(),
-            ),
+            agent: Agent::with_parts(config, RuntimeConnector, ResolveOnce::default()),
             base: endpoint.base().to_string(),
         }
     }

@@ -22,13 +22,11 @@ use std::net::TcpStream;
 
 use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, NextTimeout, Transport};
 
-/// Opens connections for the client's agent.
+/// Opens connections for the client's agent, with buffers that grow to
+/// the agent's input and output buffer sizes at most (the input size
+/// bounds a response head).
 #[derive(Debug)]
-pub struct RuntimeConnector {
-    /// The most each of the transport's buffers grows to: ureq's buffer
-    /// size, which bounds a response head.
-    pub buffer_size: usize,
-}
+pub struct RuntimeConnector;
 
 impl Connector for RuntimeConnector {
     type Out = Connection<TcpStream>;
@@ -45,7 +43,12 @@ impl Connector for RuntimeConnector {
                     // Both sides of each exchange are written whole: Nagle
                     // would only hold the last segment back.
                     stream.set_nodelay(true)?;
-                    return Ok(Some(Connection::new(stream, self.buffer_size)));
+                    let config = details.config;
+                    return Ok(Some(Connection::new(
+                        stream,
+                        config.input_buffer_size(),
+                        config.output_buffer_size(),
+                    )));
                 }
                 Err(e) => last = Some(e),
             }
@@ -83,12 +86,13 @@ pub struct Connection<S> {
 }
 
 impl<S: Socket> Connection<S> {
-    /// Wraps a connected, blocking socket.
-    pub fn new(socket: S, buffer_size: usize) -> Connection<S> {
+    /// Wraps a connected, blocking socket, with buffers of at most
+    /// `input_size` and `output_size` bytes.
+    pub fn new(socket: S, input_size: usize, output_size: usize) -> Connection<S> {
         Connection {
             socket,
             nonblocking: false,
-            buffers: Coalescing::new(buffer_size),
+            buffers: Coalescing::new(input_size, output_size),
         }
     }
 
@@ -169,14 +173,16 @@ impl<S: Socket> Transport for Connection<S> {
 /// head the runtime sends and the head and body of most Runtime API
 /// answers, so start-up touches one page of each (ureq's own buffers are
 /// zeroed whole, four pages each at 16 KiB). A window doubles each time a
-/// read or a piece fills it, up to `size`, so that a big event comes in,
-/// and a big answer goes out, in big reads and writes.
+/// read or a piece fills it, up to its side's size, so that a big event
+/// comes in, and a big answer goes out, in big reads and writes.
 struct Coalescing {
     /// Read and not yet consumed: `input[start..end]`.
     input: Vec<u8>,
     start: usize,
     end: usize,
     in_window: usize,
+    /// The largest response head, and so the input window's limit.
+    in_size: usize,
     /// Whether ureq's last look at the input made progress (ureq's rule:
     /// otherwise what is there is not enough, and more must be read).
     progress: bool,
@@ -184,9 +190,8 @@ struct Coalescing {
     output: Vec<u8>,
     waiting: usize,
     out_window: usize,
-    /// ureq's buffer size: the largest response head, and what may wait
-    /// before it is written.
-    size: usize,
+    /// What may wait before it is written, and the output window's limit.
+    out_size: usize,
 }
 
 impl fmt::Debug for Coalescing {
@@ -206,17 +211,18 @@ fn doubled(window: usize, size: usize) -> usize {
 }
 
 impl Coalescing {
-    fn new(size: usize) -> Coalescing {
+    fn new(in_size: usize, out_size: usize) -> Coalescing {
         Coalescing {
             input: Vec::new(),
             start: 0,
             end: 0,
-            in_window: FIRST_WINDOW.min(size),
+            in_window: FIRST_WINDOW.min(in_size),
+            in_size,
             progress: false,
             output: Vec::new(),
             waiting: 0,
-            out_window: FIRST_WINDOW.min(size),
-            size,
+            out_window: FIRST_WINDOW.min(out_size),
+            out_size,
         }
     }
 
@@ -232,10 +238,10 @@ impl Coalescing {
     /// when enough wait to be worth a write.
     fn wrote(&mut self, amount: usize) -> bool {
         if amount == self.out_window {
-            self.out_window = doubled(self.out_window, self.size);
+            self.out_window = doubled(self.out_window, self.out_size);
         }
         self.waiting += amount;
-        self.waiting >= self.size
+        self.waiting >= self.out_size
     }
 
     /// The free input space after moving what is unconsumed to the front:
@@ -248,10 +254,10 @@ impl Coalescing {
             (self.start, self.end) = (0, self.end - self.start);
         }
         // A head that fills the window (a big client context) gets more
-        // room, up to `size`, past which ureq calls it too big. (It can be
+        // room, up to `in_size`, past which ureq calls it too big. (It can be
         // past the window when a request body made the buffer bigger.)
-        while self.end >= self.in_window && self.in_window < self.size {
-            self.in_window = doubled(self.in_window, self.size);
+        while self.end >= self.in_window && self.in_window < self.in_size {
+            self.in_window = doubled(self.in_window, self.in_size);
         }
         let len = (self.end + at_least).max(self.in_window);
         if self.input.len() < len {
@@ -279,7 +285,7 @@ impl Buffers for Coalescing {
 
     fn input_appended(&mut self, amount: usize) {
         if amount == self.in_window {
-            self.in_window = doubled(self.in_window, self.size);
+            self.in_window = doubled(self.in_window, self.in_size);
         }
         self.end += amount;
         assert!(self.end <= self.input.len());
@@ -385,7 +391,7 @@ mod tests {
 
     #[test]
     fn head_and_body_leave_in_one_write_when_the_answer_is_awaited() {
-        let mut conn = Connection::new(Script::default(), 64);
+        let mut conn = Connection::new(Script::default(), 64, 64);
         conn.socket.reads.push_back(b"HTTP/1.1 202 Accepted\r\n");
         send(&mut conn, "POST /r HTTP/1.1\r\n\r\n");
         send(&mut conn, "{\"a\":1}");
@@ -404,7 +410,7 @@ mod tests {
 
     #[test]
     fn a_body_bigger_than_the_buffer_goes_out_a_buffer_at_a_time() {
-        let mut conn = Connection::new(Script::default(), 8);
+        let mut conn = Connection::new(Script::default(), 8, 8);
         send(&mut conn, "head");
         send(&mut conn, "12345678");
         send(&mut conn, "abcdefgh");
@@ -420,7 +426,7 @@ mod tests {
     #[test]
     fn the_window_starts_at_a_page_and_doubles_while_body_chunks_fill_it() {
         let size = 4 * FIRST_WINDOW;
-        let mut conn = Connection::new(Script::default(), size);
+        let mut conn = Connection::new(Script::default(), size, size);
         let mut windows = vec![];
         send(&mut conn, "head");
         for _ in 0..4 {
@@ -440,7 +446,7 @@ mod tests {
     #[test]
     fn the_input_window_grows_with_reads_that_fill_it_up_to_the_buffer_size() {
         let size = 4 * FIRST_WINDOW;
-        let mut buffers = Coalescing::new(size);
+        let mut buffers = Coalescing::new(size, size);
         let mut reads = vec![];
         for _ in 0..4 {
             let n = buffers.input_append_buf().len();
@@ -452,7 +458,7 @@ mod tests {
 
         // A head that never completes gets room up to `size`, no further
         // (ureq then calls it too big).
-        let mut buffers = Coalescing::new(size);
+        let mut buffers = Coalescing::new(size, size);
         loop {
             let n = buffers.input_append_buf().len();
             if n == 0 {
@@ -468,7 +474,7 @@ mod tests {
     #[test]
     fn a_big_head_after_a_big_answer_still_gets_room_up_to_the_buffer_size() {
         let size = 4 * FIRST_WINDOW;
-        let mut buffers = Coalescing::new(size);
+        let mut buffers = Coalescing::new(size, size);
         // An answer's body chunks grew the output window to 8 KiB; framing
         // the next one asked the input for that much room.
         buffers.out_window = 2 * FIRST_WINDOW;
@@ -487,7 +493,7 @@ mod tests {
 
     #[test]
     fn checks_leave_the_socket_non_blocking_until_a_read() {
-        let mut conn = Connection::new(Script::default(), 64);
+        let mut conn = Connection::new(Script::default(), 64, 64);
         assert!(conn.is_open());
         assert!(conn.is_open());
         send(&mut conn, "GET /next HTTP/1.1\r\n\r\n");
@@ -514,7 +520,7 @@ mod tests {
             room: Some(3),
             ..Script::default()
         };
-        let mut conn = Connection::new(script, 64);
+        let mut conn = Connection::new(script, 64, 64);
         assert!(conn.is_open());
         send(&mut conn, "abcdef");
         conn.await_input(NextTimeout::default()).unwrap();
@@ -538,7 +544,7 @@ mod tests {
         // asked for, or one the peer closed, is not.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let mut conn = Connection::new(TcpStream::connect(addr).unwrap(), 64);
+        let mut conn = Connection::new(TcpStream::connect(addr).unwrap(), 64, 64);
         let (mut peer, _) = listener.accept().unwrap();
         assert!(conn.is_open());
 
@@ -549,7 +555,7 @@ mod tests {
         conn.nonblocking = false;
         assert!(!conn.is_open(), "unasked-for bytes");
 
-        let mut conn = Connection::new(TcpStream::connect(addr).unwrap(), 64);
+        let mut conn = Connection::new(TcpStream::connect(addr).unwrap(), 64, 64);
         drop(listener.accept().unwrap());
         conn.socket.peek(&mut [0]).unwrap(); // blocks until the close arrives
         assert!(!conn.is_open(), "closed by the peer");
