@@ -6,7 +6,8 @@
 //! musl's allocator spends about 400 instructions on each malloc/free pair:
 //! a third of the runtime's per-invocation work (BENCHMARKS.md). Here a
 //! block of up to 2 KiB comes from a free list of its size class (16, 32,
-//! …, 2048 bytes) in a few instructions, and goes back onto it when freed.
+//! 48, … 128, then four per doubling: 160, 192, 224, 256, 320, … 2048
+//! bytes) in a few instructions, and goes back onto it when freed.
 //! Anything larger, or aligned to more than 16, goes to the system
 //! allocator as before, so big events are returned to the system as ever.
 //!
@@ -25,13 +26,16 @@ use std::cell::UnsafeCell;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Size classes are the powers of two from `1 << MIN_SHIFT` to
-/// `1 << MAX_SHIFT` bytes.
-const MIN_SHIFT: u32 = 4;
-const MAX_SHIFT: u32 = 11;
-const CLASSES: usize = (MAX_SHIFT - MIN_SHIFT + 1) as usize;
-/// Every block's alignment: the smallest class, and what chunks are aligned to.
-const BLOCK_ALIGN: usize = 1 << MIN_SHIFT;
+/// Blocks up to `SMALL` bytes come in steps of 16; above it, each
+/// doubling (`SMALL`..256, ..512, ..1024, ..`MAX`) is cut into four equal
+/// steps, so a block wastes at most a fifth of itself, not half as powers
+/// of two would (a `serde_json` map node, 632 bytes, takes 640 not 1024).
+const SMALL: usize = 128;
+const MAX: usize = 2048;
+/// Steps of 16 up to `SMALL`, then four per doubling up to `MAX`.
+const CLASSES: usize = SMALL / 16 + 4 * (MAX / SMALL).trailing_zeros() as usize;
+/// Every block's alignment: the smallest step, and what chunks are aligned to.
+const BLOCK_ALIGN: usize = 16;
 /// What one refill takes from the system allocator.
 const CHUNK: usize = 64 * 1024;
 
@@ -99,15 +103,25 @@ impl Default for Allocator {
 
 /// The size class of `layout`, or `None` for the system allocator.
 fn class_of(layout: Layout) -> Option<usize> {
-    if layout.align() > BLOCK_ALIGN || layout.size() > 1 << MAX_SHIFT {
+    if layout.align() > BLOCK_ALIGN || layout.size() > MAX {
         return None;
     }
-    let shift = layout.size().max(1).next_power_of_two().trailing_zeros();
-    Some(shift.saturating_sub(MIN_SHIFT) as usize)
+    let last = layout.size().max(1) - 1;
+    if last < SMALL {
+        return Some(last / 16);
+    }
+    // `last` is in [2^k, 2^(k+1)): its doubling, then which quarter of it.
+    let k = last.ilog2() as usize;
+    let quarter = (last >> (k - 2)) & 3;
+    Some(SMALL / 16 + 4 * (k - SMALL.ilog2() as usize) + quarter)
 }
 
 fn class_size(class: usize) -> usize {
-    1 << (class as u32 + MIN_SHIFT)
+    if class < SMALL / 16 {
+        return (class + 1) * 16;
+    }
+    let doubling = SMALL << ((class - SMALL / 16) / 4);
+    doubling + ((class - SMALL / 16) % 4 + 1) * (doubling / 4)
 }
 
 impl State {
@@ -136,7 +150,7 @@ impl State {
         }
         let block = self.next;
         // SAFETY: `size` bytes fit between `next` and `end` (checked above),
-        // and every class size divides CHUNK, so blocks stay 16-aligned.
+        // and every class size is a multiple of 16, so blocks stay 16-aligned.
         self.next = unsafe { block.add(size) };
         block
     }
@@ -202,30 +216,36 @@ unsafe impl GlobalAlloc for Allocator {
 mod tests {
     use super::*;
 
-    /// The classes a size gets, at the edges of each.
+    /// Every size gets the smallest class that holds it, and no class
+    /// wastes more than a fifth of its block (past the 16-byte steps).
     #[test]
     fn sizes_map_to_the_smallest_class_that_holds_them() {
         let class =
             |size: usize, align: usize| class_of(Layout::from_size_align(size, align).unwrap());
-        for (size, expected) in [
-            (0, Some(0)),
-            (1, Some(0)),
-            (16, Some(0)),
-            (17, Some(1)),
-            (32, Some(1)),
-            (1024, Some(6)),
-            (1025, Some(7)),
-            (2048, Some(7)),
-            (2049, None),
-            (6 << 20, None),
-        ] {
-            assert_eq!(class(size, 8), expected, "size {size}");
+        let sizes: Vec<usize> = (0..CLASSES).map(class_size).collect();
+        assert_eq!(sizes[..9], [16, 32, 48, 64, 80, 96, 112, 128, 160]);
+        assert_eq!(sizes[CLASSES - 4..], [1280, 1536, 1792, 2048]);
+        assert!(sizes.windows(2).all(|w| w[0] < w[1]), "{sizes:?}");
+        assert!(sizes.iter().all(|s| s % BLOCK_ALIGN == 0), "{sizes:?}");
+        assert_eq!(class(0, 1), Some(0));
+        for size in 1..=MAX {
+            let c = class(size, 8).unwrap();
+            assert!(class_size(c) >= size, "size {size} in class {c}");
+            assert!(
+                c == 0 || class_size(c - 1) < size,
+                "size {size} fits class {}",
+                c - 1
+            );
+            assert!(
+                size <= 128 || class_size(c) * 4 < size * 5,
+                "size {size} wastes a fifth"
+            );
         }
+        assert_eq!(class_size(class(632, 8).unwrap()), 640);
+        assert_eq!(class(MAX + 1, 8), None);
+        assert_eq!(class(6 << 20, 8), None);
         assert_eq!(class(8, 16), Some(0));
         assert_eq!(class(8, 32), None, "over-aligned goes to the system");
-        for c in 0..CLASSES {
-            assert!(CHUNK % class_size(c) == 0);
-        }
     }
 
     /// Allocates `layout` from `a`, checks its alignment and fills it with
@@ -269,8 +289,8 @@ mod tests {
         let small = Layout::from_size_align(700, 8).unwrap();
         let (q, _, _) = blocks.iter().copied().find(|b| b.1 == small).unwrap();
         unsafe { a.dealloc(q, small) };
-        assert_eq!(filled(&a, Layout::from_size_align(600, 8).unwrap(), 0), q);
-        unsafe { a.dealloc(q, Layout::from_size_align(600, 8).unwrap()) };
+        assert_eq!(filled(&a, Layout::from_size_align(720, 8).unwrap(), 0), q);
+        unsafe { a.dealloc(q, Layout::from_size_align(720, 8).unwrap()) };
         unsafe { a.dealloc(p, layout) };
         for (p, layout, _) in blocks.into_iter().filter(|b| b.0 != q) {
             unsafe { a.dealloc(p, layout) };
