@@ -174,7 +174,11 @@ impl<S: Socket> Transport for Connection<S> {
 /// answers, so start-up touches one page of each (ureq's own buffers are
 /// zeroed whole, four pages each at 16 KiB). A window doubles each time a
 /// read or a piece fills it, up to its side's size, so that a big event
-/// comes in, and a big answer goes out, in big reads and writes.
+/// comes in, and a big answer goes out, in big reads and writes. An output
+/// piece goes in the rest of the window while a quarter of it is left, so
+/// a small answer's body stays in the page its head is in (a piece always
+/// a whole window past the waiting ones grew the buffer to 8 KiB on the
+/// first answer).
 struct Coalescing {
     /// Read and not yet consumed: `input[start..end]`.
     input: Vec<u8>,
@@ -190,6 +194,9 @@ struct Coalescing {
     output: Vec<u8>,
     waiting: usize,
     out_window: usize,
+    /// The length of the last piece handed to ureq: one it fills grows the
+    /// window.
+    offered: usize,
     /// What may wait before it is written, and the output window's limit.
     out_size: usize,
 }
@@ -222,22 +229,32 @@ impl Coalescing {
             output: Vec::new(),
             waiting: 0,
             out_window: FIRST_WINDOW.min(out_size),
+            offered: 0,
             out_size,
         }
     }
 
+    /// Where ureq writes its next piece: the rest of the window while a
+    /// quarter of it is left (so a small answer's body joins its head in
+    /// the first page), else a whole window past what is waiting.
     fn free_output(&mut self) -> &mut [u8] {
-        let end = self.waiting + self.out_window;
+        let rest = self.out_window.saturating_sub(self.waiting);
+        let end = if rest >= self.out_window / 4 {
+            self.out_window
+        } else {
+            self.waiting + self.out_window
+        };
         if self.output.len() < end {
             self.output.resize(end, 0);
         }
+        self.offered = end - self.waiting;
         &mut self.output[self.waiting..end]
     }
 
-    /// Counts `amount` more bytes written in the window as waiting; true
+    /// Counts `amount` more bytes written in the piece as waiting; true
     /// when enough wait to be worth a write.
     fn wrote(&mut self, amount: usize) -> bool {
-        if amount == self.out_window {
+        if amount == self.offered {
             self.out_window = doubled(self.out_window, self.out_size);
         }
         self.waiting += amount;
@@ -300,13 +317,12 @@ impl Buffers for Coalescing {
     /// ureq reads a request body into the input's free space (`tmp`) and
     /// frames it into the output: room for a whole output window.
     fn tmp_and_output(&mut self) -> (&mut [u8], &mut [u8]) {
-        let window = self.out_window;
-        self.free_output();
+        let piece = self.free_output().len();
         let start = self.waiting;
-        self.free_input(window);
+        self.free_input(piece);
         (
             &mut self.input[self.end..],
-            &mut self.output[start..start + window],
+            &mut self.output[start..start + piece],
         )
     }
 
@@ -385,6 +401,16 @@ mod tests {
             .unwrap();
     }
 
+    /// Writes `body` as ureq does: as much of it as each piece holds.
+    fn send_body(conn: &mut Connection<Script>, mut body: &str) {
+        while !body.is_empty() {
+            let room = conn.buffers().output().len();
+            let (piece, rest) = body.split_at(room.min(body.len()));
+            send(conn, piece);
+            body = rest;
+        }
+    }
+
     fn calls(conn: &Connection<Script>) -> Vec<String> {
         std::mem::take(&mut *conn.socket.calls.lock().unwrap())
     }
@@ -412,15 +438,24 @@ mod tests {
     fn a_body_bigger_than_the_buffer_goes_out_a_buffer_at_a_time() {
         let mut conn = Connection::new(Script::default(), 8, 8);
         send(&mut conn, "head");
-        send(&mut conn, "12345678");
-        send(&mut conn, "abcdefgh");
-        send(&mut conn, "xy");
-        assert_eq!(
-            calls(&conn),
-            ["write \"head12345678\"", "write \"abcdefgh\""]
-        );
+        send_body(&mut conn, "12345678abcdefghxy");
+        assert_eq!(calls(&conn), ["write \"head1234\"", "write \"5678abcd\""]);
         conn.await_input(NextTimeout::default()).unwrap();
-        assert_eq!(calls(&conn), ["write \"xy\"", "read 0"]);
+        assert_eq!(calls(&conn), ["write \"efghxy\"", "read 0"]);
+    }
+
+    #[test]
+    fn a_small_body_joins_its_head_in_the_first_page() {
+        let mut conn = Connection::new(Script::default(), 16384, 16384);
+        send(&mut conn, &"h".repeat(300));
+        send_body(&mut conn, &"b".repeat(3000));
+        conn.await_input(NextTimeout::default()).unwrap();
+        assert_eq!(calls(&conn).len(), 2, "one write, one read");
+        assert_eq!(
+            conn.buffers.output.len(),
+            FIRST_WINDOW,
+            "the buffer never grew"
+        );
     }
 
     #[test]
@@ -434,12 +469,14 @@ mod tests {
             windows.push(window);
             send(&mut conn, &"b".repeat(window));
         }
-        assert_eq!(windows, [4096, 8192, 16384, 16384]);
+        // The head took 4 bytes of the first window; each write is a whole
+        // buffer.
+        assert_eq!(windows, [4092, 4096, 8192, 16384]);
         let writes: Vec<usize> = calls(&conn)
             .iter()
             .map(|call| call.len() - "write \"\"".len())
             .collect();
-        assert_eq!(writes, [4 + 4096 + 8192 + 16384, 16384]);
+        assert_eq!(writes, [size, size]);
         assert!(conn.buffers.output.len() < 2 * size);
     }
 
