@@ -5,13 +5,14 @@
 //! what a status means beyond `/next`'s (that is `runtime.rs`).
 
 use std::io::{self, Read};
+use std::net::ToSocketAddrs;
 use std::rc::Rc;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use ureq::config::Config;
 use ureq::http::{self, HeaderMap, Uri};
-use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::NextTimeout;
 use ureq::{Agent, Body};
 
@@ -139,8 +140,11 @@ impl Client {
 
 /// ureq resolves the host before every request, even one that goes out on
 /// the pooled connection; the Runtime API's address never changes for the
-/// life of the sandbox, so it is resolved once. (ureq's `unversioned` API:
-/// pinned by Cargo.lock, revisit on a ureq upgrade.)
+/// life of the sandbox, so it is resolved once. With std directly, not
+/// ureq's `DefaultResolver`: without timeouts that does the same lookup,
+/// and its code to look up on a thread (for a timeout) would ship unused.
+/// (ureq's `unversioned` API: pinned by Cargo.lock, revisit on a ureq
+/// upgrade.)
 #[derive(Debug, Default)]
 struct ResolveOnce {
     addrs: OnceLock<ResolvedSocketAddrs>,
@@ -150,13 +154,30 @@ impl Resolver for ResolveOnce {
     fn resolve(
         &self,
         uri: &Uri,
-        config: &Config,
-        timeout: NextTimeout,
+        _config: &Config,
+        _timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         if let Some(addrs) = self.addrs.get() {
             return Ok(addrs.clone());
         }
-        let addrs = DefaultResolver::default().resolve(uri, config, timeout)?;
+        // The endpoint's URL is built from AWS_LAMBDA_RUNTIME_API, which
+        // `config.rs` checked has a host.
+        let authority = uri.authority().ok_or(ureq::Error::HostNotFound)?;
+        // `host()` keeps an IPv6 address's brackets, as the parse wants.
+        let host_port = format!(
+            "{}:{}",
+            authority.host(),
+            authority.port_u16().unwrap_or(80)
+        );
+        let mut addrs = self.empty();
+        for addr in host_port.to_socket_addrs()? {
+            if addrs.try_push(addr).is_err() {
+                break;
+            }
+        }
+        if addrs.is_empty() {
+            return Err(ureq::Error::HostNotFound);
+        }
         Ok(self.addrs.get_or_init(|| addrs).clone())
     }
 }
@@ -185,4 +206,51 @@ fn read_body(body: &mut Body) -> Result<Vec<u8>, ureq::Error> {
     let mut buf = Vec::with_capacity(expected.min(MAX_PREALLOC) + 1);
     body.with_config().reader().read_to_end(&mut buf)?;
     Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::SocketAddr;
+
+    fn resolve(url: &str) -> Result<Vec<SocketAddr>, ureq::Error> {
+        let uri: Uri = url.parse().unwrap();
+        let config = Agent::config_builder().build();
+        let addrs = ResolveOnce::default().resolve(&uri, &config, NextTimeout::default())?;
+        Ok(addrs.iter().copied().collect())
+    }
+
+    #[test]
+    fn the_endpoint_resolves_as_aws_and_the_emulators_spell_it() {
+        let v4: SocketAddr = "127.0.0.1:9001".parse().unwrap();
+        let v6: SocketAddr = "[::1]:9001".parse().unwrap();
+        assert_eq!(resolve("http://127.0.0.1:9001/2018-06-01").unwrap(), [v4]);
+        assert_eq!(resolve("http://[::1]:9001/2018-06-01").unwrap(), [v6]);
+        // A name goes through the system's lookup (here /etc/hosts).
+        let local = resolve("http://localhost:9001/2018-06-01").unwrap();
+        assert!(
+            !local.is_empty()
+                && local
+                    .iter()
+                    .all(|a| a.ip().is_loopback() && a.port() == 9001)
+        );
+    }
+
+    #[test]
+    fn the_endpoint_is_resolved_once() {
+        let resolver = ResolveOnce::default();
+        let config = Agent::config_builder().build();
+        let first: Uri = "http://127.0.0.1:9001/".parse().unwrap();
+        let other: Uri = "http://127.0.0.2:9002/".parse().unwrap();
+        resolver
+            .resolve(&first, &config, NextTimeout::default())
+            .unwrap();
+        let again = resolver
+            .resolve(&other, &config, NextTimeout::default())
+            .unwrap();
+        assert_eq!(
+            again.iter().copied().collect::<Vec<_>>(),
+            ["127.0.0.1:9001".parse().unwrap()]
+        );
+    }
 }
