@@ -5,9 +5,11 @@
 //! response values, the event as a `serde_json::Value`, the answer), and
 //! musl's allocator spends about 400 instructions on each malloc/free pair:
 //! a third of the runtime's per-invocation work (BENCHMARKS.md). Here a
-//! block of up to 2 KiB comes from a free list of its size class (16, 32,
-//! 48, … 128, then four per doubling: 160, 192, 224, 256, 320, … 2048
-//! bytes) in a few instructions, and goes back onto it when freed.
+//! block of up to 4 KiB comes from a free list of its size class (16, 32,
+//! 48, … 128, then four per doubling: 160, 192, 224, 256, 320, … 4096
+//! bytes) in a few instructions, and goes back onto it when freed. (That
+//! takes in the transport's first buffers, a page each: from musl they
+//! took a group of their own, three pages for two.)
 //! Anything larger, or aligned to more than 16, goes to the system
 //! allocator as before, so big events are returned to the system as ever.
 //!
@@ -27,11 +29,11 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Blocks up to `SMALL` bytes come in steps of 16; above it, each
-/// doubling (`SMALL`..256, ..512, ..1024, ..`MAX`) is cut into four equal
+/// doubling (`SMALL`..256, ..512, … ..`MAX`) is cut into four equal
 /// steps, so a block wastes at most a fifth of itself, not half as powers
 /// of two would (a `serde_json` map node, 632 bytes, takes 640 not 1024).
 const SMALL: usize = 128;
-const MAX: usize = 2048;
+const MAX: usize = 4096;
 /// Steps of 16 up to `SMALL`, then four per doubling up to `MAX`.
 const CLASSES: usize = SMALL / 16 + 4 * (MAX / SMALL).trailing_zeros() as usize;
 /// Every block's alignment: the smallest step, and what chunks are aligned to.
@@ -224,7 +226,7 @@ mod tests {
             |size: usize, align: usize| class_of(Layout::from_size_align(size, align).unwrap());
         let sizes: Vec<usize> = (0..CLASSES).map(class_size).collect();
         assert_eq!(sizes[..9], [16, 32, 48, 64, 80, 96, 112, 128, 160]);
-        assert_eq!(sizes[CLASSES - 4..], [1280, 1536, 1792, 2048]);
+        assert_eq!(sizes[CLASSES - 4..], [2560, 3072, 3584, 4096]);
         assert!(sizes.windows(2).all(|w| w[0] < w[1]), "{sizes:?}");
         assert!(sizes.iter().all(|s| s % BLOCK_ALIGN == 0), "{sizes:?}");
         assert_eq!(class(0, 1), Some(0));
@@ -271,7 +273,7 @@ mod tests {
     fn blocks_are_distinct_keep_their_bytes_and_are_reused_once_freed() {
         let a = Allocator::new();
         let mut blocks = Vec::new();
-        for (i, size) in [1usize, 16, 17, 100, 700, 2048, 2049, 9_000]
+        for (i, size) in [1usize, 16, 17, 100, 700, 4096, 4097, 9_000]
             .iter()
             .cycle()
             .take(if cfg!(miri) { 24 } else { 400 })
@@ -303,7 +305,7 @@ mod tests {
         let mut layout = Layout::from_size_align(3, 4).unwrap();
         let mut p = filled(&a, layout, 0x5a);
         // Grow through every class and past them, then shrink back.
-        for size in [10, 16, 33, 1000, 2048, 5000, 9000, 2000, 40, 3] {
+        for size in [10, 16, 33, 1000, 4096, 5000, 9000, 2000, 40, 3] {
             let kept = layout.size().min(size);
             p = unsafe { a.realloc(p, layout, size) };
             assert!(!p.is_null());
