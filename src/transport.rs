@@ -174,11 +174,12 @@ impl<S: Socket> Transport for Connection<S> {
 /// answers, so start-up touches one page of each (ureq's own buffers are
 /// zeroed whole, four pages each at 16 KiB). A window doubles each time a
 /// read or a piece fills it, up to its side's size, so that a big event
-/// comes in, and a big answer goes out, in big reads and writes. An output
+/// comes in, and a big answer goes out, in big reads and writes. A body
 /// piece goes in the rest of the window while a quarter of it is left, so
 /// a small answer's body stays in the page its head is in (a piece always
 /// a whole window past the waiting ones grew the buffer to 8 KiB on the
-/// first answer).
+/// first answer); a head's piece is always a whole window, so that any
+/// header line up to a window fits, as before.
 struct Coalescing {
     /// Read and not yet consumed: `input[start..end]`.
     input: Vec<u8>,
@@ -234,16 +235,27 @@ impl Coalescing {
         }
     }
 
-    /// Where ureq writes its next piece: the rest of the window while a
-    /// quarter of it is left (so a small answer's body joins its head in
-    /// the first page), else a whole window past what is waiting.
-    fn free_output(&mut self) -> &mut [u8] {
+    /// Where ureq writes a request head's next lines: a whole window past
+    /// what is waiting. ureq fails a line that does not fit its piece, so
+    /// any line up to a window fits.
+    fn head_piece(&mut self) -> &mut [u8] {
+        self.piece(self.waiting + self.out_window)
+    }
+
+    /// Where ureq writes the next piece of a body, which it cuts anywhere:
+    /// the rest of the window while a quarter of it is left (so a small
+    /// answer's body joins its head in the first page), else a whole
+    /// window.
+    fn body_piece(&mut self) -> &mut [u8] {
         let rest = self.out_window.saturating_sub(self.waiting);
-        let end = if rest >= self.out_window / 4 {
-            self.out_window
+        if rest >= self.out_window / 4 {
+            self.piece(self.out_window)
         } else {
-            self.waiting + self.out_window
-        };
+            self.piece(self.waiting + self.out_window)
+        }
+    }
+
+    fn piece(&mut self, end: usize) -> &mut [u8] {
         if self.output.len() < end {
             self.output.resize(end, 0);
         }
@@ -286,7 +298,7 @@ impl Coalescing {
 
 impl Buffers for Coalescing {
     fn output(&mut self) -> &mut [u8] {
-        self.free_output()
+        self.head_piece()
     }
 
     fn input(&self) -> &[u8] {
@@ -317,7 +329,7 @@ impl Buffers for Coalescing {
     /// ureq reads a request body into the input's free space (`tmp`) and
     /// frames it into the output: room for a whole output window.
     fn tmp_and_output(&mut self) -> (&mut [u8], &mut [u8]) {
-        let piece = self.free_output().len();
+        let piece = self.body_piece().len();
         let start = self.waiting;
         self.free_input(piece);
         (
@@ -401,13 +413,15 @@ mod tests {
             .unwrap();
     }
 
-    /// Writes `body` as ureq does: as much of it as each piece holds.
+    /// Writes `body` as ureq does: in the body's pieces, as much of it as
+    /// each holds.
     fn send_body(conn: &mut Connection<Script>, mut body: &str) {
         while !body.is_empty() {
-            let room = conn.buffers().output().len();
-            let (piece, rest) = body.split_at(room.min(body.len()));
-            send(conn, piece);
-            body = rest;
+            let (_, output) = conn.buffers().tmp_and_output();
+            let n = output.len().min(body.len());
+            output[..n].copy_from_slice(&body.as_bytes()[..n]);
+            conn.transmit_output(n, NextTimeout::default()).unwrap();
+            body = &body[n..];
         }
     }
 
@@ -459,15 +473,28 @@ mod tests {
     }
 
     #[test]
+    fn a_head_line_gets_a_whole_window_whatever_is_waiting() {
+        // ureq writes a head line by line and fails a line that does not
+        // fit its piece: after 3000 bytes of lines, a 4000-byte line must
+        // still fit.
+        let mut conn = Connection::new(Script::default(), 16384, 16384);
+        send(&mut conn, &"h".repeat(3000));
+        assert_eq!(conn.buffers().output().len(), FIRST_WINDOW);
+        send(&mut conn, &"l".repeat(4000));
+        conn.await_input(NextTimeout::default()).unwrap();
+        assert_eq!(calls(&conn)[0].len(), "write \"\"".len() + 7000);
+    }
+
+    #[test]
     fn the_window_starts_at_a_page_and_doubles_while_body_chunks_fill_it() {
         let size = 4 * FIRST_WINDOW;
         let mut conn = Connection::new(Script::default(), size, size);
         let mut windows = vec![];
         send(&mut conn, "head");
         for _ in 0..4 {
-            let window = conn.buffers().output().len();
+            let window = conn.buffers().tmp_and_output().1.len();
             windows.push(window);
-            send(&mut conn, &"b".repeat(window));
+            send_body(&mut conn, &"b".repeat(window));
         }
         // The head took 4 bytes of the first window; each write is a whole
         // buffer.
