@@ -61,7 +61,10 @@ impl Diagnostic {
     /// The `Lambda-Runtime-Function-Error-Type` value. Lambda (and AWS's
     /// emulator) only keep `(Runtime|Function)\.[A-Z][a-zA-Z]+`, so a handler's
     /// free-form type is reduced to letters rather than be turned into
-    /// `Runtime.Unknown` by the platform.
+    /// `Runtime.Unknown` by the platform. At most `MAX_HEADER_REASON`
+    /// letters of it: the header is one line of the answer's head, which
+    /// must fit the transport's first window (the body keeps the whole
+    /// type).
     pub fn header_error_type(&self) -> String {
         let prefix = match self.category {
             Category::Runtime => "Runtime.",
@@ -72,7 +75,11 @@ impl Diagnostic {
             .rsplit([':', '.'])
             .find(|s| !s.is_empty())
             .unwrap_or("");
-        let mut reason: String = last.chars().filter(char::is_ascii_alphabetic).collect();
+        let mut reason: String = last
+            .chars()
+            .filter(char::is_ascii_alphabetic)
+            .take(MAX_HEADER_REASON)
+            .collect();
         if reason.len() < 2 {
             reason = "Unhandled".to_string();
         }
@@ -104,6 +111,9 @@ impl From<HandlerError> for Diagnostic {
     }
 }
 
+/// The most letters of a handler's error type that its header carries.
+const MAX_HEADER_REASON: usize = 128;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +138,9 @@ mod tests {
         check_header(HandlerError::new("bad-type 42!", "m"), "Function.Badtype");
         check_header(HandlerError::new("", "m"), "Function.Unhandled");
         check_header(HandlerError::new("é", "m"), "Function.Unhandled");
+        let long = "Long".repeat(2000);
+        let header = Diagnostic::from(HandlerError::new(long.clone(), "m")).header_error_type();
+        assert_eq!(header, format!("Function.{}", &long[..MAX_HEADER_REASON]));
     }
 
     #[test]

@@ -315,6 +315,26 @@ fn error_messages_with_anything_in_them_stay_valid_json() {
 }
 
 #[test]
+fn long_error_types_and_ids_still_fit_the_request_head() {
+    // Every line of an answer's head must fit the transport's output piece
+    // (ureq fails a line that does not): a handler's error type and the
+    // platform's ids are echoed in them. The error type's header keeps its
+    // first 128 letters; the body keeps it whole.
+    let long_type = "Long".repeat(2000);
+    let long_id = "i".repeat(3000);
+    let posts = check(vec![
+        Event::json("t", &json!({"error": {"type": long_type, "message": "m"}})),
+        Event::json(&long_id, &json!({})).header("Lambda-Runtime-Invocation-Id", &long_id),
+    ]);
+    assert_eq!(posts[0].json()["errorType"], long_type);
+    assert_eq!(
+        posts[0].header("Lambda-Runtime-Function-Error-Type"),
+        Some(format!("Function.{}", &long_type[..128]).as_str())
+    );
+    assert_eq!(answered_id(&posts[1]), long_id);
+}
+
+#[test]
 fn panics_with_any_payload() {
     let posts = check(vec![
         Event::json("s", &json!({"panic": "text \"quoted\"\nnext line"})),
