@@ -5,9 +5,9 @@
 //! what a status means beyond `/next`'s (that is `runtime.rs`).
 
 use std::io::{self, Read};
-use std::net::ToSocketAddrs;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::rc::Rc;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use ureq::config::Config;
@@ -43,6 +43,8 @@ pub struct Invocation {
 pub struct Client {
     agent: Agent,
     base: String,
+    /// The agent's resolver, shared: `run` fills it.
+    resolver: ResolveOnce,
 }
 
 impl Client {
@@ -77,9 +79,11 @@ impl Client {
             // heads are a few KiB even with a mobile client context.
             .max_response_header_size(BUFFER_SIZE - 1)
             .build();
+        let resolver = ResolveOnce::default();
         Client {
-            agent: Agent::with_parts(config, RuntimeConnector, ResolveOnce::default()),
+            agent: Agent::with_parts(config, RuntimeConnector, resolver.clone()),
             base: endpoint.base().to_string(),
+            resolver,
         }
     }
 
@@ -117,6 +121,14 @@ impl Client {
     }
 
     fn run(&self, request: &ApiRequest) -> Result<http::Response<Body>, ureq::Error> {
+        // The endpoint is looked up here, the first time, rather than when
+        // ureq asks the resolver: that call runs on top of ureq's deepest
+        // frame (`ureq::run::run`, 14 KiB), and the lookup's own 2 KiB
+        // there made the stack the process keeps for life a page deeper.
+        if !self.resolver.is_done() {
+            let base: Uri = self.base.parse().map_err(http::Error::from)?;
+            self.resolver.lookup(&base)?;
+        }
         let mut url = String::with_capacity(self.base.len() + request.path.len());
         url.push_str(&self.base);
         url.push_str(&request.path);
@@ -145,20 +157,22 @@ impl Client {
 /// and its code to look up on a thread (for a timeout) would ship unused.
 /// (ureq's `unversioned` API: pinned by Cargo.lock, revisit on a ureq
 /// upgrade.)
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct ResolveOnce {
-    addrs: OnceLock<ResolvedSocketAddrs>,
+    addrs: Arc<OnceLock<ResolvedSocketAddrs>>,
 }
 
-impl Resolver for ResolveOnce {
-    fn resolve(
-        &self,
-        uri: &Uri,
-        _config: &Config,
-        _timeout: NextTimeout,
-    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+impl ResolveOnce {
+    fn is_done(&self) -> bool {
+        self.addrs.get().is_some()
+    }
+
+    /// The endpoint's addresses: looked up the first time, kept after.
+    /// Never inlined, so that its frame is not part of `Client::run`'s.
+    #[inline(never)]
+    fn lookup(&self, uri: &Uri) -> Result<&ResolvedSocketAddrs, ureq::Error> {
         if let Some(addrs) = self.addrs.get() {
-            return Ok(addrs.clone());
+            return Ok(addrs);
         }
         // The endpoint's URL is built from AWS_LAMBDA_RUNTIME_API, which
         // `config.rs` checked has a host.
@@ -169,7 +183,7 @@ impl Resolver for ResolveOnce {
             authority.host(),
             authority.port_u16().unwrap_or(80)
         );
-        let mut addrs = self.empty();
+        let mut addrs = ResolvedSocketAddrs::from_fn(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
         for addr in host_port.to_socket_addrs()? {
             if addrs.try_push(addr).is_err() {
                 break;
@@ -178,7 +192,18 @@ impl Resolver for ResolveOnce {
         if addrs.is_empty() {
             return Err(ureq::Error::HostNotFound);
         }
-        Ok(self.addrs.get_or_init(|| addrs).clone())
+        Ok(self.addrs.get_or_init(|| addrs))
+    }
+}
+
+impl Resolver for ResolveOnce {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        _config: &Config,
+        _timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        self.lookup(uri).cloned()
     }
 }
 
