@@ -4,8 +4,8 @@
 //! Payloads are logged by callers at DEBUG or below only; nothing here ever
 //! reads or prints the environment's credentials.
 
-use std::cell::RefCell;
 use std::io::Write;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use log::Level;
@@ -57,21 +57,28 @@ impl LogSettings {
     }
 }
 
-thread_local! {
-    // The runtime is single-threaded: the id of the invocation in progress
-    // lives here, reused across invocations to spare an allocation each.
-    static REQUEST_ID: RefCell<String> = const { RefCell::new(String::new()) };
+/// The id of the invocation in progress, reused across invocations to
+/// spare an allocation each. One for the process, not per thread: a
+/// sandbox serves one invocation at a time, so lines that threads a handler
+/// started log carry its id too. (A `static`, not a thread-local: a
+/// thread-local `String` needs a destructor, and registering one costs a
+/// pthread key and a page of musl's memory on the first invocation.)
+static REQUEST_ID: Mutex<String> = Mutex::new(String::new());
+
+fn request_id() -> MutexGuard<'static, String> {
+    // Nothing panics while holding it; if something did, the id is still
+    // a whole string.
+    REQUEST_ID.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Marks the invocation in progress (`None` between invocations), so every
 /// line logged meanwhile carries its id.
 pub fn set_request_id(id: Option<&str>) {
-    REQUEST_ID.with_borrow_mut(|current| {
-        current.clear();
-        if let Some(id) = id {
-            current.push_str(id);
-        }
-    });
+    let mut current = request_id();
+    current.clear();
+    if let Some(id) = id {
+        current.push_str(id);
+    }
 }
 
 /// Installs the logger and a panic hook that logs panics as one ERROR line
@@ -82,14 +89,19 @@ pub fn init(settings: &LogSettings) {
     let _ = env_logger::Builder::new()
         .parse_filters(&settings.filter)
         .format(move |buf, record| {
-            REQUEST_ID.with_borrow(|id| {
+            // The message is formatted before the lock is taken: its
+            // arguments may log, or read the id, themselves.
+            let message = record.args().to_string();
+            let rendered = {
+                let id = request_id();
                 let line = Line {
                     level: record.level(),
-                    message: &record.args().to_string(),
+                    message: &message,
                     request_id: (!id.is_empty()).then_some(id.as_str()),
                 };
-                buf.write_all(&line.render(format, SystemTime::now()))
-            })
+                line.render(format, SystemTime::now())
+            };
+            buf.write_all(&rendered)
         })
         .try_init();
     std::panic::set_hook(Box::new(|info| {
