@@ -123,8 +123,8 @@ impl Client {
     fn run(&self, request: &ApiRequest) -> Result<http::Response<Body>, ureq::Error> {
         // The endpoint is looked up here, the first time, rather than when
         // ureq asks the resolver: that call runs on top of ureq's deepest
-        // frame (`ureq::run::run`, 14 KiB), and the lookup's own 2 KiB
-        // there made the stack the process keeps for life a page deeper.
+        // frame (`ureq::run::run`, 14 KiB), and the lookup's own frames
+        // there were the deepest stack the process ever touched.
         if !self.resolver.is_done() {
             let base: Uri = self.base.parse().map_err(http::Error::from)?;
             self.resolver.lookup(&base)?;
@@ -236,7 +236,6 @@ fn read_body(body: &mut Body) -> Result<Vec<u8>, ureq::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::SocketAddr;
 
     fn resolve(url: &str) -> Result<Vec<SocketAddr>, ureq::Error> {
         let uri: Uri = url.parse().unwrap();

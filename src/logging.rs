@@ -62,7 +62,8 @@ impl LogSettings {
 /// sandbox serves one invocation at a time, so lines that threads a handler
 /// started log carry its id too. (A `static`, not a thread-local: a
 /// thread-local `String` needs a destructor, and registering one costs a
-/// pthread key and a page of musl's memory on the first invocation.)
+/// pthread key, a musl allocation and a write to libc's key table on the
+/// first invocation.)
 static REQUEST_ID: Mutex<String> = Mutex::new(String::new());
 
 fn request_id() -> MutexGuard<'static, String> {

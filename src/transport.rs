@@ -327,7 +327,7 @@ impl Buffers for Coalescing {
     }
 
     /// ureq reads a request body into the input's free space (`tmp`) and
-    /// frames it into the output: room for a whole output window.
+    /// frames it into the output: room for the body's next piece on both.
     fn tmp_and_output(&mut self) -> (&mut [u8], &mut [u8]) {
         let piece = self.body_piece().len();
         let start = self.waiting;
