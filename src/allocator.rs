@@ -13,7 +13,7 @@
 //! Anything larger, or aligned to more than 16, goes to the system
 //! allocator as before, so big events are returned to the system as ever.
 //!
-//! Small blocks are carved from 64 KiB chunks and never returned to the
+//! Small blocks are carved from 128 KiB chunks and never returned to the
 //! system: the memory a class holds is its peak use so far. A Lambda
 //! process serves one event at a time, so that peak is one invocation's.
 //!
@@ -38,8 +38,11 @@ const MAX: usize = 4096;
 const CLASSES: usize = SMALL / 16 + 4 * (MAX / SMALL).trailing_zeros() as usize;
 /// Every block's alignment: the smallest step, and what chunks are aligned to.
 const BLOCK_ALIGN: usize = 16;
-/// What one refill takes from the system allocator.
-const CHUNK: usize = 64 * 1024;
+/// What one refill takes from the system allocator, zeroed. Over musl's
+/// mmap threshold (128 KiB less a header), so that its `calloc` maps fresh
+/// pages, zero already, instead of clearing them: a page of the chunk costs
+/// nothing until a block in it is used.
+const CHUNK: usize = 128 * 1024;
 
 /// Size-class free lists over the system allocator. See the module docs.
 pub struct Allocator {
@@ -127,14 +130,17 @@ fn class_size(class: usize) -> usize {
 }
 
 impl State {
-    fn take(&mut self, class: usize) -> *mut u8 {
+    /// A block of `class`, and whether it is all zero bytes (one never
+    /// handed out before, from a zeroed chunk); null if the system has no
+    /// memory.
+    fn take(&mut self, class: usize) -> (*mut u8, bool) {
         let head = self.free[class];
         if !head.is_null() {
             // SAFETY: `head` is a free block of this class: its first bytes
             // hold the next free block, written by `give` (blocks are
             // 16-aligned and at least 16 bytes, so a pointer fits).
             self.free[class] = unsafe { head.cast::<*mut u8>().read() };
-            return head;
+            return (head, false);
         }
         let size = class_size(class);
         if (self.end as usize) - (self.next as usize) < size {
@@ -142,9 +148,9 @@ impl State {
             let layout = unsafe { Layout::from_size_align_unchecked(CHUNK, BLOCK_ALIGN) };
             // SAFETY: a valid, non-zero layout. The rest of the old chunk
             // (under one block of this class) is left unused.
-            let chunk = unsafe { System.alloc(layout) };
+            let chunk = unsafe { System.alloc_zeroed(layout) };
             if chunk.is_null() {
-                return chunk;
+                return (chunk, false);
             }
             self.next = chunk;
             // SAFETY: one past the end of the chunk just allocated.
@@ -154,7 +160,7 @@ impl State {
         // SAFETY: `size` bytes fit between `next` and `end` (checked above),
         // and every class size is a multiple of 16, so blocks stay 16-aligned.
         self.next = unsafe { block.add(size) };
-        block
+        (block, true)
     }
 
     /// # Safety
@@ -173,9 +179,27 @@ impl State {
 unsafe impl GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         match class_of(layout) {
-            Some(class) => self.with_state(|state| state.take(class)),
+            Some(class) => self.with_state(|state| state.take(class)).0,
             // SAFETY: the caller's layout contract, passed on.
             None => unsafe { System.alloc(layout) },
+        }
+    }
+
+    /// A block never handed out before is zero already and is not cleared
+    /// again, so its pages stay untouched until used (`vec![0; n]`: the
+    /// transport's first buffers).
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        match class_of(layout) {
+            Some(class) => {
+                let (block, zeroed) = self.with_state(|state| state.take(class));
+                if !block.is_null() && !zeroed {
+                    // SAFETY: the block holds at least `layout.size()` bytes.
+                    unsafe { block.write_bytes(0, layout.size()) };
+                }
+                block
+            }
+            // SAFETY: the caller's layout contract, passed on.
+            None => unsafe { System.alloc_zeroed(layout) },
         }
     }
 
@@ -297,6 +321,27 @@ mod tests {
         for (p, layout, _) in blocks.into_iter().filter(|b| b.0 != q) {
             unsafe { a.dealloc(p, layout) };
         }
+    }
+
+    #[test]
+    fn zeroed_blocks_are_zero_whether_fresh_or_reused() {
+        let a = Allocator::new();
+        let layout = Layout::from_size_align(700, 8).unwrap();
+        // Fresh from a chunk: zero without being cleared.
+        let p = unsafe { a.alloc_zeroed(layout) };
+        assert!(holds(p, 700, 0));
+        unsafe { p.write_bytes(0xaa, 700) };
+        unsafe { a.dealloc(p, layout) };
+        // Reused from the free list: cleared.
+        let q = unsafe { a.alloc_zeroed(layout) };
+        assert_eq!(q, p);
+        assert!(holds(q, 700, 0));
+        unsafe { a.dealloc(q, layout) };
+        // Past the classes: the system's.
+        let big = Layout::from_size_align(9000, 8).unwrap();
+        let r = unsafe { a.alloc_zeroed(big) };
+        assert!(holds(r, 9000, 0));
+        unsafe { a.dealloc(r, big) };
     }
 
     #[test]
