@@ -82,29 +82,64 @@ pub fn set_request_id(id: Option<&str>) {
     }
 }
 
+/// The installed logger. env_logger's `Logger` decides which records pass
+/// (`RUST_LOG`'s syntax: levels per module, `/text` filters); this renders
+/// each one and writes it to stderr in one write. Its own `Log::log` is
+/// never called: it would format through a thread-local buffer, whose
+/// destructor and extra thread-local storage cost a system call and a page
+/// fault at start-up (bench/: `init page faults`), and it would copy a line
+/// already rendered here.
+struct Logger {
+    filter: env_logger::Logger,
+    format: Format,
+}
+
+impl log::Log for Logger {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        self.filter.enabled(metadata)
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if !self.filter.matches(record) {
+            return;
+        }
+        // The message is formatted before the lock is taken: its arguments
+        // may log, or read the id, themselves.
+        let message = record.args().to_string();
+        let rendered = {
+            let id = request_id();
+            let line = Line {
+                level: record.level(),
+                message: &message,
+                request_id: (!id.is_empty()).then_some(id.as_str()),
+            };
+            line.render(self.format, SystemTime::now())
+        };
+        // Whole lines, one write each: stderr is unbuffered, and a line cut
+        // in two would be two log events. A closed stderr is not an error
+        // worth dying for.
+        let _ = std::io::stderr().write_all(&rendered);
+    }
+
+    fn flush(&self) {}
+}
+
 /// Installs the logger and a panic hook that logs panics as one ERROR line
 /// (the default hook's text would break the JSON format). Calling it twice
 /// keeps the first logger.
 pub fn init(settings: &LogSettings) {
-    let format = settings.format;
-    let _ = env_logger::Builder::new()
+    let filter = env_logger::Builder::new()
         .parse_filters(&settings.filter)
-        .format(move |buf, record| {
-            // The message is formatted before the lock is taken: its
-            // arguments may log, or read the id, themselves.
-            let message = record.args().to_string();
-            let rendered = {
-                let id = request_id();
-                let line = Line {
-                    level: record.level(),
-                    message: &message,
-                    request_id: (!id.is_empty()).then_some(id.as_str()),
-                };
-                line.render(format, SystemTime::now())
-            };
-            buf.write_all(&rendered)
-        })
-        .try_init();
+        .build();
+    let level = filter.filter();
+    let logger = Logger {
+        filter,
+        format: settings.format,
+    };
+    // Leaked: the logger lives as long as the process, as log requires.
+    if log::set_logger(Box::leak(Box::new(logger))).is_ok() {
+        log::set_max_level(level);
+    }
     std::panic::set_hook(Box::new(|info| {
         let payload = info.payload();
         let message = payload
@@ -208,6 +243,25 @@ mod tests {
         );
         let bad = [("AWS_LAMBDA_LOG_LEVEL", "LOUD"), ("RUST_LOG", "trace")];
         assert_eq!(settings(&bad).filter, "trace");
+    }
+
+    #[test]
+    fn the_filter_spec_decides_per_module() {
+        let logger = Logger {
+            filter: env_logger::Builder::new()
+                .parse_filters("debug,ureq=info,ureq_proto=info")
+                .build(),
+            format: Format::Text,
+        };
+        let at = |target: &str, level: Level| {
+            let metadata = log::Metadata::builder().target(target).level(level).build();
+            log::Log::enabled(&logger, &metadata)
+        };
+        assert!(at("lambda_bootstrap::runtime", Level::Debug));
+        assert!(!at("lambda_bootstrap::runtime", Level::Trace));
+        assert!(!at("ureq::unversioned::transport", Level::Debug));
+        assert!(at("ureq_proto::client", Level::Info));
+        assert_eq!(logger.filter.filter(), log::LevelFilter::Debug);
     }
 
     #[test]
