@@ -94,17 +94,24 @@ fn a_runtime_that_dies_fails_the_run_at_once() {
 
 /// A runtime in Python that answers every event with `answer` posted to
 /// `route` (`{id}` is the request id), for the failures the Rust runtimes
-/// never make.
-fn scripted_runtime(dir: &Path, route: &str, answer: &str) -> Option<PathBuf> {
+/// never make. With `fresh`, each request goes on a new connection and
+/// every connection stays open.
+fn scripted_runtime(dir: &Path, route: &str, answer: &str, fresh: bool) -> Option<PathBuf> {
     let python = std::env::split_paths(&std::env::var_os("PATH")?)
         .map(|d| d.join("python3"))
         .find(|p| p.is_file())?;
+    let fresh = if fresh { "True" } else { "False" };
     let script = format!(
         r#"#!{python}
 import os, socket, sys
 host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
-s = socket.create_connection((host, int(port)))
-f = s.makefile("rb")
+kept = []
+def connect():
+    global s, f
+    s = socket.create_connection((host, int(port)))
+    f = s.makefile("rb")
+    kept.append(s)
+connect()
 def response():
     f.readline()
     headers = {{}}
@@ -122,9 +129,13 @@ while True:
     body = {answer:?}.encode()
     route = {route:?}.replace("{{id}}", rid)
     print("answering", rid, file=sys.stderr, flush=True)
+    if {fresh}:
+        connect()
     s.sendall(("POST /2018-06-01/runtime/invocation/%s HTTP/1.1\r\nHost: x\r\n"
                "Content-Length: %d\r\n\r\n" % (route, len(body))).encode() + body)
     response()
+    if {fresh}:
+        connect()
 "#,
         python = python.display(),
     );
@@ -141,7 +152,7 @@ fn check_failure(route: &str, answer: &str, expected: &str) {
         .filter(char::is_ascii_alphanumeric)
         .collect();
     let dir = scratch(&case);
-    let Some(runtime) = scripted_runtime(&dir, route, answer) else {
+    let Some(runtime) = scripted_runtime(&dir, route, answer, false) else {
         eprintln!("skipped: no python3 on PATH");
         return;
     };
@@ -152,6 +163,44 @@ fn check_failure(route: &str, answer: &str, expected: &str) {
     );
     // The runtime's own output is quoted, to debug it by.
     assert!(stderr.contains("answering 8476a536-"), "{stderr}");
+}
+
+/// The fake API keeps a thread per open connection, started before the
+/// runtime or on demand: a runtime that never reuses a connection (and never
+/// closes one) is still served, and each connection counted.
+#[test]
+fn a_runtime_that_opens_a_connection_per_request_is_served_and_counted() {
+    let dir = scratch("fresh");
+    let answer = r#"{"statusCode":200,"body":"Hello Bench from Rust"}"#;
+    let Some(runtime) = scripted_runtime(&dir, "{id}/response", answer, true) else {
+        eprintln!("skipped: no python3 on PATH");
+        return;
+    };
+    let out = dir.join("BENCHMARKS.md");
+    let run = bench(&[
+        "--ours",
+        runtime.to_str().unwrap(),
+        "--floor",
+        FLOOR,
+        "--official",
+        FLOOR,
+        "--quick",
+        "--n",
+        "20",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        // Two per invocation, and one more for the `GET /next` that ends it.
+        report.contains("| TCP connections for 20 invocations | 1 | 41 | FAIL |"),
+        "{report}"
+    );
 }
 
 #[test]

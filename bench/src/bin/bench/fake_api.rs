@@ -1,6 +1,7 @@
 //! The fake Lambda Runtime API: the HTTP side of one session. It accepts the
-//! runtime's connections (one thread each, blocking std networking,
-//! keep-alive HTTP/1.1, bodies by Content-Length), serves `n` copies of one
+//! runtime's connections (a thread for each open one, kept for the next;
+//! blocking std networking, keep-alive HTTP/1.1, bodies by Content-Length),
+//! serves `n` copies of one
 //! event, timestamps each event and answer, and samples the runtime's CPU
 //! and memory at the moments the figures are defined by: the first
 //! `GET /next`, and the `GET /next` after the last answer.
@@ -16,8 +17,8 @@
 use std::io::{self, BufRead, BufReader, IoSlice, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::Sender;
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Barrier, Mutex, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -85,8 +86,8 @@ impl Samples {
 struct Shared {
     n: usize,
     event: Arc<[u8]>,
-    pid: u32,
-    spawned: Instant,
+    /// The runtime's pid and when it was spawned, set right after.
+    runtime: OnceLock<(u32, Instant)>,
     signals: Sender<Signal>,
     connections: AtomicUsize,
     init_taken: AtomicBool,
@@ -115,14 +116,15 @@ pub fn bind() -> io::Result<TcpListener> {
 }
 
 impl FakeApi {
-    /// Starts serving `n` copies of `event` on `listener` to the process
-    /// `pid`, spawned at `spawned`; reports through `signals`.
+    /// Starts serving `n` copies of `event` on `listener`, reporting through
+    /// `signals`; `serving` names the runtime once it is spawned. Returns
+    /// once its threads wait for the runtime: a thread starting on the
+    /// runtime's CPU while it initialises would count against its init
+    /// (bench/run.sh pins both to one CPU).
     pub fn start(
         listener: TcpListener,
         n: usize,
         event: Arc<[u8]>,
-        pid: u32,
-        spawned: Instant,
         signals: Sender<Signal>,
     ) -> io::Result<FakeApi> {
         let addr = listener.local_addr()?;
@@ -133,8 +135,7 @@ impl FakeApi {
         let shared = Arc::new(Shared {
             n,
             event,
-            pid,
-            spawned,
+            runtime: OnceLock::new(),
             signals,
             connections: AtomicUsize::new(0),
             init_taken: AtomicBool::new(false),
@@ -142,16 +143,29 @@ impl FakeApi {
             state: Mutex::new(state),
         });
         let stop = Arc::new(AtomicBool::new(false));
+        let ready = Arc::new(Barrier::new(3));
+        let mut workers = Workers::new(&shared);
+        workers.spawn(Some(Arc::clone(&ready)))?;
         let acceptor = {
-            let (shared, stop) = (Arc::clone(&shared), Arc::clone(&stop));
-            thread::spawn(move || accept(listener, &shared, &stop))
+            let (shared, stop, ready) =
+                (Arc::clone(&shared), Arc::clone(&stop), Arc::clone(&ready));
+            thread::Builder::new().spawn(move || {
+                ready.wait();
+                accept(listener, &shared, &stop, workers);
+            })?
         };
+        ready.wait();
         Ok(FakeApi {
             addr,
             stop,
             acceptor,
             shared,
         })
+    }
+
+    /// Names the runtime it serves, right after its spawn.
+    pub fn serving(&self, pid: u32, spawned: Instant) {
+        let _ = self.shared.runtime.set((pid, spawned));
     }
 
     /// Stops accepting: from now on the runtime's connection attempts are
@@ -176,8 +190,7 @@ impl FakeApi {
     }
 }
 
-fn accept(listener: TcpListener, shared: &Arc<Shared>, stop: &AtomicBool) {
-    let mut connections = Vec::new();
+fn accept(listener: TcpListener, shared: &Shared, stop: &AtomicBool, mut workers: Workers) {
     for stream in listener.incoming() {
         if stop.load(Ordering::SeqCst) {
             break;
@@ -191,20 +204,91 @@ fn accept(listener: TcpListener, shared: &Arc<Shared>, stop: &AtomicBool) {
             }
         };
         shared.connections.fetch_add(1, Ordering::SeqCst);
-        let connection = Arc::clone(shared);
-        // lambda_runtime opens thousands of connections in a run: small
-        // stacks keep the threads cheap to start.
-        let spawned = thread::Builder::new()
-            .stack_size(128 * 1024)
-            .spawn(move || serve(stream, &connection));
-        match spawned {
-            Ok(handle) => connections.push(handle),
-            Err(e) => shared.fail(format!("the fake API cannot start a thread: {e}")),
+        if let Err(e) = workers.hand(stream) {
+            shared.fail(format!("the fake API cannot start a thread: {e}"));
         }
     }
     drop(listener);
-    for handle in connections {
-        let _ = handle.join();
+    workers.join();
+}
+
+/// The threads that serve connections, one connection each at a time, kept
+/// for the next one. The first starts with the API, before the runtime;
+/// more start only when a connection finds none idle (lambda_runtime opens
+/// thousands of connections in a run, mostly one after another).
+struct Workers {
+    shared: Arc<Shared>,
+    queue: Sender<TcpStream>,
+    next: Arc<Mutex<Receiver<TcpStream>>>,
+    /// Workers not serving a connection, counting those about to start.
+    idle: Arc<AtomicUsize>,
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl Workers {
+    fn new(shared: &Arc<Shared>) -> Workers {
+        let (queue, next) = mpsc::channel();
+        Workers {
+            shared: Arc::clone(shared),
+            queue,
+            next: Arc::new(Mutex::new(next)),
+            idle: Arc::new(AtomicUsize::new(0)),
+            handles: Vec::new(),
+        }
+    }
+
+    /// Starts a worker; with `ready`, it waits there before its first
+    /// connection.
+    fn spawn(&mut self, ready: Option<Arc<Barrier>>) -> io::Result<()> {
+        let (shared, next, idle) = (
+            Arc::clone(&self.shared),
+            Arc::clone(&self.next),
+            Arc::clone(&self.idle),
+        );
+        self.idle.fetch_add(1, Ordering::SeqCst);
+        // Small stacks keep the threads cheap to start.
+        let handle = thread::Builder::new()
+            .stack_size(128 * 1024)
+            .spawn(move || {
+                if let Some(ready) = ready {
+                    ready.wait();
+                }
+                loop {
+                    let stream = next.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok(stream) = stream else { return };
+                    serve(stream, &shared);
+                    idle.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+        match handle {
+            Ok(handle) => {
+                self.handles.push(handle);
+                Ok(())
+            }
+            Err(e) => {
+                self.idle.fetch_sub(1, Ordering::SeqCst);
+                Err(e)
+            }
+        }
+    }
+
+    /// Gives `stream` to an idle worker, starting one if none is.
+    fn hand(&mut self, stream: TcpStream) -> io::Result<()> {
+        if self.idle.load(Ordering::SeqCst) == 0 {
+            self.spawn(None)?;
+        }
+        self.idle.fetch_sub(1, Ordering::SeqCst);
+        // A worker holds the receiver until `join`: sending cannot fail.
+        let _ = self.queue.send(stream);
+        Ok(())
+    }
+
+    /// Waits for every connection to end.
+    fn join(self) {
+        drop(self.queue);
+        for handle in self.handles {
+            let _ = handle.join();
+        }
     }
 }
 
@@ -272,11 +356,18 @@ impl Shared {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn pid(&self) -> u32 {
+        self.runtime.get().map_or(0, |(pid, _)| *pid)
+    }
+
     fn take_init(&self) {
         let init = Init {
-            cpu_ns: procfs::cpu_ns(self.pid),
-            wall: self.spawned.elapsed(),
-            minor_faults: procfs::minor_faults(self.pid),
+            cpu_ns: procfs::cpu_ns(self.pid()),
+            wall: self
+                .runtime
+                .get()
+                .map_or(Duration::ZERO, |(_, at)| at.elapsed()),
+            minor_faults: procfs::minor_faults(self.pid()),
         };
         self.lock().samples.init = Some(init);
     }
@@ -294,8 +385,8 @@ impl Shared {
         }
         if state.samples.served == self.n {
             state.samples.end = Some(End {
-                cpu_ns: procfs::cpu_ns(self.pid),
-                peak_rss_kib: procfs::peak_rss_kib(self.pid),
+                cpu_ns: procfs::cpu_ns(self.pid()),
+                peak_rss_kib: procfs::peak_rss_kib(self.pid()),
             });
             drop(state);
             let _ = self.signals.send(Signal::Finished);

@@ -291,7 +291,10 @@ fn meanings() -> String {
   started one after another (ours, floor, lambda_runtime, ours, ...): a
   start right after a long session costs up to half as much again (cold
   caches, as in a fresh sandbox), and which runtime lands there would be a
-  matter of order; here all three start in the same conditions.
+  matter of order; here all three start in the same conditions. The
+  driver's own threads are started and waiting before each spawn, so that
+  on the CPU it shares with the runtime nothing of the driver's but the
+  spawn runs while the runtime initialises.
 - **event → answer**: from the fake API starting to write an event to it
   having read the whole answer. **cycle**: from one answer read to the next,
   so it includes the runtime's next `GET /next`: what one invocation costs

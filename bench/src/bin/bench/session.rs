@@ -14,8 +14,8 @@ use std::ffi::OsString;
 use std::io::{PipeReader, Read};
 use std::net::SocketAddr;
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Barrier};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -84,27 +84,28 @@ pub fn run(
         .stdin(Stdio::null())
         .stdout(output_writer)
         .stderr(stderr);
+    // The driver's threads (output reader, acceptor, first connection
+    // worker) are started and waiting before the runtime is: on the one CPU
+    // they share, nothing of the driver's but the spawn lands in its init.
+    let (signals, received) = mpsc::channel();
+    let output = read_output(output, signals.clone());
+    let api = FakeApi::start(listener, n, Arc::clone(event), signals)
+        .map_err(|e| format!("cannot start the fake API: {e}"))?;
     let spawned = Instant::now();
-    let mut child = command.spawn().map_err(|e| {
-        format!(
-            "{name}: cannot start {}: {e}",
-            command.get_program().display()
-        )
-    })?;
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            let _ = api.finish();
+            return Err(format!(
+                "{name}: cannot start {}: {e}",
+                command.get_program().display()
+            ));
+        }
+    };
+    api.serving(child.id(), spawned);
     // The Command holds our copies of the pipe's write end: without them,
     // end of file on the pipe means the runtime (and its wrapper) is gone.
     drop(command);
-
-    let (signals, received) = mpsc::channel();
-    let output = read_output(output, signals.clone());
-    let api = match FakeApi::start(listener, n, Arc::clone(event), child.id(), spawned, signals) {
-        Ok(api) => api,
-        Err(e) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!("cannot start the fake API: {e}"));
-        }
-    };
 
     let mut outcome = match received.recv_timeout(RUN_LIMIT) {
         Ok(Signal::Finished) => Ok(()),
@@ -179,9 +180,13 @@ fn lambda_environment(command: &mut Command, api: SocketAddr) {
 /// Reads the runtime's output to its end, keeping the last lines for error
 /// messages, then says so. A pipe rather than /dev/null: Lambda reads a
 /// function's output through one too, and its end of file is how the
-/// session learns, without polling, that the process is gone.
+/// session learns, without polling, that the process is gone. Returns once
+/// the thread is about to read.
 fn read_output(mut pipe: PipeReader, signals: Sender<Signal>) -> JoinHandle<String> {
-    thread::spawn(move || {
+    let ready = Arc::new(Barrier::new(2));
+    let reading = Arc::clone(&ready);
+    let reader = thread::spawn(move || {
+        reading.wait();
         let mut tail = VecDeque::with_capacity(2 * OUTPUT_TAIL);
         let mut buf = [0u8; 16 * 1024];
         loop {
@@ -199,7 +204,9 @@ fn read_output(mut pipe: PipeReader, signals: Sender<Signal>) -> JoinHandle<Stri
         }
         let _ = signals.send(Signal::OutputClosed);
         String::from_utf8_lossy(tail.make_contiguous()).into_owned()
-    })
+    });
+    ready.wait();
+    reader
 }
 
 /// True once the output closed, false after `limit`.
