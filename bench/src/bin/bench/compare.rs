@@ -53,8 +53,13 @@ pub struct Scaling {
 
 /// Invocations of each runtime's warm-up session.
 const WARM_UP: usize = 200;
-/// One-invocation sessions per runtime and round, for the init figures.
+/// One-invocation sessions per runtime and round, for the init figures:
+/// an even number, for `INIT_ORDER`.
 const INIT_SAMPLES: usize = 10;
+/// The order of those sessions, over and over (indices into the runtimes):
+/// every ordered pair of different runtimes once, so each runtime starts
+/// after each of the other two equally often.
+const INIT_ORDER: [usize; 6] = [0, 1, 2, 0, 2, 1];
 
 /// Payload sizes (label, bytes, invocations per run): fewer invocations
 /// for the big ones, whose runs are long anyway.
@@ -86,13 +91,15 @@ pub fn run(opts: &Options) -> Result<(), String> {
         // it moves it by half: after a long session (caches cold) a start
         // costs up to 1.5 times one after a short one. Which runtime follows
         // a long session is a matter of order, so the init figures come
-        // from one-event sessions, interleaved, each after another
-        // runtime's one-event session: the same conditions for all three.
+        // from one-event sessions, each after another runtime's one-event
+        // session. Which one matters too (a start after lambda_runtime's,
+        // the heaviest, costs more than one after the floor's), so the order
+        // is a cycle in which each runtime follows each of the other two
+        // equally often, entered at a different place each round.
         let mut inits: [Vec<Measurement>; 3] = Default::default();
-        for _ in 0..INIT_SAMPLES {
-            for (runtime, inits) in opts.runtimes.iter().zip(&mut inits) {
-                inits.push(measure(runtime, &event, 1)?);
-            }
+        for k in 0..INIT_SAMPLES * 3 {
+            let i = INIT_ORDER[(k + round - 1) % INIT_ORDER.len()];
+            inits[i].push(measure(&opts.runtimes[i], &event, 1)?);
         }
         let each = opts
             .runtimes
