@@ -274,7 +274,8 @@ fn meanings() -> String {
   build.sh ships ours: std rebuilt without its backtrace symbolizer, a
   fixed-address executable (so the floor stays the least a runtime can
   do); lambda_runtime is built as its users build it, with the prebuilt
-  std.
+  std. bench/run.sh zips each one and runs it from its zip, unpacked, as
+  Lambda does.
 - The fake Runtime API spawns each runtime with Lambda's environment and
   answers like AWS's emulator: each event carries a unique request id, a
   deadline 60 s ahead, an ARN and a trace id; each answer gets 202 with
