@@ -1,10 +1,10 @@
 //! The fake Lambda Runtime API: the HTTP side of one session. It accepts the
 //! runtime's connections (a thread for each open one, kept for the next;
 //! blocking std networking, keep-alive HTTP/1.1, bodies by Content-Length),
-//! serves `n` copies of one
-//! event, timestamps each event and answer, and samples the runtime's CPU
-//! and memory at the moments the figures are defined by: the first
-//! `GET /next`, and the `GET /next` after the last answer.
+//! serves `n` copies of one event, timestamps each event and answer, and
+//! samples the runtime's CPU and memory at the moments the figures are
+//! defined by: the first `GET /next`, and the `GET /next` after the last
+//! answer.
 //!
 //! It never judges an answer's content (the session does, after the run, so
 //! that no JSON parsing sits between an answer and the next event), but it
@@ -356,18 +356,19 @@ impl Shared {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn pid(&self) -> u32 {
-        self.runtime.get().map_or(0, |(pid, _)| *pid)
+    /// The runtime's pid and spawn time. A runtime can ask for its first
+    /// event before the session has named it (`FakeApi::serving`, right
+    /// after the spawn returns): its sample waits for the name.
+    fn runtime(&self) -> (u32, Instant) {
+        *self.runtime.wait()
     }
 
     fn take_init(&self) {
+        let (pid, spawned) = self.runtime();
         let init = Init {
-            cpu_ns: procfs::cpu_ns(self.pid()),
-            wall: self
-                .runtime
-                .get()
-                .map_or(Duration::ZERO, |(_, at)| at.elapsed()),
-            minor_faults: procfs::minor_faults(self.pid()),
+            cpu_ns: procfs::cpu_ns(pid),
+            wall: spawned.elapsed(),
+            minor_faults: procfs::minor_faults(pid),
         };
         self.lock().samples.init = Some(init);
     }
@@ -384,9 +385,10 @@ impl Shared {
             return None;
         }
         if state.samples.served == self.n {
+            let (pid, _) = self.runtime();
             state.samples.end = Some(End {
-                cpu_ns: procfs::cpu_ns(self.pid()),
-                peak_rss_kib: procfs::peak_rss_kib(self.pid()),
+                cpu_ns: procfs::cpu_ns(pid),
+                peak_rss_kib: procfs::peak_rss_kib(pid),
             });
             drop(state);
             let _ = self.signals.send(Signal::Finished);

@@ -289,10 +289,13 @@ fn meanings() -> String {
   that span (`/proc/<pid>/stat`), one per page first touched: with exec,
   most of the init CPU that is not the runtime's own instructions. The
   three init figures are medians over 10 one-event sessions per round,
-  started one after another (ours, floor, lambda_runtime, ours, ...): a
-  start right after a long session costs up to half as much again (cold
-  caches, as in a fresh sandbox), and which runtime lands there would be a
-  matter of order; here all three start in the same conditions. The
+  started one after another: a start right after a long session costs up
+  to half as much again (cold caches, as in a fresh sandbox), and one
+  right after lambda_runtime's more than one after the floor's, so which
+  runtime lands where would be a matter of order. The order is a cycle
+  (ours, floor, lambda_runtime, ours, lambda_runtime, floor) in which each
+  runtime follows each of the other two equally often, entered at a
+  different place each round: all three start in the same conditions. The
   driver's own threads are started and waiting before each spawn, so that
   on the CPU it shares with the runtime nothing of the driver's but the
   spawn runs while the runtime initialises.
