@@ -18,7 +18,7 @@ use std::io::{self, BufRead, BufReader, IoSlice, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Barrier, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -118,9 +118,10 @@ pub fn bind() -> io::Result<TcpListener> {
 impl FakeApi {
     /// Starts serving `n` copies of `event` on `listener`, reporting through
     /// `signals`; `serving` names the runtime once it is spawned. Returns
-    /// once its threads wait for the runtime: a thread starting on the
-    /// runtime's CPU while it initialises would count against its init
-    /// (bench/run.sh pins both to one CPU).
+    /// once its threads (the acceptor and a first connection worker) have
+    /// started and reached their loops: a thread starting on the runtime's
+    /// CPU while it initialises would count against its init (bench/run.sh
+    /// pins both to one CPU).
     pub fn start(
         listener: TcpListener,
         n: usize,
@@ -143,18 +144,22 @@ impl FakeApi {
             state: Mutex::new(state),
         });
         let stop = Arc::new(AtomicBool::new(false));
-        let ready = Arc::new(Barrier::new(3));
+        // Each thread says when it has started. If the acceptor cannot
+        // start, the workers go with it: it owns their queue.
+        let (started, has_started) = mpsc::channel();
         let mut workers = Workers::new(&shared);
-        workers.spawn(Some(Arc::clone(&ready)))?;
+        workers.spawn(Some(started.clone()))?;
         let acceptor = {
-            let (shared, stop, ready) =
-                (Arc::clone(&shared), Arc::clone(&stop), Arc::clone(&ready));
+            let (shared, stop) = (Arc::clone(&shared), Arc::clone(&stop));
             thread::Builder::new().spawn(move || {
-                ready.wait();
+                let _ = started.send(());
                 accept(listener, &shared, &stop, workers);
             })?
         };
-        ready.wait();
+        for _ in 0..2 {
+            // Both threads hold a sender until they send: this returns.
+            let _ = has_started.recv();
+        }
         Ok(FakeApi {
             addr,
             stop,
@@ -237,9 +242,9 @@ impl Workers {
         }
     }
 
-    /// Starts a worker; with `ready`, it waits there before its first
+    /// Starts a worker; with `started`, it says so there before its first
     /// connection.
-    fn spawn(&mut self, ready: Option<Arc<Barrier>>) -> io::Result<()> {
+    fn spawn(&mut self, started: Option<Sender<()>>) -> io::Result<()> {
         let (shared, next, idle) = (
             Arc::clone(&self.shared),
             Arc::clone(&self.next),
@@ -250,8 +255,8 @@ impl Workers {
         let handle = thread::Builder::new()
             .stack_size(128 * 1024)
             .spawn(move || {
-                if let Some(ready) = ready {
-                    ready.wait();
+                if let Some(started) = started {
+                    let _ = started.send(());
                 }
                 loop {
                     let stream = next.lock().unwrap_or_else(|e| e.into_inner()).recv();
@@ -364,10 +369,11 @@ impl Shared {
     }
 
     fn take_init(&self) {
+        let arrived = Instant::now();
         let (pid, spawned) = self.runtime();
         let init = Init {
             cpu_ns: procfs::cpu_ns(pid),
-            wall: spawned.elapsed(),
+            wall: arrived.saturating_duration_since(spawned),
             minor_faults: procfs::minor_faults(pid),
         };
         self.lock().samples.init = Some(init);

@@ -295,10 +295,10 @@ fn meanings() -> String {
   runtime lands where would be a matter of order. The order is a cycle
   (ours, floor, lambda_runtime, ours, lambda_runtime, floor) in which each
   runtime follows each of the other two equally often, entered at a
-  different place each round: all three start in the same conditions. The
-  driver's own threads are started and waiting before each spawn, so that
-  on the CPU it shares with the runtime nothing of the driver's but the
-  spawn runs while the runtime initialises.
+  different place each round, after an unmeasured session of the entry's
+  predecessor: all three start in the same conditions. The driver's own
+  threads are started before each spawn, so that no thread start of the
+  driver's lands in a runtime's start-up on the CPU they share.
 - **event → answer**: from the fake API starting to write an event to it
   having read the whole answer. **cycle**: from one answer read to the next,
   so it includes the runtime's next `GET /next`: what one invocation costs

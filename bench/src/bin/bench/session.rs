@@ -14,8 +14,8 @@ use std::ffi::OsString;
 use std::io::{PipeReader, Read};
 use std::net::SocketAddr;
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Barrier};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -85,8 +85,8 @@ pub fn run(
         .stdout(output_writer)
         .stderr(stderr);
     // The driver's threads (output reader, acceptor, first connection
-    // worker) are started and waiting before the runtime is: on the one CPU
-    // they share, nothing of the driver's but the spawn lands in its init.
+    // worker) are started before the runtime is: on the one CPU they share,
+    // no thread start lands in its init.
     let (signals, received) = mpsc::channel();
     let output = read_output(output, signals.clone());
     let api = FakeApi::start(listener, n, Arc::clone(event), signals)
@@ -181,12 +181,11 @@ fn lambda_environment(command: &mut Command, api: SocketAddr) {
 /// messages, then says so. A pipe rather than /dev/null: Lambda reads a
 /// function's output through one too, and its end of file is how the
 /// session learns, without polling, that the process is gone. Returns once
-/// the thread is about to read.
+/// the thread has started.
 fn read_output(mut pipe: PipeReader, signals: Sender<Signal>) -> JoinHandle<String> {
-    let ready = Arc::new(Barrier::new(2));
-    let reading = Arc::clone(&ready);
+    let (started, has_started) = mpsc::channel();
     let reader = thread::spawn(move || {
-        reading.wait();
+        let _ = started.send(());
         let mut tail = VecDeque::with_capacity(2 * OUTPUT_TAIL);
         let mut buf = [0u8; 16 * 1024];
         loop {
@@ -205,7 +204,8 @@ fn read_output(mut pipe: PipeReader, signals: Sender<Signal>) -> JoinHandle<Stri
         let _ = signals.send(Signal::OutputClosed);
         String::from_utf8_lossy(tail.make_contiguous()).into_owned()
     });
-    ready.wait();
+    // The thread holds the sender until it sends: this returns.
+    let _ = has_started.recv();
     reader
 }
 
