@@ -54,8 +54,10 @@ pub struct Scaling {
 /// Invocations of each runtime's warm-up session.
 const WARM_UP: usize = 200;
 /// One-invocation sessions per runtime and round, for the init figures:
-/// an even number, for `INIT_ORDER`.
-const INIT_SAMPLES: usize = 10;
+/// an even number, for `INIT_ORDER`. Start-ups on this machine spread by a
+/// third from one to the next; 10 a round left the init ratio moving by
+/// ±0.07 between full runs. Each costs a few milliseconds.
+pub const INIT_SAMPLES: usize = 30;
 /// The order of those sessions, over and over (indices into the runtimes):
 /// every ordered pair of different runtimes once, so each runtime starts
 /// after each of the other two equally often.

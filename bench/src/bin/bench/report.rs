@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::compare::{Measurement, Scaling};
+use crate::compare::{INIT_SAMPLES, Measurement, Scaling};
 use crate::options::Options;
 use crate::procfs;
 use crate::stats::{median, range};
@@ -288,7 +288,7 @@ fn meanings() -> String {
   time, from just before the spawn. **init page faults**: minor faults in
   that span (`/proc/<pid>/stat`), one per page first touched: with exec,
   most of the init CPU that is not the runtime's own instructions. The
-  three init figures are medians over 10 one-event sessions per round,
+  three init figures are medians over {} one-event sessions per round,
   started one after another: a start right after a long session costs up
   to half as much again (cold caches, as in a fresh sandbox), and one
   right after lambda_runtime's more than one after the floor's, so which
@@ -317,7 +317,8 @@ fn meanings() -> String {
   own share of that CPU, alike for all three. Compare ratios within one run,
   not absolute times across runs or machines.
 ",
-        lambda_runtime_version()
+        lambda_runtime_version(),
+        INIT_SAMPLES
     )
 }
 
