@@ -84,8 +84,8 @@ pub fn set_request_id(id: Option<&str>) {
 
 /// The installed logger. env_logger's `Logger` decides which records pass
 /// (`RUST_LOG`'s syntax: levels per module, `/text` filters); this renders
-/// each one and writes it to stderr in one write. Its own `Log::log` is
-/// never called: it would format through a thread-local buffer, whose
+/// each one and writes it to stderr in one write. env_logger's own
+/// `Log::log` is never called: it would format through a thread-local buffer, whose
 /// destructor and extra thread-local storage cost a system call and a page
 /// fault at start-up (bench/: `init page faults`), and it would copy a line
 /// already rendered here.
@@ -126,7 +126,7 @@ impl log::Log for Logger {
 
 /// Installs the logger and a panic hook that logs panics as one ERROR line
 /// (the default hook's text would break the JSON format). Calling it twice
-/// keeps the first logger.
+/// keeps the first logger (the second, a few bytes, is leaked unused).
 pub fn init(settings: &LogSettings) {
     let filter = env_logger::Builder::new()
         .parse_filters(&settings.filter)

@@ -101,10 +101,10 @@ pub fn run(opts: &Options) -> Result<(), String> {
         let mut inits: [Vec<Measurement>; 3] = Default::default();
         // Not after a long session either: the entry's predecessor in the
         // cycle runs first, unmeasured.
-        let before = INIT_ORDER[(round - 1 + INIT_ORDER.len() - 1) % INIT_ORDER.len()];
-        measure(&opts.runtimes[before], &event, 1)?;
+        let at = |k: usize| INIT_ORDER[(round - 1 + k) % INIT_ORDER.len()];
+        measure(&opts.runtimes[at(INIT_ORDER.len() - 1)], &event, 1)?;
         for k in 0..INIT_SAMPLES * 3 {
-            let i = INIT_ORDER[(k + round - 1) % INIT_ORDER.len()];
+            let i = at(k);
             inits[i].push(measure(&opts.runtimes[i], &event, 1)?);
         }
         let each = opts
