@@ -98,24 +98,7 @@ else
     fi
 fi
 
-# std is rebuilt from its source (the rust-src component) without the DWARF
-# symbolizer its panic machinery carries for backtraces: gimli, addr2line and
-# friends, a third of the zip. The binary is stripped, so it had nothing to
-# symbolize; panics still unwind and are caught (a handler's panic is one
-# answer). -Zbuild-std is unstable cargo: RUSTC_BOOTSTRAP=1 lets this one
-# command use it with the stable compiler, which compiles std as it would
-# any crate (the Linux kernel builds with stable Rust the same way).
-step="checking for std's source (rustup component add rust-src)"
-sysroot="$(rustc --print sysroot)"
-std_src="$sysroot/lib/rustlib/src/rust/library/std"
-if [ ! -d "$std_src" ]; then
-    command -v rustup >/dev/null 2>&1 ||
-        die "std's source is missing ($std_src); install the rust-src component for $(rustc --version)"
-    echo "build.sh: adding std's source (rustup component add rust-src)"
-    rustup component add rust-src
-fi
-
-step="building: cargo build --release --locked --target $triple -Zbuild-std"
+step="building: cargo build --release --locked --target $triple"
 # rust-lld ships with every toolchain, so either architecture links on either
 # kind of machine without a cross C toolchain (nothing in the dependency tree
 # compiles C), and the bytes depend on the Rust toolchain alone, not on the
@@ -130,28 +113,19 @@ if [ -n "${CARGO_ENCODED_RUSTFLAGS:-}" ]; then
 else
     read -ra flags <<<"${RUSTFLAGS:-}"
 fi
-# A fixed-address executable rather than a self-relocating static-pie: at
-# start-up musl no longer rewrites the pointers in the binary's data, so
-# those pages stay clean and shared with the page cache (bench/: 5 to 6
-# fewer page faults before the first GET /next, ~25 KiB less peak RSS,
-# 8 KB less zip). The price is ASLR for the binary's own image (stack, heap
-# and mmaps stay randomised), as with Go's default Linux binaries.
-# (bench/run.sh reads this line and `std_build` below, to build its floor
-# runtime the same way.)
-codegen=(-Crelocation-model=static)
-flags+=("${codegen[@]}")
-# std's, rebuilt below, get the /rustc/<commit> prefix a prebuilt std has.
-commit="$(rustc -vV | sed -n 's/^commit-hash: //p')"
-flags+=("--remap-path-prefix=$root=." "--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=~/.cargo"
-    "--remap-path-prefix=$sysroot/lib/rustlib/src/rust=/rustc/${commit:-unknown}")
+# Nothing else is added: the build is the stable toolchain's, with the musl
+# target's default code model, a static position-independent executable
+# (static-pie), so the binary's own code and data are placed at a random
+# address like everything else in the process. No RUSTC_BOOTSTRAP, no -Z.
+# (bench/run.sh builds its floor runtime with these same flags.)
+flags+=("--remap-path-prefix=$root=." "--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=~/.cargo")
 CARGO_ENCODED_RUSTFLAGS="$(IFS=$'\x1f' && echo "${flags[*]}")"
 export CARGO_ENCODED_RUSTFLAGS
-std_build=(-Zbuild-std=std,panic_unwind -Zbuild-std-features=panic-unwind,backtrace-trace-only)
-RUSTC_BOOTSTRAP=1 cargo build --release --locked --target "$triple" --bin "$bin" "${std_build[@]}"
+cargo build --release --locked --target "$triple" --bin "$bin"
 binary="${CARGO_TARGET_DIR:-$root/target}/$triple/release/$bin"
 [ -f "$binary" ] || die "cargo built no $binary"
 
-step="checking $binary (architecture, static linking)"
+step="checking $binary (architecture, static-pie linking)"
 # With od (coreutils) rather than readelf or python3: a fresh machine may lack
 # them. le OFFSET SIZE prints the little-endian unsigned integer found there.
 le() {
@@ -166,6 +140,9 @@ le() {
 [ "$(le 4 2)" -eq $((2 + (1 << 8))) ] || die "$binary is not a 64-bit (ELFCLASS64) little-endian (ELFDATA2LSB) ELF file"
 machine="$(le 18 2)"
 [ "$machine" -eq "$elf_machine" ] || die "$binary is for ELF machine $machine, not $elf_machine ($arch)"
+# ET_DYN (3): position-independent, so its image is placed at a random
+# address. A fixed-address executable (ET_EXEC, 2) gives that up.
+[ "$(le 16 2)" -eq 3 ] || die "$binary is not position-independent (ELF type $(le 16 2), want 3: ET_DYN, static-pie)"
 phoff="$(le 32 8)" phentsize="$(le 54 2)" phnum="$(le 56 2)"
 for ((i = 0; i < phnum; i++)); do
     ph=$((phoff + i * phentsize))
@@ -219,6 +196,7 @@ if command -v sha256sum >/dev/null 2>&1; then
 else
     sha="$(shasum -a 256 "$zip_path" | cut -d' ' -f1)"
 fi
-echo "built $zip_path ($arch, $triple, static)"
+echo "built $zip_path ($arch, $triple, static-pie)"
+echo "  rustc:  $(rustc --version)"
 echo "  size:   $size bytes"
 echo "  sha256: $sha"

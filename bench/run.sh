@@ -40,16 +40,14 @@ cp "$root/bootstrap.zip" "$target/ours.zip"
 ours="$root_target/$triple/release/bootstrap"
 
 # The floor is the least any runtime can do, so it gets every packaging
-# choice build.sh makes for ours: std rebuilt without its backtrace
-# symbolizer, a fixed-address executable. The flags are build.sh's own
-# lines, read from it; the floor builds in a target dir of its own, since
-# its std differs. lambda_runtime is built as its users build it (cargo,
-# the prebuilt std).
-eval "$(grep -E '^(codegen|std_build)=' "$root/build.sh")"
+# choice build.sh makes for ours: the stable toolchain, the musl target's
+# default (static-pie) build, rust-lld, the release profile of its crate
+# (the same settings as ours). lambda_runtime is built as its users build
+# it. Each in a target dir of its own, so one build's flags never leak into
+# another's.
 build_floor() { # TARGET_DIR
-    CARGO_TARGET_DIR="$1" RUSTC_BOOTSTRAP=1 RUSTFLAGS="${codegen[*]}" \
-        CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER=rust-lld \
-        cargo build --release --locked --target "$triple" --bin floor "${std_build[@]}"
+    CARGO_TARGET_DIR="$1" CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER=rust-lld \
+        cargo build --release --locked --target "$triple" --bin floor
 }
 build_floor "$target/floor-build"
 cargo build --release --locked --target "$triple" --bin official

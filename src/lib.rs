@@ -28,13 +28,11 @@
 //!   through [`transport`]: the socket, one write per request;
 //! - [`context`]: what a handler knows; [`diagnostic`]: the error wire format;
 //! - [`app`]: what `main` does; [`config`], [`logging`], [`trace`], [`cli`]: start-up, logs, X-Ray, command line;
-//! - [`http`]: API Gateway request and response helpers for handlers;
-//! - [`allocator`]: the global allocator the binaries install.
+//! - [`http`]: API Gateway request and response helpers for handlers.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod allocator;
 pub mod api;
 pub mod app;
 pub mod cli;

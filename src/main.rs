@@ -4,10 +4,6 @@
 
 use std::process::ExitCode;
 
-#[global_allocator]
-static ALLOCATOR: lambda_bootstrap::allocator::Allocator =
-    lambda_bootstrap::allocator::Allocator::new();
-
 fn main() -> ExitCode {
     lambda_bootstrap::app::main(lambda_bootstrap::handlers::HANDLERS)
 }

@@ -63,11 +63,6 @@ fn probe(event: Value, ctx: &Context) -> Result<Value, HandlerError> {
     }))
 }
 
-// The same allocator as `bootstrap`, so the tests run on it too.
-#[global_allocator]
-static ALLOCATOR: lambda_bootstrap::allocator::Allocator =
-    lambda_bootstrap::allocator::Allocator::new();
-
 fn main() -> ExitCode {
     let mut table: Vec<(&'static str, Handler)> = HANDLERS.to_vec();
     table.push(("probe", probe));
