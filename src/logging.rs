@@ -13,7 +13,8 @@ use log::Level;
 /// How each line looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// `LEVEL [request-id] message`: no timestamp, CloudWatch adds one.
+    /// `LEVEL [request-id] message`: no timestamp, CloudWatch adds one;
+    /// control characters escaped, so a line is always one log event.
     Text,
     /// One JSON object a line: `timestamp`, `level`, `message`, `requestId`.
     Json,
@@ -169,11 +170,11 @@ impl Line<'_> {
                 out.push_str(self.level.as_str());
                 if let Some(id) = self.request_id {
                     out.push_str(" [");
-                    out.push_str(id);
+                    push_escaped(&mut out, id);
                     out.push(']');
                 }
                 out.push(' ');
-                out.push_str(self.message);
+                push_escaped(&mut out, self.message);
                 out.push('\n');
                 out.into_bytes()
             }
@@ -189,6 +190,25 @@ impl Line<'_> {
                 out.push(b'\n');
                 out
             }
+        }
+    }
+}
+
+/// Appends `text` with every control character escaped (`\n`, `\r`, `\t`,
+/// others as `\u{1b}`): Lambda cuts stderr into log events at line breaks,
+/// so a raw newline in a message would start a line of its own, which could
+/// claim any level and any request id. One log call stays one line.
+fn push_escaped(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                use std::fmt::Write as _;
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
         }
     }
 }
@@ -295,9 +315,31 @@ mod tests {
         check(
             Format::Text,
             Some("r-1"),
-            "WARN [r-1] disk \"full\"\nsoon\n",
+            "WARN [r-1] disk \"full\"\\nsoon\n",
         );
-        check(Format::Text, None, "WARN disk \"full\"\nsoon\n");
+        check(Format::Text, None, "WARN disk \"full\"\\nsoon\n");
+    }
+
+    #[test]
+    fn text_lines_cannot_be_forged_by_what_they_carry() {
+        let line = |message: &str, request_id: Option<&str>| {
+            let line = Line {
+                level: Level::Info,
+                message,
+                request_id,
+            };
+            String::from_utf8(line.render(Format::Text, UNIX_EPOCH)).unwrap()
+        };
+        assert_eq!(
+            line("sent\nERROR [other-request] forged", Some("r-1")),
+            "INFO [r-1] sent\\nERROR [other-request] forged\n"
+        );
+        assert_eq!(
+            line("a\r\nb\tc\u{1b}[31md\u{7f}e\u{85}f", None),
+            "INFO a\\r\\nb\\tc\\u{1b}[31md\\u{7f}e\\u{85}f\n"
+        );
+        assert_eq!(line("ok", Some("r\n2")), "INFO [r\\n2] ok\n");
+        assert_eq!(line("héllo ✓", None), "INFO héllo ✓\n");
     }
 
     #[test]
