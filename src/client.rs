@@ -4,6 +4,7 @@
 //! It shapes nothing itself (that is `api.rs`) and decides nothing about
 //! what a status means beyond `/next`'s (that is `runtime.rs`).
 
+use std::fmt;
 use std::io::{self, Read};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::rc::Rc;
@@ -22,10 +23,12 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::transport::RuntimeConnector;
 
-/// Bytes preallocated for an event body at most, whatever Content-Length
-/// claims: Lambda caps events at 6 MiB + 100 bytes, and a bigger claim is
-/// read as it arrives rather than reserved up front.
-const MAX_PREALLOC: usize = 6 * 1024 * 1024 + 1024;
+/// The most bytes of one event the runtime reads. Lambda's largest events
+/// (synchronous invokes) are 6 MiB + 100 bytes at the Runtime API; the
+/// extra MiB keeps a legitimate event from ever being refused by a small
+/// change in how Lambda counts, while a broken or hostile endpoint can make
+/// the runtime hold 7 MiB per event at most, not whatever it sends.
+pub const MAX_EVENT_BYTES: u64 = 7 * 1024 * 1024;
 
 /// ureq's input and output buffer size, and so the largest response head.
 const BUFFER_SIZE: usize = 16 * 1024;
@@ -35,9 +38,34 @@ const BUFFER_SIZE: usize = 16 * 1024;
 pub struct Invocation {
     /// Ids, deadline and function identity.
     pub context: Context,
-    /// The raw event; parsed by the loop, so a bad one can be answered.
-    pub body: Vec<u8>,
+    /// The raw event, parsed by the loop so that a bad one can be answered;
+    /// or, for an event over [`MAX_EVENT_BYTES`], why it was not read (it
+    /// is answered with an error all the same).
+    pub body: Result<Vec<u8>, EventTooLarge>,
 }
+
+/// An event was larger than [`MAX_EVENT_BYTES`]: it was not read whole, and
+/// the connection it came on is not reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventTooLarge {
+    /// What `Content-Length` announced, when it did.
+    pub announced: Option<u64>,
+}
+
+impl fmt::Display for EventTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the event is larger than {MAX_EVENT_BYTES} bytes")?;
+        if let Some(n) = self.announced {
+            write!(f, " ({n} announced)")?;
+        }
+        write!(
+            f,
+            ", the most this runtime reads (Lambda's own limit is 6 MB)"
+        )
+    }
+}
+
+impl std::error::Error for EventTooLarge {}
 
 /// Talks to one Runtime API endpoint.
 pub struct Client {
@@ -94,8 +122,10 @@ impl Client {
         let call = "GET /runtime/invocation/next";
         let mut response = self.run(&request).map_err(|e| Error::transport(call, e))?;
         let status = response.status().as_u16();
-        let body = read_body(response.body_mut()).map_err(|e| Error::transport(call, e))?;
         if !(200..300).contains(&status) {
+            let body = read_body(response.body_mut())
+                .map_err(|e| Error::transport(call, e))?
+                .unwrap_or_default();
             return Err(Error::NextStatus {
                 status,
                 body: String::from_utf8_lossy(&body[..body.len().min(512)]).into_owned(),
@@ -104,6 +134,7 @@ impl Client {
         let headers = response.headers();
         let context = Context::from_headers(|name| header(headers, name), Rc::clone(function))
             .ok_or(Error::MissingRequestId)?;
+        let body = read_body(response.body_mut()).map_err(|e| Error::transport(call, e))?;
         Ok(Invocation { context, body })
     }
 
@@ -226,11 +257,25 @@ fn drain(body: &mut Body) -> io::Result<()> {
     Ok(())
 }
 
-fn read_body(body: &mut Body) -> Result<Vec<u8>, ureq::Error> {
-    let expected = body.content_length().unwrap_or(0) as usize;
-    let mut buf = Vec::with_capacity(expected.min(MAX_PREALLOC) + 1);
-    body.with_config().reader().read_to_end(&mut buf)?;
-    Ok(buf)
+/// Reads a body of at most [`MAX_EVENT_BYTES`]. One announced as larger is
+/// not read at all; one that turns out larger is read no further. Either
+/// way the connection is left unfinished, so ureq does not pool it again.
+fn read_body(body: &mut Body) -> Result<Result<Vec<u8>, EventTooLarge>, ureq::Error> {
+    let announced = body.content_length();
+    if announced.is_some_and(|n| n > MAX_EVENT_BYTES) {
+        return Ok(Err(EventTooLarge { announced }));
+    }
+    let mut buf = Vec::with_capacity(announced.unwrap_or(0) as usize + 1);
+    let read = body
+        .with_config()
+        .limit(MAX_EVENT_BYTES)
+        .reader()
+        .read_to_end(&mut buf);
+    match read.map_err(ureq::Error::from) {
+        Ok(_) => Ok(Ok(buf)),
+        Err(ureq::Error::BodyExceedsLimit(_)) => Ok(Err(EventTooLarge { announced })),
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]

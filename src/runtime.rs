@@ -41,9 +41,16 @@ pub fn serve(
         let ctx = &invocation.context;
         logging::set_request_id(Some(&ctx.request_id));
         trace::export(ctx.trace_id.as_deref());
-        log::debug!("event: {}", String::from_utf8_lossy(&invocation.body));
-
-        let (route, request) = match invoke(handler, &invocation.body, ctx) {
+        let outcome = match &invocation.body {
+            Ok(event) => {
+                log::debug!("event: {}", String::from_utf8_lossy(event));
+                invoke(handler, event, ctx)
+            }
+            // Answered like an unparsable event: this invocation fails, the
+            // loop goes on (the next /next opens a fresh connection).
+            Err(too_large) => Err(Diagnostic::runtime("EventTooLarge", too_large.to_string())),
+        };
+        let (route, request) = match outcome {
             Ok(body) => {
                 log::debug!("response: {}", String::from_utf8_lossy(&body));
                 let request = api::response(&ctx.request_id, ctx.invocation_id.as_deref(), body);

@@ -5,7 +5,8 @@
 //! `probe` answers with what it saw (event, context, `_X_AMZN_TRACE_ID`, the
 //! process's thread count), or misbehaves on request: `{"panic": "msg"}`,
 //! `{"panic_any": 42}`, `{"error": {"type": T, "message": M}}`,
-//! `{"answer_bytes": N}` (a JSON string of N bytes). With
+//! `{"answer_bytes": N}` (a JSON string of N bytes), `{"summary": true, …}`
+//! (only `{"event_bytes": N}`, the event's length as compact JSON). With
 //! `{"wait_for_close": "host:port"}` it first connects there and reads until
 //! the other side closes, so a test can order the handler after an event of
 //! its own (see the fake's `Next::RawThenRelease`).
@@ -35,6 +36,10 @@ fn probe(event: Value, ctx: &Context) -> Result<Value, HandlerError> {
                 .to_string()
         };
         return Err(HandlerError::new(text("type"), text("message")));
+    }
+    if event.get("summary") == Some(&Value::Bool(true)) {
+        let bytes = serde_json::to_vec(&event).map_err(HandlerError::from)?;
+        return Ok(json!({ "event_bytes": bytes.len() }));
     }
     if let Some(n) = event.get("answer_bytes").and_then(Value::as_u64) {
         return Ok(Value::String("x".repeat(n as usize)));

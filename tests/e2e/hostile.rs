@@ -357,3 +357,68 @@ fn panics_with_any_payload() {
         assert_eq!(error_type(post), "Runtime.HandlerPanic");
     }
 }
+
+/// The most bytes of one event the runtime reads (`client::MAX_EVENT_BYTES`).
+const EVENT_LIMIT: usize = 7 * 1024 * 1024;
+
+#[test]
+fn events_over_the_limit_get_an_error_and_the_loop_goes_on() {
+    // Announced too large: not read at all. Chunked, so only counting finds
+    // out: read up to the limit, no further. Both arrive on a connection
+    // that is given up, so each is answered on a fresh one.
+    let announced = raw_event(
+        b"Lambda-Runtime-Aws-Request-Id: announced\r\n",
+        &vec![b' '; EVENT_LIMIT + 1],
+    );
+    let mut chunked = b"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: chunked\r\n\
+        Transfer-Encoding: chunked\r\n\r\n"
+        .to_vec();
+    for _ in 0..8 {
+        chunked.extend_from_slice(format!("{:x}\r\n", 1 << 20).as_bytes());
+        chunked.extend_from_slice(&vec![b' '; 1 << 20]);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let api = FakeApi::start(vec![
+        Next::Raw(announced),
+        Next::Raw(chunked),
+        // Exactly the limit is still an event.
+        Next::Event(sized_event("at-limit", EVENT_LIMIT, "\"summary\":true,")),
+        Next::Event(Event::json("after", &json!({}))),
+    ]);
+    let out = finish(probe(&api, "probe"));
+    assert_no_runtime_panic(&out);
+    let posts = api.posts();
+    let answered: Vec<(String, String)> = posts
+        .iter()
+        .map(|p| (answered_id(p), p.path.rsplit('/').next().unwrap().into()))
+        .collect();
+    assert_eq!(
+        answered,
+        [
+            ("announced".into(), "error".into()),
+            ("chunked".into(), "error".into()),
+            ("at-limit".into(), "response".into()),
+            ("after".into(), "response".into()),
+        ],
+        "{}",
+        out.stderr
+    );
+    for (post, announced) in posts[..2].iter().zip([" (7340033 announced)", ""]) {
+        assert_eq!(error_type(post), "Runtime.EventTooLarge");
+        let message = format!(
+            "the event is larger than 7340032 bytes{announced}, the most this runtime reads \
+             (Lambda's own limit is 6 MB)"
+        );
+        assert_eq!(post.json()["errorMessage"], message.as_str());
+        // One line, with the request id, says what happened.
+        let id = answered_id(post);
+        let line = format!("ERROR [{id}] Runtime.EventTooLarge: {message}");
+        assert!(
+            out.stderr.lines().any(|l| l == line),
+            "{line}\n{}",
+            out.stderr
+        );
+    }
+    assert_eq!(posts[2].json()["event_bytes"], EVENT_LIMIT);
+}
