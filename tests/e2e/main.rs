@@ -9,6 +9,7 @@ mod faults;
 mod handlers;
 mod hostile;
 mod local_invoke;
+mod memory;
 mod secrets;
 mod serving;
 mod soak;

@@ -39,6 +39,10 @@ pub enum Next {
     RawThenRelease(Vec<u8>, TcpListener),
     /// Waits this long (a slow platform, not synchronisation), then does the rest.
     After(Duration, Box<Next>),
+    /// Runs this first, then does the rest. It runs once the runtime's
+    /// `GET /next` has arrived, so the runtime is idle in its long poll:
+    /// the moment to read its `/proc` files.
+    Then(Box<dyn FnOnce() + Send>, Box<Next>),
 }
 
 /// One event and the headers that come with it.
@@ -255,6 +259,10 @@ fn answer_next(writer: &mut TcpStream, step: Next) -> bool {
         }
         Next::After(delay, then) => {
             thread::sleep(delay);
+            answer_next(writer, *then)
+        }
+        Next::Then(first, then) => {
+            first();
             answer_next(writer, *then)
         }
     }
