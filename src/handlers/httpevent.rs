@@ -13,7 +13,7 @@ pub fn handle(event: Value, _ctx: &Context) -> Result<Value, HandlerError> {
     let request = HttpRequest::parse(&event).map_err(|e| HandlerError::new("InvalidEvent", e.to_string()))?;
     let name = request.query("hello");
     let greeting = format!("Hello {} from Rust", name.as_deref().unwrap_or("World"));
-    Ok(request.respond(HttpResponse::new(200).text(greeting)))
+    Ok(request.respond(HttpResponse::new(200).text(greeting))?)
 }
 
 #[cfg(test)]

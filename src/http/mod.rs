@@ -22,7 +22,7 @@
 //!     HttpResponse::new(200)
 //!         .json(&json!({"hello": name, "tags": request.query_all("tag")}))
 //!         .cookie("seen=1; Path=/"),
-//! );
+//! )?;
 //! assert_eq!(answer, json!({
 //!     "statusCode": 200,
 //!     "headers": {"Content-Type": "application/json"},
@@ -30,7 +30,7 @@
 //!     "body": r#"{"hello":"Ada","tags":["a","b"]}"#,
 //!     "isBase64Encoded": false,
 //! }));
-//! # Ok::<(), lambda_bootstrap::http::RequestError>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 pub mod base64;
@@ -38,4 +38,4 @@ pub mod request;
 pub mod response;
 
 pub use request::{HttpRequest, PayloadVersion, RequestError};
-pub use response::HttpResponse;
+pub use response::{HttpResponse, ResponseError};

@@ -2,6 +2,12 @@
 //! turned into exactly the JSON API Gateway accepts for a payload version
 //! (a wrong shape is a 502 "Malformed Lambda proxy response" for the
 //! caller). A pure value: it never touches a socket, ureq or the Runtime API.
+//!
+//! A status or header that HTTP cannot carry is a [`ResponseError`] naming
+//! it, when the response is turned into the answer: the handler finds out,
+//! instead of the caller getting a 502 from API Gateway.
+
+use std::fmt;
 
 use serde_json::{Map, Value};
 
@@ -85,10 +91,29 @@ impl HttpResponse {
         self
     }
 
+    /// Whether HTTP can carry this status, every header and every cookie.
+    pub fn validate(&self) -> Result<(), ResponseError> {
+        if !(100..=599).contains(&self.status) {
+            return Err(ResponseError::Status(self.status));
+        }
+        for (name, value) in &self.headers {
+            if name.is_empty() || !name.bytes().all(is_token_byte) {
+                return Err(ResponseError::HeaderName(name.clone()));
+            }
+            check_value(name, value)?;
+        }
+        for cookie in &self.cookies {
+            check_value("Set-Cookie", cookie)?;
+        }
+        Ok(())
+    }
+
     /// The answer API Gateway expects for `version`: 1.0 `{statusCode,
     /// headers, multiValueHeaders, body, isBase64Encoded}`, 2.0 `{statusCode,
-    /// headers, cookies, body, isBase64Encoded}`.
-    pub fn into_value(self, version: PayloadVersion) -> Value {
+    /// headers, cookies, body, isBase64Encoded}`; or why HTTP cannot carry
+    /// it ([`HttpResponse::validate`]).
+    pub fn into_value(self, version: PayloadVersion) -> Result<Value, ResponseError> {
+        self.validate()?;
         let HttpResponse {
             status,
             mut headers,
@@ -156,13 +181,68 @@ impl HttpResponse {
         }
         answer.insert("body".to_string(), Value::from(body));
         answer.insert("isBase64Encoded".to_string(), Value::from(base64_encoded));
-        Value::Object(answer)
+        Ok(Value::Object(answer))
     }
 }
 
+/// RFC 9110's `tchar`: what a header name is made of.
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// A field value may hold anything but control characters (tab aside): a
+/// CR or LF would end the header, and API Gateway refuses the rest.
+fn check_value(name: &str, value: &str) -> Result<(), ResponseError> {
+    if value.chars().any(|c| c.is_ascii_control() && c != '\t') {
+        return Err(ResponseError::HeaderValue {
+            name: name.to_string(),
+            value: value.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Why a response cannot be sent: API Gateway would turn it into a 502.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResponseError {
+    /// The status is outside 100-599.
+    Status(u16),
+    /// A header name is empty or has a character outside HTTP's token set
+    /// (a space, a colon, a control character, non-ASCII).
+    HeaderName(String),
+    /// A header or cookie value holds CR, LF or another control character.
+    HeaderValue {
+        /// The header's name (`Set-Cookie` for cookies).
+        name: String,
+        /// The value, as given.
+        value: String,
+    },
+}
+
+impl fmt::Display for ResponseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResponseError::Status(status) => {
+                write!(f, "status {status} is not an HTTP status (100-599)")
+            }
+            ResponseError::HeaderName(name) => {
+                write!(f, "header name {name:?} is not a valid HTTP header name")
+            }
+            ResponseError::HeaderValue { name, value } => write!(
+                f,
+                "header {name:?} has a control character in its value {value:?}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ResponseError {}
+
 impl HttpRequest<'_> {
-    /// `response` as the answer to this request, in its payload version.
-    pub fn respond(&self, response: HttpResponse) -> Value {
+    /// `response` as the answer to this request, in its payload version;
+    /// with `?` in a handler, a [`ResponseError`] becomes the invocation's
+    /// error (`errorType` `ResponseError`).
+    pub fn respond(&self, response: HttpResponse) -> Result<Value, ResponseError> {
         response.into_value(self.payload_version())
     }
 }
@@ -175,8 +255,70 @@ mod tests {
     /// Renders `response` for both payload versions and compares each with
     /// what API Gateway must receive; every test goes through here.
     fn check(response: HttpResponse, v1: Value, v2: Value) {
-        assert_eq!(response.clone().into_value(PayloadVersion::V1), v1, "1.0");
-        assert_eq!(response.into_value(PayloadVersion::V2), v2, "2.0");
+        assert_eq!(
+            response.clone().into_value(PayloadVersion::V1),
+            Ok(v1),
+            "1.0"
+        );
+        assert_eq!(response.into_value(PayloadVersion::V2), Ok(v2), "2.0");
+    }
+
+    /// `response` is refused for both payload versions, with `message`.
+    fn check_refused(response: HttpResponse, message: &str) {
+        for version in [PayloadVersion::V1, PayloadVersion::V2] {
+            let err = response.clone().into_value(version).unwrap_err();
+            assert_eq!(err.to_string(), message);
+        }
+    }
+
+    #[test]
+    fn what_http_cannot_carry_is_refused_with_its_name() {
+        check_refused(
+            HttpResponse::new(99),
+            "status 99 is not an HTTP status (100-599)",
+        );
+        check_refused(
+            HttpResponse::new(600),
+            "status 600 is not an HTTP status (100-599)",
+        );
+        check_refused(
+            HttpResponse::new(200).header("", "x"),
+            "header name \"\" is not a valid HTTP header name",
+        );
+        for name in ["X Bad", "X:Bad", "X\r\nInjected", "Ünicode", "(x)"] {
+            check_refused(
+                HttpResponse::new(200).header(name, "x"),
+                &format!("header name {name:?} is not a valid HTTP header name"),
+            );
+        }
+        for value in [
+            "a\r\nSet-Cookie: x=1",
+            "a\nb",
+            "a\rb",
+            "nul\0",
+            "bell\u{7}",
+            "del\u{7f}",
+        ] {
+            check_refused(
+                HttpResponse::new(200).header("X-Ok", value),
+                &format!("header \"X-Ok\" has a control character in its value {value:?}"),
+            );
+        }
+        check_refused(
+            HttpResponse::new(200).cookie("id=1\r\nX-Evil: 1"),
+            "header \"Set-Cookie\" has a control character in its value \"id=1\\r\\nX-Evil: 1\"",
+        );
+    }
+
+    #[test]
+    fn what_http_can_carry_passes() {
+        for status in [100, 200, 599] {
+            assert!(HttpResponse::new(status).validate().is_ok());
+        }
+        let odd_but_fine = HttpResponse::new(200)
+            .header("X-Tokens!#$%&'*+-.^_`|~09", "tab\tand spaces, ünïcode ✓")
+            .cookie("a=b; Path=/");
+        assert_eq!(odd_but_fine.validate(), Ok(()));
     }
 
     #[test]
@@ -300,8 +442,8 @@ mod tests {
             let request = HttpRequest::parse(&event).unwrap();
             let response = HttpResponse::new(200).text("ok").cookie("a=1");
             assert_eq!(
-                request.respond(response.clone()),
-                response.into_value(version),
+                request.respond(response.clone()).unwrap(),
+                response.into_value(version).unwrap(),
                 "{fixture}"
             );
         }
