@@ -9,7 +9,36 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use crate::config::FunctionInfo;
+/// Facts about the function, from the variables Lambda sets; handlers read
+/// them through `Context::function`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FunctionInfo {
+    /// `AWS_LAMBDA_FUNCTION_NAME`.
+    pub name: String,
+    /// `AWS_LAMBDA_FUNCTION_VERSION`, e.g. `$LATEST`.
+    pub version: String,
+    /// `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` in MB; `None` when unset or not a number.
+    pub memory_mb: Option<u32>,
+    /// `AWS_LAMBDA_LOG_GROUP_NAME`.
+    pub log_group: String,
+    /// `AWS_LAMBDA_LOG_STREAM_NAME`.
+    pub log_stream: String,
+}
+
+impl FunctionInfo {
+    /// Reads the function's identity; absent variables become empty strings,
+    /// because a local run has none of them and must still work.
+    pub fn from_lookup(env: &dyn Fn(&str) -> Option<String>) -> FunctionInfo {
+        let text = |name: &str| env(name).unwrap_or_default();
+        FunctionInfo {
+            name: text("AWS_LAMBDA_FUNCTION_NAME"),
+            version: text("AWS_LAMBDA_FUNCTION_VERSION"),
+            memory_mb: env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").and_then(|m| m.trim().parse().ok()),
+            log_group: text("AWS_LAMBDA_LOG_GROUP_NAME"),
+            log_stream: text("AWS_LAMBDA_LOG_STREAM_NAME"),
+        }
+    }
+}
 
 /// The headers of a `/next` answer this module reads.
 pub mod headers {

@@ -22,35 +22,24 @@
 //! # assert!(handle(json!({}), &ctx).is_err());
 //! ```
 //!
-//! and is listed in [`handlers`]. The tour of the rest:
-//! - [`runtime`]: the serving loop; [`invoke`]: one event through one handler;
-//! - [`api`]: each Runtime API call as a value; [`client`]: the one type that sends,
-//!   through [`transport`]: the socket, one write per request;
-//! - [`context`]: what a handler knows; [`diagnostic`]: the error wire format;
-//! - [`app`]: what `main` does; [`config`], [`logging`], [`trace`], [`cli`]: start-up, logs, X-Ray, command line;
-//! - [`http`]: API Gateway request and response helpers for handlers.
+//! and is listed in [`handlers`]. The crate is cut by who opens what:
+//! - **what you write**, [`handlers`]: the table and one file per handler;
+//! - **what you use**, [`handler`] (the signature, [`HandlerError`]),
+//!   [`context`] (what a handler knows: [`Context`], [`FunctionInfo`]) and
+//!   [`http`] (API Gateway request and response helpers). None of them
+//!   imports from the runtime;
+//! - **what runs it**, [`runtime`]: the serving loop, the Runtime API
+//!   client, logging, configuration and the command line. A handler author
+//!   never needs to open it, and it never names a handler.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod api;
-pub mod app;
-pub mod cli;
-pub mod client;
-pub mod config;
 pub mod context;
-pub mod diagnostic;
-pub mod error;
 pub mod handler;
 pub mod handlers;
 pub mod http;
-pub mod invoke;
-pub mod logging;
 pub mod runtime;
-pub mod trace;
-pub mod transport;
 
-pub use client::Client;
-pub use context::Context;
-pub use error::Error;
+pub use context::{Context, FunctionInfo};
 pub use handler::{Handler, HandlerError, Table};

@@ -1,9 +1,9 @@
 //! `bootstrap`: the executable Lambda starts, serving the handlers of
-//! `src/handlers/`. Everything it does is in `app.rs`, so the test probe
-//! (`src/bin/probe.rs`) runs the very same code with one more handler.
+//! `src/handlers/`. Everything it does is in `runtime/app.rs`, so the test
+//! probe (`src/bin/probe.rs`) runs the very same code with one more handler.
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    lambda_bootstrap::app::main(lambda_bootstrap::handlers::HANDLERS)
+    lambda_bootstrap::runtime::app::main(lambda_bootstrap::handlers::HANDLERS)
 }

@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use lambda_bootstrap::config::FunctionInfo;
+use lambda_bootstrap::FunctionInfo;
 use lambda_bootstrap::{Context, Handler, handlers::HANDLERS};
 use serde_json::Value;
 

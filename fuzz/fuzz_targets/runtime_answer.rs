@@ -7,10 +7,11 @@
 
 use std::rc::Rc;
 
-use lambda_bootstrap::config::FunctionInfo;
+use lambda_bootstrap::FunctionInfo;
+use lambda_bootstrap::HandlerError;
 use lambda_bootstrap::context::{Context, headers};
-use lambda_bootstrap::invoke::invoke;
-use lambda_bootstrap::{HandlerError, api};
+use lambda_bootstrap::runtime::api;
+use lambda_bootstrap::runtime::invoke::invoke;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 

@@ -71,5 +71,5 @@ fn probe(event: Value, ctx: &Context) -> Result<Value, HandlerError> {
 fn main() -> ExitCode {
     let mut table: Vec<(&'static str, Handler)> = HANDLERS.to_vec();
     table.push(("probe", probe));
-    lambda_bootstrap::app::main(Box::leak(table.into_boxed_slice()))
+    lambda_bootstrap::runtime::app::main(Box::leak(table.into_boxed_slice()))
 }

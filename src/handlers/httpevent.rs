@@ -19,7 +19,7 @@ pub fn handle(event: Value, _ctx: &Context) -> Result<Value, HandlerError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::FunctionInfo;
+    use crate::context::FunctionInfo;
     use serde_json::json;
 
     fn check(fixture: &str, expected: Result<(&str, &str), &str>) {

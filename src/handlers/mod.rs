@@ -43,9 +43,13 @@ mod tests {
     #[test]
     fn unknown_names_list_the_known_ones() {
         let err = find(HANDLERS, Some("htpevent")).err().unwrap();
+        let names: Vec<&str> = HANDLERS.iter().map(|(name, _)| *name).collect();
         assert_eq!(
             err.to_string(),
-            "unknown handler 'htpevent' (known handlers: httpevent, scheduleevent, snsevent)"
+            format!(
+                "unknown handler 'htpevent' (known handlers: {})",
+                names.join(", ")
+            )
         );
         let err = find(HANDLERS, None).err().unwrap();
         assert!(

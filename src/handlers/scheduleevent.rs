@@ -28,7 +28,7 @@ pub fn handle(event: Value, _ctx: &Context) -> Result<Value, HandlerError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::FunctionInfo;
+    use crate::context::FunctionInfo;
 
     fn check(event: Value, expected: Result<Value, &str>) {
         let ctx = Context::local("r", std::rc::Rc::new(FunctionInfo::default()));

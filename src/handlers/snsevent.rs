@@ -62,7 +62,7 @@ fn preview(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::FunctionInfo;
+    use crate::context::FunctionInfo;
 
     fn check(event: Value, expected: Result<(), &str>) {
         let ctx = Context::local("r", std::rc::Rc::new(FunctionInfo::default()));

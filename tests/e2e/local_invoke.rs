@@ -5,7 +5,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::support::{Finished, finish, finish_with_stdin};
+use crate::support::{Finished, finish, finish_with_stdin, known_handlers};
 
 fn bootstrap(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bootstrap"));
@@ -64,7 +64,10 @@ fn unknown_handler_lists_the_known_ones_and_exits_2() {
     assert_eq!(out.stdout, "");
     assert_eq!(
         out.stderr.trim(),
-        "error: unknown handler 'htpevent' (known handlers: httpevent, scheduleevent, snsevent)"
+        format!(
+            "error: unknown handler 'htpevent' (known handlers: {})",
+            known_handlers()
+        )
     );
 }
 

@@ -513,3 +513,14 @@ pub fn assert_no_runtime_panic(out: &Finished) {
         );
     }
 }
+
+/// The names `bootstrap`'s table serves, comma-separated, as its messages
+/// list them: taken from the table, so that adding a handler touches no test.
+#[allow(dead_code)]
+pub fn known_handlers() -> String {
+    let names: Vec<&str> = lambda_bootstrap::handlers::HANDLERS
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    names.join(", ")
+}

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::rc::Rc;
 
-use lambda_bootstrap::config::FunctionInfo;
+use lambda_bootstrap::FunctionInfo;
 
 fn main() {
     let api = std::env::var("AWS_LAMBDA_RUNTIME_API").expect("AWS_LAMBDA_RUNTIME_API");

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use lambda_bootstrap::config::FunctionInfo;
+use lambda_bootstrap::FunctionInfo;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 

@@ -101,7 +101,7 @@ pub fn render(opts: &Options, runs: &[Vec<Measurement>; 3], scaling: &[Scaling])
     };
     let _ = writeln!(
         r,
-        "| x86_64 zip (KB) | {} | {} | {} | {} | {} | <= 350 KB |\n",
+        "| x86_64 zip (KB) | {} | {} | {} | {} | {} | <= 0.7x lambda_runtime |\n",
         shown(zips[0]),
         shown(zips[1]),
         shown(zips[2]),

@@ -6,8 +6,8 @@
 
 use std::fmt;
 
-use crate::config::ConfigError;
-use crate::diagnostic::Diagnostic;
+use crate::runtime::config::ConfigError;
+use crate::runtime::diagnostic::Diagnostic;
 
 /// Why the runtime stopped.
 #[derive(Debug)]

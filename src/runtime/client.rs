@@ -17,11 +17,12 @@ use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::NextTimeout;
 use ureq::{Agent, Body};
 
-use crate::api::{self, ApiRequest, Method};
-use crate::config::{Endpoint, FunctionInfo};
 use crate::context::Context;
-use crate::error::Error;
-use crate::transport::RuntimeConnector;
+use crate::context::FunctionInfo;
+use crate::runtime::api::{self, ApiRequest, Method};
+use crate::runtime::config::Endpoint;
+use crate::runtime::error::Error;
+use crate::runtime::transport::RuntimeConnector;
 
 /// The most bytes of one event the runtime reads. Lambda's largest events
 /// (synchronous invokes) are 6 MiB + 100 bytes at the Runtime API; the

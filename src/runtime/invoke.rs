@@ -5,8 +5,8 @@
 use std::panic::{self, AssertUnwindSafe};
 
 use crate::context::Context;
-use crate::diagnostic::Diagnostic;
 use crate::handler::Handler;
+use crate::runtime::diagnostic::Diagnostic;
 
 /// Parses `event` as JSON, runs `handler` with panics caught, and serializes
 /// its result. A bad event or a panic never escapes as anything but a
@@ -40,7 +40,7 @@ pub fn invoke(handler: Handler, event: &[u8], context: &Context) -> Result<Vec<u
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::FunctionInfo;
+    use crate::context::FunctionInfo;
     use crate::handler::HandlerError;
     use serde_json::{Value, json};
     use std::rc::Rc;

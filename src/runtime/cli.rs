@@ -8,10 +8,10 @@ use std::io::{self, Read, Write};
 use std::process::ExitCode;
 use std::rc::Rc;
 
-use crate::config::FunctionInfo;
 use crate::context::Context;
+use crate::context::FunctionInfo;
 use crate::handler::{Table, find};
-use crate::invoke::invoke;
+use crate::runtime::invoke::invoke;
 
 /// `--help`'s text.
 pub const USAGE: &str = "\
@@ -115,7 +115,7 @@ pub fn invoke_local(
         }
     };
     let ctx = Context::local("local-invoke", Rc::new(function));
-    crate::logging::set_request_id(Some(&ctx.request_id));
+    crate::runtime::logging::set_request_id(Some(&ctx.request_id));
     let (mut out, code) = match invoke(handler, &event, &ctx) {
         Ok(body) => (body, ExitCode::SUCCESS),
         Err(diagnostic) => (diagnostic.to_json(), ExitCode::from(1)),

@@ -3,7 +3,7 @@
 //! Shaping a request is pure and tested here without a network; sending it
 //! is `client.rs`'s job. Paths are relative to `Endpoint::base`.
 
-use crate::diagnostic::Diagnostic;
+use crate::runtime::diagnostic::Diagnostic;
 
 /// The header that carries `Category.Reason` alongside an error body.
 pub const ERROR_TYPE_HEADER: &str = "Lambda-Runtime-Function-Error-Type";

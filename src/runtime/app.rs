@@ -8,14 +8,15 @@ use std::convert::Infallible;
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use crate::cli::{self, Command};
-use crate::client::Client;
-use crate::config::{Config, FunctionInfo};
-use crate::diagnostic::Diagnostic;
-use crate::error::Error;
+use crate::context::FunctionInfo;
 use crate::handler::{Table, find};
-use crate::logging::{self, LogSettings};
-use crate::runtime;
+use crate::runtime::cli::{self, Command};
+use crate::runtime::client::Client;
+use crate::runtime::config::Config;
+use crate::runtime::diagnostic::Diagnostic;
+use crate::runtime::error::Error;
+use crate::runtime::logging::{self, LogSettings};
+use crate::runtime::serve;
 
 /// Runs the binary with `table` as its handlers.
 pub fn main(table: Table) -> ExitCode {
@@ -56,7 +57,7 @@ fn serve(table: Table, env: &dyn Fn(&str) -> Option<String>) -> Result<Infallibl
     let client = Client::new(&config.endpoint);
     let handler = find(table, config.handler.as_deref()).map_err(|unknown| {
         let diagnostic = Diagnostic::runtime("NoSuchHandler", unknown.to_string());
-        runtime::fail_init(&client, diagnostic)
+        serve::fail_init(&client, diagnostic)
     })?;
-    runtime::serve(&client, handler, config.function)
+    serve::serve(&client, handler, config.function)
 }

@@ -8,15 +8,15 @@
 use std::convert::Infallible;
 use std::rc::Rc;
 
-use crate::api;
-use crate::client::Client;
-use crate::config::FunctionInfo;
-use crate::diagnostic::Diagnostic;
-use crate::error::Error;
+use crate::context::FunctionInfo;
 use crate::handler::Handler;
-use crate::invoke::invoke;
-use crate::logging;
-use crate::trace;
+use crate::runtime::api;
+use crate::runtime::client::Client;
+use crate::runtime::diagnostic::Diagnostic;
+use crate::runtime::error::Error;
+use crate::runtime::invoke::invoke;
+use crate::runtime::logging;
+use crate::runtime::trace;
 
 /// Tells the Runtime API the runtime cannot start, then returns the error
 /// the process exits with (`main` logs it).

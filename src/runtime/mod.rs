@@ -1,0 +1,29 @@
+//! What runs the handlers: everything between Lambda and a handler. A
+//! handler author never needs to open this folder; nothing here names a
+//! handler (`main` hands the table in), and nothing outside it imports
+//! from it but `main` and the test probe.
+//!
+//! - [`app`]: what `main` does; [`cli`]: `bootstrap invoke` and `--help`;
+//! - [`serve`]: the loop; [`invoke`]: one event through one handler;
+//! - [`api`]: each Runtime API call as a value; [`client`]: the one type
+//!   that sends, through [`transport`]: the socket, one write per request;
+//! - [`diagnostic`]: the error wire format; [`error`]: failures that end
+//!   the process;
+//! - [`config`], [`logging`], [`trace`]: start-up settings, log lines,
+//!   `_X_AMZN_TRACE_ID`.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod client;
+pub mod config;
+pub mod diagnostic;
+pub mod error;
+pub mod invoke;
+pub mod logging;
+pub mod serve;
+pub mod trace;
+pub mod transport;
+
+pub use client::Client;
+pub use error::Error;
