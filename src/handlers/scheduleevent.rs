@@ -1,13 +1,39 @@
 //! `scheduleevent`: runs on a schedule, with serverless.yml's `input` object
-//! or EventBridge's bare "Scheduled Event" envelope.
+//! or EventBridge's bare "Scheduled Event" envelope. It also shows how a
+//! handler keeps state from one invocation to the next.
+
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use serde_json::{Value, json};
 
 use crate::context::Context;
 use crate::handler::{HandlerError, json_kind};
 
-/// Logs what it got at DEBUG and returns `{}`. Anything but a JSON object
-/// is a handler error: neither form of scheduled event is anything else.
+/// What this handler keeps across invocations. Lambda reuses an execution
+/// environment for many invocations, so whatever is costly to make (a
+/// client, parsed configuration, a cache) is made once, outside `handle`,
+/// in a `static`: `LazyLock` builds it on first use. Everything in it is
+/// `Sync` (an `Instant`, an atomic counter), so it stays correct if
+/// invocations ever run on several threads at once; a cache that changes
+/// would sit behind a `Mutex` or `RwLock`.
+struct Environment {
+    /// When this environment served its first scheduled run.
+    started: Instant,
+    /// Scheduled runs served by this environment.
+    runs: AtomicU64,
+}
+
+static ENVIRONMENT: LazyLock<Environment> = LazyLock::new(|| Environment {
+    started: Instant::now(),
+    runs: AtomicU64::new(0),
+});
+
+/// Logs what it got at DEBUG and answers how many scheduled runs this
+/// environment has served, this one included, and for how long:
+/// `{"runs": 3, "warm_for_ms": 1200000}`. Anything but a JSON object is a
+/// handler error: neither form of scheduled event is anything else.
 pub fn handle(event: Value, _ctx: &Context) -> Result<Value, HandlerError> {
     let Some(object) = event.as_object() else {
         return Err(HandlerError::new(
@@ -22,7 +48,9 @@ pub fn handle(event: Value, _ctx: &Context) -> Result<Value, HandlerError> {
     } else {
         log::debug!("scheduled with input: {event}");
     }
-    Ok(json!({}))
+    let runs = ENVIRONMENT.runs.fetch_add(1, Ordering::Relaxed) + 1;
+    let warm_for_ms = ENVIRONMENT.started.elapsed().as_millis() as u64;
+    Ok(json!({ "runs": runs, "warm_for_ms": warm_for_ms }))
 }
 
 #[cfg(test)]
@@ -30,19 +58,30 @@ mod tests {
     use super::*;
     use crate::context::FunctionInfo;
 
-    fn check(event: Value, expected: Result<Value, &str>) {
+    fn check(event: Value, expected: Result<(), &str>) -> Option<Value> {
         let ctx = Context::local("r", std::rc::Rc::new(FunctionInfo::default()));
-        let got = handle(event, &ctx).map_err(|e| e.message().to_string());
-        assert_eq!(got, expected.map_err(String::from));
+        let got = handle(event, &ctx);
+        assert_eq!(
+            got.as_ref().map(|_| ()).map_err(|e| e.message().to_string()),
+            expected.map_err(String::from)
+        );
+        got.ok()
     }
 
     #[test]
-    fn both_fixtures_answer_empty_objects() {
+    fn both_fixtures_count_their_runs() {
+        let mut last = 0;
         for fixture in [
             include_str!("../../tests/data/schedule-input.json"),
             include_str!("../../tests/data/eventbridge-scheduled.json"),
         ] {
-            check(serde_json::from_str(fixture).unwrap(), Ok(json!({})));
+            let answer = check(serde_json::from_str(fixture).unwrap(), Ok(())).unwrap();
+            // Other tests in this process may run it too, on other threads:
+            // the count only ever goes up.
+            let runs = answer["runs"].as_u64().unwrap();
+            assert!(runs > last, "{answer}");
+            assert!(answer["warm_for_ms"].is_u64(), "{answer}");
+            last = runs;
         }
     }
 
