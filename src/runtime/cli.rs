@@ -22,7 +22,8 @@ Usage:
   bootstrap invoke <handler> [EVENT_FILE|-] run one handler on one event and exit
   bootstrap --help                          print this help
 
-Serving reads AWS_LAMBDA_RUNTIME_API (host:port) and _HANDLER.
+Serving reads AWS_LAMBDA_RUNTIME_API, either host:port as Lambda sets it
+or http://host:port[/prefix] as local emulators print it, and _HANDLER.
 `invoke` reads the event from EVENT_FILE, or from standard input when it is
 `-` or absent. It prints the handler's result JSON and exits 0, or prints the
 error JSON Lambda would receive and exits 1; usage errors and unknown

@@ -143,12 +143,18 @@ impl Client {
     /// answer's body is read to the end so the connection goes back to the
     /// pool. A transport failure is an error: the API is gone.
     pub fn send(&self, request: ApiRequest) -> Result<u16, Error> {
-        let call = match request.method {
-            Method::Get => "GET",
-            Method::Post => "POST",
+        // The call's name is only spelt out on failure.
+        let call = || {
+            let method = match request.method {
+                Method::Get => "GET",
+                Method::Post => "POST",
+            };
+            format!("{method} {}", request.path)
         };
-        let mut response = self.run(&request).map_err(|e| Error::transport(call, e))?;
-        drain(response.body_mut()).map_err(|e| Error::transport(call, ureq::Error::Io(e)))?;
+        let mut response = self
+            .run(&request)
+            .map_err(|e| Error::transport(call(), e))?;
+        drain(response.body_mut()).map_err(|e| Error::transport(call(), ureq::Error::Io(e)))?;
         Ok(response.status().as_u16())
     }
 

@@ -14,13 +14,19 @@ use crate::runtime::diagnostic::Diagnostic;
 pub enum Error {
     /// The environment names no usable Runtime API.
     Config(ConfigError),
-    /// Start-up failed after the Runtime API was told through `/init/error`
-    /// (e.g. `_HANDLER` names no handler).
-    Init(Diagnostic),
+    /// Start-up failed (e.g. `_HANDLER` names no handler), and the Runtime
+    /// API was told with `POST /runtime/init/error`.
+    Init {
+        /// What went wrong, as reported.
+        diagnostic: Diagnostic,
+        /// Why the report itself failed, when it did.
+        unreported: Option<String>,
+    },
     /// The Runtime API could not be reached, or the connection broke.
     Transport {
-        /// Which call, e.g. `GET /runtime/invocation/next`.
-        call: &'static str,
+        /// Which call, e.g. `GET /runtime/invocation/next` or
+        /// `POST /runtime/init/error`.
+        call: String,
         /// What ureq saw.
         source: ureq::Error,
     },
@@ -37,8 +43,11 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn transport(call: &'static str, source: ureq::Error) -> Error {
-        Error::Transport { call, source }
+    pub(crate) fn transport(call: impl Into<String>, source: ureq::Error) -> Error {
+        Error::Transport {
+            call: call.into(),
+            source,
+        }
     }
 }
 
@@ -46,7 +55,21 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Config(e) => e.fmt(f),
-            Error::Init(d) => write!(f, "{}: {}", d.error_type(), d.error_message()),
+            Error::Init {
+                diagnostic,
+                unreported,
+            } => {
+                write!(
+                    f,
+                    "{}: {}",
+                    diagnostic.error_type(),
+                    diagnostic.error_message()
+                )?;
+                match unreported {
+                    Some(why) => write!(f, "; reporting it failed too: {why}"),
+                    None => Ok(()),
+                }
+            }
             Error::Transport { call, source } => {
                 write!(f, "runtime API unreachable during {call}: {source}")
             }
@@ -98,7 +121,20 @@ mod tests {
             e.to_string(),
             "runtime API answered 500 to GET /runtime/invocation/next: {\"errorType\":\"InternalError\"}"
         );
-        let e = Error::Init(Diagnostic::runtime("NoSuchHandler", "unknown handler 'x'"));
+        let diagnostic = Diagnostic::runtime("NoSuchHandler", "unknown handler 'x'");
+        let e = Error::Init {
+            diagnostic: diagnostic.clone(),
+            unreported: None,
+        };
         assert_eq!(e.to_string(), "Runtime.NoSuchHandler: unknown handler 'x'");
+        let e = Error::Init {
+            diagnostic,
+            unreported: Some("runtime API answered 500 to POST /runtime/init/error".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "Runtime.NoSuchHandler: unknown handler 'x'; reporting it failed too: \
+             runtime API answered 500 to POST /runtime/init/error"
+        );
     }
 }

@@ -19,14 +19,20 @@ use crate::runtime::logging;
 use crate::runtime::trace;
 
 /// Tells the Runtime API the runtime cannot start, then returns the error
-/// the process exits with (`main` logs it).
+/// the process exits with (`main` logs it, in one line: the cause first,
+/// then whether reporting it failed too).
 pub fn fail_init(client: &Client, diagnostic: Diagnostic) -> Error {
-    match client.send(api::init_error(&diagnostic)) {
-        Ok(status) if (200..300).contains(&status) => {}
-        Ok(status) => log::error!("runtime API answered {status} to POST /runtime/init/error"),
-        Err(e) => log::error!("{e}"),
+    let unreported = match client.send(api::init_error(&diagnostic)) {
+        Ok(status) if (200..300).contains(&status) => None,
+        Ok(status) => Some(format!(
+            "runtime API answered {status} to POST /runtime/init/error"
+        )),
+        Err(e) => Some(e.to_string()),
+    };
+    Error::Init {
+        diagnostic,
+        unreported,
     }
-    Error::Init(diagnostic)
 }
 
 /// Serves invocations until the Runtime API fails.

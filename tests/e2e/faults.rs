@@ -129,6 +129,34 @@ fn connection_refused_at_start() {
 }
 
 #[test]
+fn an_unknown_handler_with_no_api_to_tell_says_both_cause_first() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let api = FakeApi::start(vec![]);
+    let mut cmd = probe(&api, "htpevent");
+    cmd.env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"));
+    let out = finish(cmd);
+    assert_eq!(out.code, Some(1));
+    // One line: why the runtime cannot start, then that the report failed,
+    // naming the call.
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", out.stderr);
+    assert!(
+        lines[0].starts_with(
+            "ERROR Runtime.NoSuchHandler: unknown handler 'htpevent' (known handlers: "
+        ) && lines[0].contains(
+            "; reporting it failed too: runtime API unreachable during \
+                 POST /runtime/init/error: "
+        ) && lines[0].ends_with("Connection refused (os error 111)"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn connection_dropped_after_the_event_still_gets_its_one_answer() {
     // The platform closes right after sending the event: the answer goes
     // out on a fresh connection, once. The handler waits on a side socket
