@@ -65,7 +65,8 @@ pub mod headers {
 pub struct Context {
     /// `Lambda-Runtime-Aws-Request-Id`.
     pub request_id: String,
-    /// `Lambda-Runtime-Deadline-Ms`; `None` when absent or not a number.
+    /// `Lambda-Runtime-Deadline-Ms`, epoch milliseconds; `None` when absent,
+    /// not a number, or too small to be an epoch time (before 2001).
     pub deadline_ms: Option<u64>,
     /// `Lambda-Runtime-Invoked-Function-Arn`.
     pub invoked_function_arn: Option<String>,
@@ -103,7 +104,11 @@ impl Context {
         };
         Some(Context {
             request_id: text(headers::REQUEST_ID)?,
-            deadline_ms: header(headers::DEADLINE_MS).and_then(|d| d.trim().parse().ok()),
+            deadline_ms: header(headers::DEADLINE_MS)
+                .and_then(|d| d.trim().parse().ok())
+                // Epoch milliseconds: anything before 2001 is not a deadline
+                // (cargo-lambda's emulator sends 600000, a duration).
+                .filter(|&ms| ms >= 1_000_000_000_000),
             invoked_function_arn: text(headers::FUNCTION_ARN),
             trace_id: text(headers::TRACE_ID),
             client_context: json(headers::CLIENT_CONTEXT),
@@ -206,6 +211,9 @@ mod tests {
         assert_eq!(ctx.deadline_ms, None);
         assert_eq!(ctx.client_context, None);
         assert_eq!(ctx.remaining_time(), None);
+        // A duration where an epoch time belongs (cargo-lambda's emulator).
+        let ctx = check(&[(headers::REQUEST_ID, "r"), (headers::DEADLINE_MS, "600000")]).unwrap();
+        assert_eq!(ctx.deadline_ms, None);
     }
 
     #[test]

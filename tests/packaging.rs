@@ -15,6 +15,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{Value, json};
 use support::{Event, FakeApi, Next, finish, lambda};
@@ -404,41 +405,72 @@ fn the_shipped_build_still_catches_panics_and_serves_on() {
     assert_eq!(api.connections(), 1);
 }
 
-/// Packages serverless.yml with `ARCH=arch`, offline, in a scratch copy,
-/// and returns the CloudFormation template osls wrote.
-fn package(arch: &str) -> Value {
+/// What one osls command did in a scratch copy of the service.
+struct Osls {
+    success: bool,
+    /// Its stdout and stderr, as a user's terminal shows them.
+    output: String,
+    /// The CloudFormation template it wrote to `.serverless/`, if any.
+    template: Option<Value>,
+}
+
+/// Runs `osls args`, offline, in a scratch copy of serverless.yml and
+/// deploy/ (what resolves the architecture), with `zip` as its bootstrap.zip
+/// (none if `None`) and `ARCH=arch` (unset if `None`).
+fn osls(args: &[&str], zip: Option<&[u8]>, arch: Option<&str>) -> Osls {
+    static RUN: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
-        "lambda-bootstrap-sls-{arch}-{}",
-        std::process::id()
+        "lambda-bootstrap-sls-{}-{}",
+        std::process::id(),
+        RUN.fetch_add(1, Ordering::Relaxed)
     ));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(root().join("serverless.yml"), dir.join("serverless.yml")).unwrap();
-    // `package` only needs the artifact to exist; its bytes are build.sh's business.
-    std::fs::write(dir.join("bootstrap.zip"), b"").unwrap();
-    let out = Command::new("npx")
-        .args(["--yes", OSLS, "package"])
+    std::fs::create_dir_all(dir.join("deploy")).unwrap();
+    for file in ["serverless.yml", "deploy/architecture.js"] {
+        std::fs::copy(root().join(file), dir.join(file)).unwrap();
+    }
+    if let Some(zip) = zip {
+        std::fs::write(dir.join("bootstrap.zip"), zip).unwrap();
+    }
+    let mut cmd = Command::new("npx");
+    cmd.args(["--yes", OSLS])
+        .args(args)
         .current_dir(&dir)
-        .env("ARCH", arch)
+        .env_remove("ARCH")
         // Never a real account: packaging talks to no AWS service.
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_SESSION_TOKEN")
         .env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEONLY")
         .env("AWS_SECRET_ACCESS_KEY", "example-only")
         .env("AWS_REGION", "us-east-1")
-        .env("npm_config_update_notifier", "false")
-        .output()
-        .expect("npx (Node.js and npm)");
-    assert!(
-        out.status.success(),
-        "{OSLS} package failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .env("npm_config_update_notifier", "false");
+    cmd.envs(arch.map(|arch| ("ARCH", arch)));
+    let out = cmd.output().expect("npx (Node.js and npm)");
     let path = dir.join(".serverless/cloudformation-template-update-stack.json");
-    let template = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let template = std::fs::read(path)
+        .ok()
+        .map(|json| serde_json::from_slice(&json).unwrap());
     std::fs::remove_dir_all(&dir).unwrap();
-    template
+    Osls {
+        success: out.status.success(),
+        output: format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        template,
+    }
+}
+
+/// `osls package args`, which must succeed: the template it wrote.
+fn package(zip: &[u8], arch: Option<&str>, args: &[&str]) -> Value {
+    let packaged = osls(&[&["package"], args].concat(), Some(zip), arch);
+    assert!(
+        packaged.success,
+        "{OSLS} package {args:?} with ARCH={arch:?} failed:\n{}",
+        packaged.output
+    );
+    packaged.template.expect("a CloudFormation template")
 }
 
 /// The resources of `kind` in `template`, by logical id.
@@ -460,11 +492,26 @@ fn function_arn(template: &Value, handler: &str) -> Value {
     json!({"Fn::GetAtt": [id, "Arn"]})
 }
 
+/// What `osls deploy` would create, for each architecture: the functions
+/// take the architecture of the zip they run (ARCH, when set, agrees), every
+/// account-wide name carries the stage, logs are kept 14 days unless
+/// `--param=logRetentionInDays=N` says otherwise, and GET /hello is served
+/// both by a REST API (`https://<id>.execute-api.<region>.amazonaws.com/<stage>/hello`)
+/// and by an HTTP API (`https://<id>.execute-api.<region>.amazonaws.com/hello`).
 #[test]
 #[ignore = "slow: release builds + npm; run by .ci/run"]
 fn serverless_yml_packages_to_the_expected_stack() {
-    for (arch, _) in ARCHES {
-        let template = package(arch);
+    for (arch, args, stage, retention) in [
+        ("arm64", &[][..], "dev", 14),
+        (
+            "x86_64",
+            &["--stage", "qa", "--param=logRetentionInDays=30"][..],
+            "qa",
+            30,
+        ),
+    ] {
+        let zip = build(&["--arch", arch], &[], &target_dir("main")).zip;
+        let template = package(&zip, Some(arch), args);
 
         let functions = resources(&template, "AWS::Lambda::Function");
         let mut handlers: Vec<_> = functions
@@ -486,7 +533,30 @@ fn serverless_yml_packages_to_the_expected_stack() {
             );
         }
 
-        // GET /hello on a REST API, proxied to httpevent.
+        // Every name that must be unique in an account and region carries
+        // the stage, so that stages deploy side by side.
+        for (kind, property) in [
+            ("AWS::Lambda::Function", "FunctionName"),
+            ("AWS::Logs::LogGroup", "LogGroupName"),
+            ("AWS::IAM::Role", "RoleName"),
+            ("AWS::SNS::Topic", "TopicName"),
+        ] {
+            let named = resources(&template, kind);
+            assert!(!named.is_empty(), "no {kind}");
+            for (id, r) in named {
+                let name = r[property].to_string();
+                assert!(name.contains(stage), "{id}: {name} without {stage}");
+            }
+        }
+
+        // One log group per function, kept `retention` days.
+        let groups = resources(&template, "AWS::Logs::LogGroup");
+        assert_eq!(groups.len(), 3, "{groups:?}");
+        for (id, group) in &groups {
+            assert_eq!(group["RetentionInDays"], retention, "{id}");
+        }
+
+        // GET /hello on a REST API (payload 1.0), proxied to httpevent.
         let paths = resources(&template, "AWS::ApiGateway::Resource");
         let [(hello, path)] = paths[..] else {
             panic!("one API path: {paths:?}")
@@ -504,13 +574,61 @@ fn serverless_yml_packages_to_the_expected_stack() {
             uri.contains(&function_arn(&template, "httpevent").to_string()),
             "{uri}"
         );
+        // What osls prints as the REST endpoint: the stage is in the path.
+        let rest_url = template["Outputs"]["ServiceEndpoint"]["Value"].to_string();
+        assert!(
+            rest_url.ends_with(&format!("\"/{stage}\"]]}}")),
+            "{rest_url}"
+        );
+
+        // And GET /hello on an HTTP API (payload 2.0), to the same function.
+        let apis = resources(&template, "AWS::ApiGatewayV2::Api");
+        let [(api, http_api)] = apis[..] else {
+            panic!("one HTTP API: {apis:?}")
+        };
+        assert_eq!(http_api["ProtocolType"], "HTTP");
+        let integrations = resources(&template, "AWS::ApiGatewayV2::Integration");
+        let [(integration, proxy)] = integrations[..] else {
+            panic!("one integration: {integrations:?}")
+        };
+        assert_eq!(proxy["ApiId"], json!({"Ref": api}));
+        assert_eq!(proxy["IntegrationType"], "AWS_PROXY");
+        assert_eq!(proxy["PayloadFormatVersion"], "2.0");
+        assert_eq!(
+            proxy["IntegrationUri"],
+            function_arn(&template, "httpevent")
+        );
+        let routes = resources(&template, "AWS::ApiGatewayV2::Route");
+        let [(_, route)] = routes[..] else {
+            panic!("one route: {routes:?}")
+        };
+        assert_eq!(route["ApiId"], json!({"Ref": api}));
+        assert_eq!(route["RouteKey"], "GET /hello");
+        assert_eq!(
+            route["Target"],
+            json!({"Fn::Join": ["/", ["integrations", {"Ref": integration}]]})
+        );
+        // Its URL has no stage in the path: one `$default` stage.
+        let stages = resources(&template, "AWS::ApiGatewayV2::Stage");
+        let [(_, default)] = stages[..] else {
+            panic!("one HTTP API stage: {stages:?}")
+        };
+        assert_eq!(default["StageName"], "$default");
+        assert!(
+            template["Outputs"]["HttpApiUrl"].is_object(),
+            "{}",
+            template["Outputs"]
+        );
 
         // The SNS topic, subscribed to by snsevent.
         let topics = resources(&template, "AWS::SNS::Topic");
         let [(_, topic)] = topics[..] else {
             panic!("one topic: {topics:?}")
         };
-        assert_eq!(topic["TopicName"], "lambda-bootstrap-events");
+        assert_eq!(
+            topic["TopicName"],
+            format!("lambda-bootstrap-events-{stage}")
+        );
         assert_eq!(
             topic["Subscription"],
             json!([{"Endpoint": function_arn(&template, "snsevent"), "Protocol": "lambda"}])
@@ -529,20 +647,88 @@ fn serverless_yml_packages_to_the_expected_stack() {
         let input: Value = serde_json::from_str(target["Input"].as_str().unwrap()).unwrap();
         assert_eq!(input, json!({"hello": "world"}));
 
-        // Each event source may invoke its function.
+        // Each event source may invoke its function: httpevent twice, once
+        // for each API.
         let permissions = resources(&template, "AWS::Lambda::Permission");
-        for (handler, principal) in [
-            ("httpevent", "apigateway.amazonaws.com"),
-            ("snsevent", "sns.amazonaws.com"),
-            ("scheduleevent", "events.amazonaws.com"),
+        for (handler, principal, count) in [
+            ("httpevent", "apigateway.amazonaws.com", 2),
+            ("snsevent", "sns.amazonaws.com", 1),
+            ("scheduleevent", "events.amazonaws.com", 1),
         ] {
             let arn = function_arn(&template, handler);
-            assert!(
-                permissions
-                    .iter()
-                    .any(|(_, p)| p["FunctionName"] == arn && p["Principal"] == principal),
+            let may = permissions
+                .iter()
+                .filter(|(_, p)| p["FunctionName"] == arn && p["Principal"] == principal)
+                .count();
+            assert_eq!(
+                may, count,
                 "{principal} may invoke {handler}: {permissions:?}"
             );
         }
+    }
+}
+
+/// A deploy never puts a binary of one architecture into functions of the
+/// other (Lambda would fail every invocation with Runtime.InvalidEntrypoint):
+/// after `ARCH=x86_64 ./build.sh`, a plain `osls deploy` makes x86_64
+/// functions, and `ARCH=arm64 osls deploy` stops before anything is packaged,
+/// saying what to run. So does a deploy without a zip, or with a bad ARCH.
+/// Commands that upload nothing (`print` here; remove, info, logs, invoke)
+/// work without a zip.
+#[test]
+#[ignore = "slow: a release build + npm; run by .ci/run"]
+fn a_deploy_takes_the_zips_architecture_and_refuses_another() {
+    let x86_64 = build(&["--arch", "x86_64"], &[], &target_dir("main")).zip;
+
+    let template = package(&x86_64, None, &[]);
+    let functions = resources(&template, "AWS::Lambda::Function");
+    assert_eq!(functions.len(), 3);
+    for (id, f) in &functions {
+        assert_eq!(f["Architectures"], json!(["x86_64"]), "{id}");
+    }
+
+    for (zip, arch, says) in [
+        (
+            Some(&x86_64[..]),
+            Some("arm64"),
+            "bootstrap.zip holds an x86_64 binary but ARCH=arm64: \
+             run `ARCH=arm64 ./build.sh`, or deploy with ARCH=x86_64",
+        ),
+        (None, None, "bootstrap.zip not found: run ./build.sh first"),
+        (
+            None,
+            Some("x86_64"),
+            "bootstrap.zip not found: run `ARCH=x86_64 ./build.sh` first",
+        ),
+        (
+            Some(b"not a zip"),
+            None,
+            "bootstrap.zip is not a zip file: run ./build.sh",
+        ),
+        (
+            Some(&x86_64[..]),
+            Some("aarch64"),
+            "unknown architecture 'aarch64' (from ARCH): use arm64 or x86_64",
+        ),
+    ] {
+        let refused = osls(&["package"], zip, arch);
+        assert!(
+            !refused.success,
+            "ARCH={arch:?} packaged:\n{}",
+            refused.output
+        );
+        assert!(
+            refused.output.contains(says),
+            "{says:?} in:\n{}",
+            refused.output
+        );
+        assert!(refused.template.is_none(), "ARCH={arch:?} wrote a template");
+    }
+
+    // Nothing to upload, nothing to check: ARCH, else arm64.
+    for (arch, prints) in [(None, "arm64"), (Some("x86_64"), "x86_64")] {
+        let print = osls(&["print", "--path", "provider.architecture"], None, arch);
+        assert!(print.success, "ARCH={arch:?}: {}", print.output);
+        assert_eq!(print.output.trim(), prints, "ARCH={arch:?}");
     }
 }

@@ -39,10 +39,12 @@ pub fn main(table: Table) -> ExitCode {
         Ok(Command::Invoke {
             handler,
             event_file,
+            timeout,
         }) => cli::invoke_local(
             table,
             &handler,
             event_file.as_deref(),
+            timeout,
             FunctionInfo::from_lookup(&env),
         ),
         Err(e) => {

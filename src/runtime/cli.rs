@@ -7,6 +7,7 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
 use std::rc::Rc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::context::Context;
 use crate::context::FunctionInfo;
@@ -19,16 +20,23 @@ bootstrap: a minimal AWS Lambda custom runtime
 
 Usage:
   bootstrap                                 serve the Runtime API (what Lambda runs)
-  bootstrap invoke <handler> [EVENT_FILE|-] run one handler on one event and exit
+  bootstrap invoke [--timeout SECONDS] <handler> [EVENT_FILE|-]
+                                            run one handler on one event and exit
   bootstrap --help                          print this help
 
 Serving reads AWS_LAMBDA_RUNTIME_API, either host:port as Lambda sets it
 or http://host:port[/prefix] as local emulators print it, and _HANDLER.
 `invoke` reads the event from EVENT_FILE, or from standard input when it is
-`-` or absent. It prints the handler's result JSON and exits 0, or prints the
+`-` or absent. The handler gets a deadline --timeout seconds away (default
+10, serverless.yml's timeout), so Context::remaining_time() counts down as
+on Lambda; a handler that runs past it is reported on stderr. It prints the handler's result JSON and exits 0, or prints the
 error JSON Lambda would receive and exits 1; usage errors and unknown
 handlers exit 2.
 ";
+
+/// `invoke`'s deadline without `--timeout`: the timeout serverless.yml
+/// gives the example functions.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +51,8 @@ pub enum Command {
         handler: String,
         /// The event file; `None` for standard input.
         event_file: Option<String>,
+        /// How long the handler may run: its deadline is this far away.
+        timeout: Duration,
     },
 }
 
@@ -68,16 +78,46 @@ pub fn parse(args: &[OsString]) -> Result<Command, UsageError> {
     match args.as_slice() {
         [] => Ok(Command::Serve),
         ["-h" | "--help" | "help", ..] => Ok(Command::Help),
-        ["invoke", handler, rest @ ..] if rest.len() <= 1 => Ok(Command::Invoke {
-            handler: handler.to_string(),
-            event_file: rest.first().filter(|f| **f != "-").map(|f| f.to_string()),
-        }),
-        ["invoke"] => Err(UsageError("invoke needs a handler name".into())),
-        ["invoke", ..] => Err(UsageError(
-            "invoke takes a handler and at most one event file".into(),
-        )),
+        ["invoke", rest @ ..] => parse_invoke(rest),
         [other, ..] => Err(UsageError(format!("unknown command '{other}'"))),
     }
+}
+
+/// `invoke`'s arguments: `[--timeout SECONDS] <handler> [EVENT_FILE | -]`.
+fn parse_invoke(mut args: &[&str]) -> Result<Command, UsageError> {
+    let mut timeout = DEFAULT_TIMEOUT;
+    if let ["--timeout", rest @ ..] = args {
+        let [seconds, rest @ ..] = rest else {
+            return Err(UsageError("--timeout needs a number of seconds".into()));
+        };
+        let secs = seconds
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s > 0.0 && *s <= 900.0)
+            .ok_or_else(|| {
+                UsageError(format!(
+                    "--timeout takes seconds, more than 0 and at most 900 (Lambda's longest), \
+                     not '{seconds}'"
+                ))
+            })?;
+        timeout = Duration::from_secs_f64(secs);
+        args = rest;
+    }
+    let (handler, event_file) = match args {
+        [] => return Err(UsageError("invoke needs a handler name".into())),
+        [handler] | [handler, "-"] => (handler, None),
+        [handler, file] => (handler, Some(file.to_string())),
+        _ => {
+            return Err(UsageError(
+                "invoke takes a handler and at most one event file".into(),
+            ));
+        }
+    };
+    Ok(Command::Invoke {
+        handler: handler.to_string(),
+        event_file,
+        timeout,
+    })
 }
 
 /// Runs `invoke`: prints the answer on stdout, exits 0 (result), 1 (error
@@ -87,6 +127,7 @@ pub fn invoke_local(
     table: Table,
     handler: &str,
     event_file: Option<&str>,
+    timeout: Duration,
     function: FunctionInfo,
 ) -> ExitCode {
     let handler = match find(table, Some(handler)) {
@@ -115,12 +156,27 @@ pub fn invoke_local(
             return ExitCode::from(2);
         }
     };
-    let ctx = Context::local("local-invoke", Rc::new(function));
+    let mut ctx = Context::local("local-invoke", Rc::new(function));
+    // The deadline as Lambda sends it: epoch milliseconds.
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    ctx.deadline_ms = Some((now + timeout).as_millis() as u64);
     crate::runtime::logging::set_request_id(Some(&ctx.request_id));
+    let started = Instant::now();
     let (mut out, code) = match invoke(handler, &event, &ctx) {
         Ok(body) => (body, ExitCode::SUCCESS),
         Err(diagnostic) => (diagnostic.to_json(), ExitCode::from(1)),
     };
+    let took = started.elapsed();
+    if took > timeout {
+        eprintln!(
+            "warning: the handler ran {:.1} s, past its {:.1} s timeout: Lambda would have \
+             stopped it and answered Sandbox.Timedout",
+            took.as_secs_f64(),
+            timeout.as_secs_f64()
+        );
+    }
     out.push(b'\n');
     if let Err(e) = io::stdout().lock().write_all(&out) {
         eprintln!("error: cannot write the answer: {e}");
@@ -149,12 +205,21 @@ mod tests {
         let invoke = |file: Option<&str>| Command::Invoke {
             handler: "httpevent".into(),
             event_file: file.map(String::from),
+            timeout: DEFAULT_TIMEOUT,
         };
         check(&["invoke", "httpevent"], Ok(invoke(None)));
         check(&["invoke", "httpevent", "-"], Ok(invoke(None)));
         check(
             &["invoke", "httpevent", "e.json"],
             Ok(invoke(Some("e.json"))),
+        );
+        check(
+            &["invoke", "--timeout", "2.5", "httpevent", "-"],
+            Ok(Command::Invoke {
+                handler: "httpevent".into(),
+                event_file: None,
+                timeout: Duration::from_millis(2500),
+            }),
         );
     }
 
@@ -166,5 +231,22 @@ mod tests {
             Err("invoke takes a handler and at most one event file"),
         );
         check(&["serve"], Err("unknown command 'serve'"));
+        check(
+            &["invoke", "--timeout"],
+            Err("--timeout needs a number of seconds"),
+        );
+        for bad in ["0", "-1", "soon", "901", "NaN", "inf"] {
+            check(
+                &["invoke", "--timeout", bad, "h"],
+                Err(&format!(
+                    "--timeout takes seconds, more than 0 and at most 900 (Lambda's longest), \
+                     not '{bad}'"
+                )),
+            );
+        }
+        check(
+            &["invoke", "--timeout", "3"],
+            Err("invoke needs a handler name"),
+        );
     }
 }

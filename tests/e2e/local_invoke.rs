@@ -91,7 +91,8 @@ fn usage_errors_exit_2() {
         out.stderr
     );
     assert!(
-        out.stderr.contains("bootstrap invoke <handler>"),
+        out.stderr
+            .contains("bootstrap invoke [--timeout SECONDS] <handler>"),
         "{}",
         out.stderr
     );
@@ -103,7 +104,7 @@ fn help_says_how_to_use_it() {
     assert_eq!(out.code, Some(0));
     assert!(
         out.stdout
-            .contains("bootstrap invoke <handler> [EVENT_FILE|-]"),
+            .contains("bootstrap invoke [--timeout SECONDS] <handler> [EVENT_FILE|-]"),
         "{}",
         out.stdout
     );
@@ -112,4 +113,22 @@ fn help_says_how_to_use_it() {
         "{}",
         out.stdout
     );
+}
+
+#[test]
+fn invoke_gives_the_handler_a_deadline() {
+    let remaining = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_probe"));
+        cmd.env_clear().args(args);
+        let out = finish_with_stdin(&mut cmd, b"{}".to_vec());
+        assert_eq!(out.code, Some(0), "{out:?}");
+        stdout_json(&out)["context"]["remaining_ms"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no remaining time: {}", out.stdout))
+    };
+    // The default is serverless.yml's 10 s.
+    let ms = remaining(&["invoke", "probe"]);
+    assert!((5_000..=10_000).contains(&ms), "{ms}");
+    let ms = remaining(&["invoke", "--timeout", "2.5", "probe", "-"]);
+    assert!((1..=2_500).contains(&ms), "{ms}");
 }
