@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The packaging checks (tests/packaging.rs): build.sh for both architectures
 # (twice each, and through the python3 fallback), the arm64 binary under
-# qemu, serverless.yml packaged by osls. Installs what a fresh Debian machine
-# with only rustup + cargo, Node.js + npm and python3 lacks, then runs them.
+# qemu, serverless.yml packaged by osls (and refused when ARCH and the zip's
+# architecture disagree: deploy/architecture.js, Node.js built-ins only).
+# Installs what a fresh Debian machine with only rustup + cargo, Node.js + npm
+# and python3 lacks, then runs them.
 # Called by .ci/run; runs on its own too: bash .ci/packaging.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Runs what README.md tells a new user to run, as written, on a scratch
+# clone of this repository: the "Try it locally" commands, the cargo-lambda
+# emulator commands, and the whole "Add a handler" walk-through (the
+# `greet` handler, its table line and fixture, exactly as the README shows
+# them), then `cargo test` there. The README marks each block it means with
+# an HTML comment, `<!-- readme-check: NAME -->`, on the line before it;
+# this script takes the blocks from there, so a change to the README is a
+# change to what runs here.
+#
+# Needs: cargo, git, python3; cargo-lambda for the emulator block
+# (`pip install cargo-lambda`; .ci/run installs it). Run by .ci/run.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+scratch="$(mktemp -d)"
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    rm -rf "$scratch"
+}
+trap cleanup EXIT
+fail() {
+    echo "readme.sh: $*" >&2
+    exit 1
+}
+
+# block NAME: the fenced block after `<!-- readme-check: NAME -->`, its
+# indentation (a list item's) removed.
+block() {
+    python3 - "$root/README.md" "$1" <<'PY'
+import sys, textwrap
+text = open(sys.argv[1], encoding="utf-8").read().splitlines()
+marker = f"<!-- readme-check: {sys.argv[2]} -->"
+starts = [i for i, line in enumerate(text) if line.strip() == marker]
+if len(starts) != 1:
+    sys.exit(f"README.md has {len(starts)} blocks marked {marker!r}, want 1")
+i = starts[0] + 1
+if not text[i].strip().startswith("```"):
+    sys.exit(f"no fenced block right after {marker!r}")
+end = next(j for j in range(i + 1, len(text)) if text[j].strip() == "```")
+print(textwrap.dedent("\n".join(text[i + 1:end])))
+PY
+}
+
+git clone -q "$root" "$scratch/repo"
+cd "$scratch/repo"
+# Its own target dir: the scratch build adds a handler, which must not
+# leak into the checkout's binaries.
+export CARGO_TARGET_DIR="$scratch/target"
+
+echo "--- README: Try it locally"
+out="$(bash -euo pipefail -c "$(block local)")" || fail "the 'Try it locally' commands failed"
+grep -q '"body":"Hello Bob from Rust"' <<<"$out" || fail "httpevent's answer is missing: $out"
+grep -q '"runs":1' <<<"$out" || fail "scheduleevent's answer is missing: $out"
+grep -q 'bootstrap invoke \[--timeout SECONDS\]' <<<"$out" || fail "--help's text is missing: $out"
+
+echo "--- README: Add a handler (greet)"
+block src/handlers/greet.rs >src/handlers/greet.rs
+block tests/data/greet.json >tests/data/greet.json
+line="$(block 'table line' | grep -F '"greet" => greet,' | sed 's/^ *//')"
+[ -n "$line" ] || fail "the README's table block has no greet line"
+# The one line, where the README shows it: first in the table.
+python3 - "$line" <<'PY'
+import sys
+path = "src/handlers/mod.rs"
+text = open(path, encoding="utf-8").read()
+anchor = "handler_table! {\n"
+assert text.count(anchor) == 1, "one handler_table! in src/handlers/mod.rs"
+open(path, "w", encoding="utf-8").write(text.replace(anchor, anchor + "    " + sys.argv[1] + "\n"))
+PY
+out="$(bash -euo pipefail -c "$(block 'run greet')" 2>"$scratch/greet.log")" || fail "running greet failed: $(cat "$scratch/greet.log")"
+[ "$out" = '{"greeting":"hello Ada"}' ] || fail "greet printed $out"
+grep -q 'INFO \[local-invoke\] greeting Ada, Some(' "$scratch/greet.log" ||
+    fail "greet's log line: $(cat "$scratch/greet.log")"
+
+echo "--- README: cargo test with greet added"
+cargo test --locked -q 2>&1 | tail -n 5
+
+echo "--- README: the cargo-lambda emulator"
+if command -v cargo-lambda >/dev/null 2>&1; then
+    commands="$(block emulator)"
+    # Its first line starts the emulator in the background and prints where
+    # it listens; a user waits for that line before going on, and so does
+    # this script. The rest runs as written; the servers it leaves in the
+    # background are stopped when the script ends.
+    watch="$(head -n 1 <<<"$commands" | sed 's/ *&.*$//')"
+    rest="$(tail -n +2 <<<"$commands")"
+    bash -c "exec $watch" >"$scratch/watch.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 600); do
+        grep -q 'AWS_LAMBDA_RUNTIME_API=' "$scratch/watch.log" && break
+        kill -0 "${pids[-1]}" 2>/dev/null || fail "cargo lambda watch ended: $(cat "$scratch/watch.log")"
+        sleep 0.2 # a poll for readiness, bounded by the loop
+    done
+    grep -q 'AWS_LAMBDA_RUNTIME_API=' "$scratch/watch.log" || fail "the emulator never said where it listens"
+    out="$(timeout 300 bash -euo pipefail -c "$rest"$'\nkill $(jobs -p) 2>/dev/null || true')" ||
+        fail "the emulator commands failed: $out"
+    grep -q '"statusCode":200' <<<"$out" || fail "no answer through the emulator: $out"
+else
+    fail "cargo-lambda is not installed (pip install cargo-lambda)"
+fi
+echo "readme.sh: every README command worked"
