@@ -44,9 +44,9 @@ PY
 
 git clone -q "$root" "$scratch/repo"
 cd "$scratch/repo"
-# Its own target dir: the scratch build adds a handler, which must not
-# leak into the checkout's binaries.
-export CARGO_TARGET_DIR="$scratch/target"
+# The scratch clone's own ./target, as the README's commands expect: the
+# scratch build adds a handler, which must not leak into the checkout's.
+unset CARGO_TARGET_DIR
 
 echo "--- README: Try it locally"
 out="$(bash -euo pipefail -c "$(block local)")" || fail "the 'Try it locally' commands failed"
