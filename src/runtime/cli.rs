@@ -90,17 +90,19 @@ fn parse_invoke(mut args: &[&str]) -> Result<Command, UsageError> {
         let [seconds, rest @ ..] = rest else {
             return Err(UsageError("--timeout needs a number of seconds".into()));
         };
+        // Whole seconds, as Lambda's own timeout setting: no float parsing
+        // or printing in the binary for it.
         let secs = seconds
-            .parse::<f64>()
+            .parse::<u64>()
             .ok()
-            .filter(|s| s.is_finite() && *s > 0.0 && *s <= 900.0)
+            .filter(|s| (1..=900).contains(s))
             .ok_or_else(|| {
                 UsageError(format!(
-                    "--timeout takes seconds, more than 0 and at most 900 (Lambda's longest), \
+                    "--timeout takes whole seconds from 1 to 900 (Lambda's longest), \
                      not '{seconds}'"
                 ))
             })?;
-        timeout = Duration::from_secs_f64(secs);
+        timeout = Duration::from_secs(secs);
         args = rest;
     }
     let (handler, event_file) = match args {
@@ -171,10 +173,10 @@ pub fn invoke_local(
     let took = started.elapsed();
     if took > timeout {
         eprintln!(
-            "warning: the handler ran {:.1} s, past its {:.1} s timeout: Lambda would have \
+            "warning: the handler ran {} ms, past its {} s timeout: Lambda would have \
              stopped it and answered Sandbox.Timedout",
-            took.as_secs_f64(),
-            timeout.as_secs_f64()
+            took.as_millis(),
+            timeout.as_secs()
         );
     }
     out.push(b'\n');
@@ -214,11 +216,11 @@ mod tests {
             Ok(invoke(Some("e.json"))),
         );
         check(
-            &["invoke", "--timeout", "2.5", "httpevent", "-"],
+            &["invoke", "--timeout", "3", "httpevent", "-"],
             Ok(Command::Invoke {
                 handler: "httpevent".into(),
                 event_file: None,
-                timeout: Duration::from_millis(2500),
+                timeout: Duration::from_secs(3),
             }),
         );
     }
@@ -235,12 +237,11 @@ mod tests {
             &["invoke", "--timeout"],
             Err("--timeout needs a number of seconds"),
         );
-        for bad in ["0", "-1", "soon", "901", "NaN", "inf"] {
+        for bad in ["0", "-1", "soon", "901", "2.5", "inf"] {
             check(
                 &["invoke", "--timeout", bad, "h"],
                 Err(&format!(
-                    "--timeout takes seconds, more than 0 and at most 900 (Lambda's longest), \
-                     not '{bad}'"
+                    "--timeout takes whole seconds from 1 to 900 (Lambda's longest), not '{bad}'"
                 )),
             );
         }
