@@ -103,14 +103,18 @@ fn next_faults_end_the_process_with_the_cause() {
     }
 }
 
-#[test]
-fn connection_refused_at_start() {
-    // A port that was just free: nobody listens there any more.
-    let port = TcpListener::bind("127.0.0.1:0")
+/// A port that was just free: nobody listens there any more.
+fn closed_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
-        .port();
+        .port()
+}
+
+#[test]
+fn connection_refused_at_start() {
+    let port = closed_port();
     let api = FakeApi::start(vec![]);
     let mut cmd = probe(&api, "probe");
     cmd.env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"));
@@ -130,11 +134,7 @@ fn connection_refused_at_start() {
 
 #[test]
 fn an_unknown_handler_with_no_api_to_tell_says_both_cause_first() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = closed_port();
     let api = FakeApi::start(vec![]);
     let mut cmd = probe(&api, "htpevent");
     cmd.env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"));
