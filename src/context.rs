@@ -91,8 +91,11 @@ impl Context {
         header: impl Fn(&str) -> Option<&'h str>,
         function: Rc<FunctionInfo>,
     ) -> Option<Context> {
-        let text = |name: &str| header(name).map(str::to_string);
-        let json = |name: &str| match header(name) {
+        // An optional header that arrives empty is absent (AWS's emulator
+        // sends an empty client context and Cognito identity).
+        let optional = |name: &str| header(name).filter(|v| !v.trim().is_empty());
+        let text = |name: &str| optional(name).map(str::to_string);
+        let json = |name: &str| match optional(name) {
             None => None,
             Some(raw) => match serde_json::from_str(raw) {
                 Ok(value) => Some(value),
@@ -103,7 +106,7 @@ impl Context {
             },
         };
         Some(Context {
-            request_id: text(headers::REQUEST_ID)?,
+            request_id: header(headers::REQUEST_ID)?.to_string(),
             deadline_ms: header(headers::DEADLINE_MS)
                 .and_then(|d| d.trim().parse().ok())
                 // Epoch milliseconds: anything before 2001 is not a deadline
@@ -211,6 +214,24 @@ mod tests {
         assert_eq!(ctx.deadline_ms, None);
         assert_eq!(ctx.client_context, None);
         assert_eq!(ctx.remaining_time(), None);
+        // Empty optional headers are absent, without a warning.
+        let ctx = check(&[
+            (headers::REQUEST_ID, "r"),
+            (headers::CLIENT_CONTEXT, ""),
+            (headers::COGNITO_IDENTITY, " "),
+            (headers::TRACE_ID, ""),
+            (headers::TENANT_ID, ""),
+        ])
+        .unwrap();
+        assert_eq!(
+            (
+                ctx.client_context,
+                ctx.identity,
+                ctx.trace_id,
+                ctx.tenant_id
+            ),
+            (None, None, None, None)
+        );
         // A duration where an epoch time belongs (cargo-lambda's emulator).
         let ctx = check(&[(headers::REQUEST_ID, "r"), (headers::DEADLINE_MS, "600000")]).unwrap();
         assert_eq!(ctx.deadline_ms, None);

@@ -6,7 +6,8 @@
 //! process's thread count), or misbehaves on request: `{"panic": "msg"}`,
 //! `{"panic_any": 42}`, `{"error": {"type": T, "message": M}}`,
 //! `{"answer_bytes": N}` (a JSON string of N bytes), `{"summary": true, …}`
-//! (only `{"event_bytes": N}`, the event's length as compact JSON). With
+//! (only `{"event_bytes": N}`, the event's length as compact JSON),
+//! `{"log_lines": N}` (logs N INFO lines naming its request id). With
 //! `{"wait_for_close": "host:port"}` it first connects there and reads until
 //! the other side closes, so a test can order the handler after an event of
 //! its own (see the fake's `Next::RawThenRelease`).
@@ -21,6 +22,9 @@ use serde_json::{Value, json};
 fn probe(event: Value, ctx: &Context) -> Result<Value, HandlerError> {
     if let Some(addr) = event.get("wait_for_close").and_then(Value::as_str) {
         TcpStream::connect(addr)?.read_to_end(&mut Vec::new())?;
+    }
+    for line in 0..event.get("log_lines").and_then(Value::as_u64).unwrap_or(0) {
+        log::info!("probe line {line} of request {}", ctx.request_id);
     }
     if let Some(message) = event.get("panic").and_then(Value::as_str) {
         panic!("{message}");

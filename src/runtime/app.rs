@@ -12,11 +12,12 @@ use crate::context::FunctionInfo;
 use crate::handler::{Table, find};
 use crate::runtime::cli::{self, Command};
 use crate::runtime::client::Client;
-use crate::runtime::config::Config;
+use crate::runtime::config::{self, Config};
 use crate::runtime::diagnostic::Diagnostic;
 use crate::runtime::error::Error;
 use crate::runtime::logging::{self, LogSettings};
 use crate::runtime::serve;
+use crate::runtime::workers;
 
 /// Runs the binary with `table` as its handlers.
 pub fn main(table: Table) -> ExitCode {
@@ -61,5 +62,16 @@ fn serve(table: Table, env: &dyn Fn(&str) -> Option<String>) -> Result<Infallibl
         let diagnostic = Diagnostic::runtime("NoSuchHandler", unknown.to_string());
         serve::fail_init(&client, diagnostic)
     })?;
-    serve::serve(&client, handler, config.function)
+    let workers =
+        config::max_concurrency(config.max_concurrency.as_deref()).map_err(|message| {
+            serve::fail_init(
+                &client,
+                Diagnostic::runtime("InvalidMaxConcurrency", message),
+            )
+        })?;
+    if workers == 1 {
+        serve::serve(&client, handler, config.function)
+    } else {
+        workers::serve_concurrently(&config.endpoint, handler, &config.function, workers)
+    }
 }

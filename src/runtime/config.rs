@@ -60,6 +60,31 @@ pub struct Config {
     pub handler: Option<String>,
     /// The function's identity.
     pub function: FunctionInfo,
+    /// `AWS_LAMBDA_MAX_CONCURRENCY`, verbatim; `None` when unset. Checked
+    /// by [`max_concurrency`] once the Runtime API can be told about a
+    /// bad value.
+    pub max_concurrency: Option<String>,
+}
+
+/// Lambda's own largest per-environment concurrency
+/// (`PerExecutionEnvironmentMaxConcurrency` is 1 to 1600): a value past it
+/// is not one Lambda sets, and would cost a thread, a stack and a
+/// connection each.
+pub const MAX_CONCURRENCY: usize = 1600;
+
+/// How many invocations to serve at once: `AWS_LAMBDA_MAX_CONCURRENCY`
+/// (Lambda Managed Instances), 1 when unset. Surrounding whitespace is
+/// forgiven; anything but a whole number from 1 to [`MAX_CONCURRENCY`] is
+/// an error naming the variable and the value.
+pub fn max_concurrency(raw: Option<&str>) -> Result<usize, String> {
+    let Some(raw) = raw else { return Ok(1) };
+    match raw.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_CONCURRENCY).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "AWS_LAMBDA_MAX_CONCURRENCY is '{raw}': expected a whole number from 1 to \
+             {MAX_CONCURRENCY} (Lambda's largest concurrency per execution environment)"
+        )),
+    }
 }
 
 impl Config {
@@ -71,6 +96,7 @@ impl Config {
             endpoint: Endpoint::parse(&api)?,
             handler: env("_HANDLER"),
             function: FunctionInfo::from_lookup(env),
+            max_concurrency: env("AWS_LAMBDA_MAX_CONCURRENCY"),
         })
     }
 }
@@ -198,6 +224,31 @@ mod tests {
             err.to_string()
                 .contains("AWS_LAMBDA_RUNTIME_API is not set")
         );
+    }
+
+    #[test]
+    fn max_concurrency_is_a_whole_number_lambda_could_set() {
+        assert_eq!(max_concurrency(None), Ok(1));
+        for (raw, n) in [("1", 1), ("8", 8), (" 64\n", 64), ("1600", 1600)] {
+            assert_eq!(max_concurrency(Some(raw)), Ok(n), "{raw:?}");
+        }
+        for raw in [
+            "",
+            "0",
+            "-2",
+            "8.5",
+            "eight",
+            "1601",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(
+                max_concurrency(Some(raw)),
+                Err(format!(
+                    "AWS_LAMBDA_MAX_CONCURRENCY is '{raw}': expected a whole number from 1 to \
+                     1600 (Lambda's largest concurrency per execution environment)"
+                )),
+            );
+        }
     }
 
     #[test]

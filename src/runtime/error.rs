@@ -37,6 +37,12 @@ pub enum Error {
         /// The start of the answer's body, as the API's own explanation.
         body: String,
     },
+    /// A worker thread (`AWS_LAMBDA_MAX_CONCURRENCY` >= 2) could not be
+    /// started: how many were asked for, and why.
+    Spawn(usize, std::io::Error),
+    /// A worker stopped on a panic of the runtime's own (a handler's panic
+    /// is caught and answered): which one.
+    WorkerPanicked(usize),
     /// `/next` sent an event without `Lambda-Runtime-Aws-Request-Id`, so
     /// it cannot be answered.
     MissingRequestId,
@@ -83,6 +89,10 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
+            Error::Spawn(workers, e) => {
+                write!(f, "could not start {workers} worker threads: {e}")
+            }
+            Error::WorkerPanicked(i) => write!(f, "worker thread {i} stopped on a panic"),
             Error::MissingRequestId => write!(
                 f,
                 "runtime API sent an event without a Lambda-Runtime-Aws-Request-Id header"
@@ -96,6 +106,7 @@ impl std::error::Error for Error {
         match self {
             Error::Config(e) => Some(e),
             Error::Transport { source, .. } => Some(source),
+            Error::Spawn(_, e) => Some(e),
             _ => None,
         }
     }

@@ -4,7 +4,9 @@
 //! Payloads are logged by callers at DEBUG or below only; nothing here ever
 //! reads or prints the environment's credentials.
 
+use std::cell::RefCell;
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -59,13 +61,23 @@ impl LogSettings {
 }
 
 /// The id of the invocation in progress, reused across invocations to
-/// spare an allocation each. One for the process, not per thread: a
-/// sandbox serves one invocation at a time, so lines that threads a handler
+/// spare an allocation each. One for the process, not per thread, while the
+/// runtime serves one invocation at a time: lines that threads a handler
 /// started log carry its id too. (A `static`, not a thread-local: a
 /// thread-local `String` needs a destructor, and registering one costs a
 /// pthread key, a musl allocation and a write to libc's key table on the
 /// first invocation.)
 static REQUEST_ID: Mutex<String> = Mutex::new(String::new());
+
+/// Set once, before workers start, when invocations run on several
+/// threads at once (`AWS_LAMBDA_MAX_CONCURRENCY` >= 2): each worker's lines
+/// then carry the id of the invocation *it* runs, kept per thread.
+static PER_THREAD: AtomicBool = AtomicBool::new(false);
+
+thread_local! {
+    /// The id of the invocation this worker runs, when `PER_THREAD`.
+    static WORKER_REQUEST_ID: RefCell<String> = const { RefCell::new(String::new()) };
+}
 
 fn request_id() -> MutexGuard<'static, String> {
     // Nothing panics while holding it; if something did, the id is still
@@ -73,13 +85,41 @@ fn request_id() -> MutexGuard<'static, String> {
     REQUEST_ID.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// From now on, request ids are kept per thread: call it before starting
+/// workers that serve invocations concurrently. A thread that a handler
+/// starts then logs without an id.
+pub fn per_thread_request_ids() {
+    PER_THREAD.store(true, Ordering::Relaxed);
+}
+
 /// Marks the invocation in progress (`None` between invocations), so every
-/// line logged meanwhile carries its id.
+/// line logged meanwhile (on this worker, under concurrency) carries its id.
 pub fn set_request_id(id: Option<&str>) {
-    let mut current = request_id();
-    current.clear();
-    if let Some(id) = id {
-        current.push_str(id);
+    let set = |current: &mut String| {
+        current.clear();
+        if let Some(id) = id {
+            current.push_str(id);
+        }
+    };
+    if PER_THREAD.load(Ordering::Relaxed) {
+        WORKER_REQUEST_ID.with_borrow_mut(set);
+    } else {
+        set(&mut request_id());
+    }
+}
+
+/// Calls `f` with the id to put on a line logged now (empty for none).
+fn with_request_id<R>(f: impl FnOnce(&str) -> R) -> R {
+    if PER_THREAD.load(Ordering::Relaxed) {
+        // A line logged while this thread's id is being set (never: the
+        // id is set outside any logging) would find it borrowed; it then
+        // goes out without an id rather than panicking.
+        WORKER_REQUEST_ID.with(|id| match id.try_borrow() {
+            Ok(id) => f(&id),
+            Err(_) => f(""),
+        })
+    } else {
+        f(&request_id())
     }
 }
 
@@ -107,15 +147,14 @@ impl log::Log for Logger {
         // The message is formatted before the lock is taken: its arguments
         // may log, or read the id, themselves.
         let message = record.args().to_string();
-        let rendered = {
-            let id = request_id();
+        let rendered = with_request_id(|id| {
             let line = Line {
                 level: record.level(),
                 message: &message,
-                request_id: (!id.is_empty()).then_some(id.as_str()),
+                request_id: (!id.is_empty()).then_some(id),
             };
             line.render(self.format, SystemTime::now())
-        };
+        });
         // Whole lines, one write each: stderr is unbuffered, and a line cut
         // in two would be two log events. A closed stderr is not an error
         // worth dying for.

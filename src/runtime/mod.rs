@@ -4,7 +4,8 @@
 //! from it but `main` and the test probe.
 //!
 //! - [`app`]: what `main` does; [`cli`]: `bootstrap invoke` and `--help`;
-//! - [`serve`]: the loop; [`invoke`]: one event through one handler;
+//! - [`serve`]: the loop; [`workers`]: N loops at once (Lambda Managed
+//!   Instances); [`invoke`]: one event through one handler;
 //! - [`api`]: each Runtime API call as a value; [`client`]: the one type
 //!   that sends, through [`transport`]: the socket, one write per request;
 //! - [`diagnostic`]: the error wire format; [`error`]: failures that end
@@ -24,6 +25,7 @@ pub mod logging;
 pub mod serve;
 pub mod trace;
 pub mod transport;
+pub mod workers;
 
 pub use client::Client;
 pub use error::Error;

@@ -35,18 +35,43 @@ pub fn fail_init(client: &Client, diagnostic: Diagnostic) -> Error {
     }
 }
 
-/// Serves invocations until the Runtime API fails.
+/// Serves invocations one at a time, on this thread, until the Runtime API
+/// fails. Each invocation's trace id is exported as `_X_AMZN_TRACE_ID`.
 pub fn serve(
     client: &Client,
     handler: Handler,
     function: FunctionInfo,
 ) -> Result<Infallible, Error> {
-    let function = Rc::new(function);
+    serve_loop(client, handler, &Rc::new(function), Trace::Export)
+}
+
+/// Whether the loop may write the trace id into the process environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trace {
+    /// Sequential: the only thread that reads or writes the environment
+    /// between invocations is this one (`trace::export`'s invariant).
+    Export,
+    /// Concurrent workers: the environment is one for all of them, and
+    /// `set_var` beside other threads is unsound; the id reaches handlers
+    /// through `Context::trace_id` only.
+    ContextOnly,
+}
+
+/// One worker's loop: `/next`, the handler, one answer, until the Runtime
+/// API fails. Names no handler.
+pub fn serve_loop(
+    client: &Client,
+    handler: Handler,
+    function: &Rc<FunctionInfo>,
+    trace: Trace,
+) -> Result<Infallible, Error> {
     loop {
-        let invocation = client.next(&function)?;
+        let invocation = client.next(function)?;
         let ctx = &invocation.context;
         logging::set_request_id(Some(&ctx.request_id));
-        trace::export(ctx.trace_id.as_deref());
+        if trace == Trace::Export {
+            trace::export(ctx.trace_id.as_deref());
+        }
         let outcome = match &invocation.body {
             Ok(event) => {
                 log::debug!("event: {}", String::from_utf8_lossy(event));

@@ -3,6 +3,7 @@
 //! One test binary (so it links once); each module tests one feature the
 //! way Lambda would see it: paths, headers, bodies, exit codes, logs.
 
+mod concurrency;
 mod emulator;
 mod environment;
 mod faults;

@@ -1,11 +1,13 @@
 //! Soak: 100,000 invocations of good events, bad events, handler errors
-//! and panics through one fast fake API. Every one is answered exactly
-//! once, on one connection, and memory and file descriptors stay flat.
+//! and panics through one fast fake API, one at a time and with eight
+//! workers (`AWS_LAMBDA_MAX_CONCURRENCY=8`). Every one is answered exactly
+//! once, on one connection per worker, and memory and file descriptors
+//! stay flat.
 
 use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::thread;
 
 use crate::support::{lambda, read_request, start};
@@ -23,6 +25,7 @@ struct Sample {
 #[derive(Default)]
 struct State {
     served: usize,
+    answered: usize,
     answers: Vec<u8>,
     wrong_route: Vec<usize>,
     samples: Vec<Sample>,
@@ -55,7 +58,8 @@ fn sample(pid: u32) -> Sample {
     Sample { peak_rss_kib, fds }
 }
 
-fn serve(stream: TcpStream, state: &Mutex<State>, pid: u32) {
+fn serve(stream: TcpStream, shared: &(Mutex<State>, Condvar), pid: u32) {
+    let (state, all_answered) = shared;
     stream.set_nodelay(true).unwrap();
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
@@ -74,6 +78,10 @@ fn serve(stream: TcpStream, state: &Mutex<State>, pid: u32) {
             {
                 let mut s = state.lock().unwrap();
                 s.answers[i] += 1;
+                s.answered += 1;
+                if s.answered == TOTAL {
+                    all_answered.notify_all();
+                }
                 if route != event(i).1 {
                     s.wrong_route.push(i);
                 }
@@ -85,15 +93,25 @@ fn serve(stream: TcpStream, state: &Mutex<State>, pid: u32) {
         }
         let next = {
             let mut s = state.lock().unwrap();
-            if s.served == WARM || s.served == TOTAL {
+            if s.served == WARM {
                 let sample = sample(pid);
                 s.samples.push(sample);
             }
             s.served += 1;
             s.served - 1
         };
-        if next == TOTAL {
-            return; // closing ends the runtime
+        if next >= TOTAL {
+            // Once every event is answered (other workers may still be at
+            // their last), sample once and close: that ends the runtime.
+            let mut s = state.lock().unwrap();
+            while s.answered < TOTAL {
+                s = all_answered.wait(s).unwrap();
+            }
+            if s.samples.len() == 1 {
+                let sample = sample(pid);
+                s.samples.push(sample);
+            }
+            return;
         }
         let (body, _) = event(next);
         let head = format!(
@@ -110,12 +128,26 @@ fn serve(stream: TcpStream, state: &Mutex<State>, pid: u32) {
 
 #[test]
 fn a_hundred_thousand_mixed_invocations() {
+    soak(1);
+}
+
+#[test]
+fn a_hundred_thousand_mixed_invocations_on_eight_workers() {
+    soak(8);
+}
+
+/// The soak with `workers` workers: `AWS_LAMBDA_MAX_CONCURRENCY`, unset
+/// for one.
+fn soak(workers: usize) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
-    let state = Arc::new(Mutex::new(State {
-        answers: vec![0; TOTAL],
-        ..State::default()
-    }));
+    let state = Arc::new((
+        Mutex::new(State {
+            answers: vec![0; TOTAL],
+            ..State::default()
+        }),
+        Condvar::new(),
+    ));
     // The server learns the pid before it serves the first event.
     let (pid_tx, pid_rx) = mpsc::channel::<u32>();
     let connections = Arc::new(AtomicUsize::new(0));
@@ -133,6 +165,9 @@ fn a_hundred_thousand_mixed_invocations() {
     let mut cmd = lambda(env!("CARGO_BIN_EXE_probe"), &addr, "probe");
     // WARN keeps 30,000 error lines out of the pipe; the behaviour is the same.
     cmd.env("AWS_LAMBDA_LOG_LEVEL", "WARN");
+    if workers > 1 {
+        cmd.env("AWS_LAMBDA_MAX_CONCURRENCY", workers.to_string());
+    }
     let running = start(&mut cmd, Vec::new());
     pid_tx.send(running.pid).unwrap();
     let out = running.wait();
@@ -143,7 +178,7 @@ fn a_hundred_thousand_mixed_invocations() {
         out.stderr
     );
 
-    let s = state.lock().unwrap();
+    let s = state.0.lock().unwrap();
     let unanswered = s.answers.iter().filter(|&&n| n == 0).count();
     let twice = s.answers.iter().filter(|&&n| n > 1).count();
     assert_eq!(
@@ -156,7 +191,7 @@ fn a_hundred_thousand_mixed_invocations() {
         "wrong route for {:?}",
         &s.wrong_route[..s.wrong_route.len().min(10)]
     );
-    assert_eq!(connections.load(Ordering::SeqCst), 1);
+    assert_eq!(connections.load(Ordering::SeqCst), workers);
     let [warm, end] = s.samples[..] else {
         panic!("samples: {:?}", s.samples)
     };

@@ -2,9 +2,9 @@
 //! binaries against it.
 //!
 //! The fake serves a script: each `GET /next` takes the next `Next` step;
-//! when the script runs out it closes the connection, which makes the
-//! runtime exit, so a test waits for the process to end instead of
-//! sleeping. Every request is recorded with the connection it came on.
+//! when the script runs out it closes the connection (once every event
+//! handed out has been answered), which makes the runtime exit, so a test
+//! waits for the process to end instead of sleeping. Every request is recorded with the connection it came on.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -12,7 +12,7 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -39,6 +39,9 @@ pub enum Next {
     RawThenRelease(Vec<u8>, TcpListener),
     /// Waits this long (a slow platform, not synchronisation), then does the rest.
     After(Duration, Box<Next>),
+    /// Waits until this many `GET /next` have been pending at once (long
+    /// polls the fake holds, on as many connections), then does the rest.
+    WhenPending(usize, Box<Next>),
     /// Runs this first, then does the rest. It runs once the runtime's
     /// `GET /next` has arrived, so the runtime is idle in its long poll:
     /// the moment to read its `/proc` files.
@@ -149,6 +152,21 @@ struct Shared {
     post_rule: PostRule,
     recorded: Mutex<Vec<Recorded>>,
     connections: AtomicUsize,
+    load: Mutex<Load>,
+    load_changed: Condvar,
+}
+
+/// What is under way at the fake, counted as requests come and go.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Load {
+    /// `GET /next` received and not answered yet.
+    pub pending: usize,
+    /// The most there ever were at once.
+    pub max_pending: usize,
+    /// Events handed out and not answered yet (by `/response` or `/error`).
+    pub in_flight: usize,
+    /// The most there ever were at once.
+    pub max_in_flight: usize,
 }
 
 /// The fake Runtime API.
@@ -173,6 +191,8 @@ impl FakeApi {
             post_rule,
             recorded: Mutex::new(Vec::new()),
             connections: AtomicUsize::new(0),
+            load: Mutex::new(Load::default()),
+            load_changed: Condvar::new(),
         });
         let accept_shared = Arc::clone(&shared);
         thread::spawn(move || {
@@ -201,6 +221,11 @@ impl FakeApi {
         self.shared.recorded.lock().unwrap().clone()
     }
 
+    /// Long polls and invocations under way, and their peaks.
+    pub fn load(&self) -> Load {
+        *self.shared.load.lock().unwrap()
+    }
+
     /// Every POST so far.
     pub fn posts(&self) -> Vec<Recorded> {
         self.requests()
@@ -217,6 +242,9 @@ fn serve_connection(stream: TcpStream, conn: usize, shared: &Shared) {
     while let Some(request) = read_request(&mut reader, conn) {
         shared.recorded.lock().unwrap().push(request.clone());
         if request.method == "POST" {
+            if request.path.ends_with("/response") || request.path.ends_with("/error") {
+                shared.change_load(|load| load.in_flight = load.in_flight.saturating_sub(1));
+            }
             let status = (shared.post_rule)(&request);
             if status == 0 {
                 return; // 0: drop the connection without answering
@@ -231,17 +259,45 @@ fn serve_connection(stream: TcpStream, conn: usize, shared: &Shared) {
             }
             continue;
         }
+        shared.change_load(|load| {
+            load.pending += 1;
+            load.max_pending = load.max_pending.max(load.pending);
+        });
         let step = shared.script.lock().unwrap().pop_front();
-        if !answer_next(&mut writer, step.unwrap_or(Next::Close)) {
+        let step = step.unwrap_or_else(|| {
+            // The script is done: once every event handed out is answered
+            // (on any connection), close, and the runtime exits.
+            let mut load = shared.load.lock().unwrap();
+            while load.in_flight > 0 {
+                load = shared.load_changed.wait(load).unwrap();
+            }
+            Next::Close
+        });
+        let open = answer_next(&mut writer, step, shared);
+        shared.change_load(|load| load.pending -= 1);
+        if !open {
             return;
         }
     }
 }
 
+impl Shared {
+    fn change_load(&self, change: impl FnOnce(&mut Load)) {
+        change(&mut self.load.lock().unwrap());
+        self.load_changed.notify_all();
+    }
+}
+
 /// Returns whether the connection stays open.
-fn answer_next(writer: &mut TcpStream, step: Next) -> bool {
+fn answer_next(writer: &mut TcpStream, step: Next, shared: &Shared) -> bool {
     match step {
-        Next::Event(event) => write_answer(writer, 200, &event.headers, &event.body).is_ok(),
+        Next::Event(event) => {
+            shared.change_load(|load| {
+                load.in_flight += 1;
+                load.max_in_flight = load.max_in_flight.max(load.in_flight);
+            });
+            write_answer(writer, 200, &event.headers, &event.body).is_ok()
+        }
         Next::Status(status, body) => write_answer(writer, status, &[], body.as_bytes()).is_ok(),
         Next::Raw(bytes) => {
             let _ = writer.write_all(&bytes);
@@ -253,17 +309,27 @@ fn answer_next(writer: &mut TcpStream, step: Next) -> bool {
             false
         }
         Next::RawThenRelease(bytes, listener) => {
-            answer_next(writer, Next::Raw(bytes));
+            answer_next(writer, Next::Raw(bytes), shared);
             drop(listener.accept());
             false
         }
         Next::After(delay, then) => {
             thread::sleep(delay);
-            answer_next(writer, *then)
+            answer_next(writer, *then, shared)
+        }
+        Next::WhenPending(n, then) => {
+            // The peak, not the current count: the first of those polls to be
+            // answered lowers the count, and the others must still go on.
+            let mut load = shared.load.lock().unwrap();
+            while load.max_pending < n {
+                load = shared.load_changed.wait(load).unwrap();
+            }
+            drop(load);
+            answer_next(writer, *then, shared)
         }
         Next::Then(first, then) => {
             first();
-            answer_next(writer, *then)
+            answer_next(writer, *then, shared)
         }
     }
 }

@@ -1,0 +1,108 @@
+//! Lambda Managed Instances: several invocations at once, one blocking
+//! worker thread each. Lambda sets `AWS_LAMBDA_MAX_CONCURRENCY` to N and
+//! then accepts N concurrent `/next` long polls; here each of N threads runs
+//! the sequential loop (`serve::serve_loop`) on a connection of its own.
+//!
+//! What changes from one thread: request ids in log lines are kept per
+//! worker, and the trace id is never written to the process environment
+//! (`Context::trace_id` carries it). What does not: a handler's failure is
+//! its own invocation's answer, and a Runtime API failure on any worker
+//! ends the process, exactly as with one thread.
+
+use std::convert::Infallible;
+use std::panic::{self, AssertUnwindSafe};
+use std::rc::Rc;
+use std::sync::mpsc;
+use std::thread;
+
+use crate::context::FunctionInfo;
+use crate::handler::Handler;
+use crate::runtime::client::Client;
+use crate::runtime::config::Endpoint;
+use crate::runtime::error::Error;
+use crate::runtime::logging;
+use crate::runtime::serve::{Trace, serve_loop};
+
+/// The least stack a worker gets: Linux's default main-thread stack, and
+/// Lambda's (`ulimit -s` is 8 MiB there). Reserved address space, not
+/// memory: only the pages a handler touches become resident.
+pub const MIN_STACK: usize = 8 << 20;
+
+/// Runs `workers` workers until one of them loses the Runtime API, and
+/// returns that failure (the process then exits, and Lambda replaces the
+/// environment: a half-working one would take events it cannot answer).
+pub fn serve_concurrently(
+    endpoint: &Endpoint,
+    handler: Handler,
+    function: &FunctionInfo,
+    workers: usize,
+) -> Result<Infallible, Error> {
+    logging::per_thread_request_ids();
+    let stack = stack_size(std::fs::read_to_string("/proc/self/limits").ok().as_deref());
+    log::debug!("serving {workers} invocations at once, {stack} bytes of stack each");
+    let (failed, first_failure) = mpsc::channel();
+    for i in 0..workers {
+        let failed = failed.clone();
+        let endpoint = endpoint.clone();
+        let function = function.clone();
+        thread::Builder::new()
+            .name(format!("worker-{i}"))
+            .stack_size(stack)
+            .spawn(move || {
+                let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+                    // Each worker its own client: its own kept-alive connection.
+                    let client = Client::new(&endpoint);
+                    serve_loop(&client, handler, &Rc::new(function), Trace::ContextOnly)
+                }));
+                let error = match outcome {
+                    Ok(Err(error)) => error,
+                    // Handler panics are caught inside the loop; this is the
+                    // runtime's own (the panic hook has logged it).
+                    Err(_) => Error::WorkerPanicked(i),
+                };
+                let _ = failed.send(error);
+            })
+            .map_err(|e| Error::Spawn(workers, e))?;
+    }
+    drop(failed);
+    // Every worker sends before it ends (its loop and any panic in it are
+    // caught above), so a message comes before the channel can close.
+    Err(first_failure
+        .recv()
+        .expect("every worker reports why it stopped"))
+}
+
+/// The worker stack: at least the main thread's (its soft limit in
+/// `/proc/self/limits`), at least [`MIN_STACK`]; `MIN_STACK` when the
+/// limit is unlimited or unreadable.
+fn stack_size(limits: Option<&str>) -> usize {
+    let main = limits.and_then(|text| {
+        let line = text.lines().find(|l| l.starts_with("Max stack size"))?;
+        line.split_whitespace().nth(3)?.parse::<usize>().ok()
+    });
+    main.map_or(MIN_STACK, |bytes| bytes.max(MIN_STACK))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workers_get_at_least_the_main_threads_stack() {
+        let limits = |soft: &str| {
+            format!(
+                "Limit                     Soft Limit           Hard Limit           Units\n\
+                 Max cpu time              unlimited            unlimited            seconds\n\
+                 Max stack size            {soft:<20} unlimited            bytes\n"
+            )
+        };
+        assert_eq!(stack_size(Some(&limits("8388608"))), 8 << 20);
+        assert_eq!(stack_size(Some(&limits("33554432"))), 32 << 20);
+        assert_eq!(stack_size(Some(&limits("1048576"))), MIN_STACK);
+        assert_eq!(stack_size(Some(&limits("unlimited"))), MIN_STACK);
+        assert_eq!(stack_size(None), MIN_STACK);
+        // This machine's own limit, read as the runtime reads it.
+        let here = std::fs::read_to_string("/proc/self/limits").unwrap();
+        assert!(stack_size(Some(&here)) >= MIN_STACK);
+    }
+}
