@@ -1,5 +1,7 @@
 //! What a handler is: a plain function from an event and a `Context` to a
-//! JSON answer or a `HandlerError`. Nothing here knows about HTTP.
+//! JSON answer or a `HandlerError`; or, streaming, one that writes its
+//! answer as it goes into a [`ResponseStream`]. Nothing here knows about
+//! HTTP.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -7,9 +9,25 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::context::Context;
+use crate::stream::ResponseStream;
 
-/// The signature every entry of the handler table has.
-pub type Handler = fn(Value, &Context) -> Result<Value, HandlerError>;
+/// A buffered handler: the whole answer, as JSON, at once (up to Lambda's
+/// 6 MB).
+pub type BufferedFn = fn(Value, &Context) -> Result<Value, HandlerError>;
+
+/// A streaming handler: writes its answer into `out` as it goes (up to
+/// Lambda's 200 MB), for callers that take a stream (Function URLs with
+/// `RESPONSE_STREAM`, `InvokeWithResponseStream`).
+pub type StreamingFn = fn(Value, &Context, &mut dyn ResponseStream) -> Result<(), HandlerError>;
+
+/// One entry of the handler table: either kind of handler.
+#[derive(Debug, Clone, Copy)]
+pub enum Handler {
+    /// Returns its answer.
+    Buffered(BufferedFn),
+    /// Writes its answer as it goes.
+    Streaming(StreamingFn),
+}
 
 /// A handler table: names (as `_HANDLER` gives them) and functions.
 pub type Table = &'static [(&'static str, Handler)];

@@ -24,7 +24,8 @@
 //!
 //! and is listed in [`handlers`]. The crate is cut by who opens what:
 //! - **what you write**, [`handlers`]: the table and one file per handler;
-//! - **what you use**, [`handler`] (the signature, [`HandlerError`]),
+//! - **what you use**, [`handler`] (the signatures, [`HandlerError`]),
+//!   [`stream`] (what a streaming handler writes into, [`ResponseStream`]),
 //!   [`context`] (what a handler knows: [`Context`], [`FunctionInfo`]) and
 //!   [`http`] (API Gateway request and response helpers). None of them
 //!   imports from the runtime;
@@ -40,6 +41,8 @@ pub mod handler;
 pub mod handlers;
 pub mod http;
 pub mod runtime;
+pub mod stream;
 
 pub use context::{Context, FunctionInfo};
-pub use handler::{Handler, HandlerError, Table};
+pub use handler::{BufferedFn, Handler, HandlerError, StreamingFn, Table};
+pub use stream::ResponseStream;

@@ -5,16 +5,20 @@
 use std::rc::Rc;
 
 use lambda_bootstrap::FunctionInfo;
-use lambda_bootstrap::{Context, Handler, handlers::HANDLERS};
+use lambda_bootstrap::{BufferedFn, Context, Handler, handlers::HANDLERS};
 use serde_json::Value;
 
 /// `bootstrap`'s own `httpevent`, from its handler table.
-pub fn httpevent() -> Handler {
-    HANDLERS
+pub fn httpevent() -> BufferedFn {
+    match HANDLERS
         .iter()
         .find(|(name, _)| *name == "httpevent")
         .expect("httpevent in the table")
         .1
+    {
+        Handler::Buffered(handler) => handler,
+        Handler::Streaming(_) => panic!("httpevent is a buffered handler"),
+    }
 }
 
 /// Runs `httpevent` on a raw event the way every runtime here must: parse,

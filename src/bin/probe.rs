@@ -16,7 +16,8 @@ use std::io::Read;
 use std::net::TcpStream;
 use std::process::ExitCode;
 
-use lambda_bootstrap::{Context, Handler, HandlerError, handlers::HANDLERS};
+use lambda_bootstrap::http::HttpResponse;
+use lambda_bootstrap::{Context, Handler, HandlerError, ResponseStream, handlers::HANDLERS};
 use serde_json::{Value, json};
 
 fn probe(event: Value, ctx: &Context) -> Result<Value, HandlerError> {
@@ -72,8 +73,69 @@ fn probe(event: Value, ctx: &Context) -> Result<Value, HandlerError> {
     }))
 }
 
+/// `probe_stream`, streaming: sets `content_type` if given; starts an HTTP
+/// stream with `http_status` if given; writes each of `lines` (flushing
+/// each when `flush` is true); then `bytes` bytes of `x`; fails with
+/// `{"error": …}` or panics with `panic` after the lines (or after
+/// `fail_after` of them). With `ignore_write_errors`, a refused write ends
+/// the writing but not the handler.
+fn probe_stream(
+    event: Value,
+    _ctx: &Context,
+    out: &mut dyn ResponseStream,
+) -> Result<(), HandlerError> {
+    if let Some(content_type) = event.get("content_type").and_then(Value::as_str) {
+        out.set_content_type(content_type)?;
+    }
+    if let Some(status) = event.get("http_status").and_then(Value::as_u64) {
+        HttpResponse::new(status as u16)
+            .header("x-probe", "1")
+            .cookie("seen=1")
+            .start_stream(out)?;
+    }
+    let fail_after = event.get("fail_after").and_then(Value::as_u64);
+    let lines = event
+        .get("lines")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let flush = event.get("flush") == Some(&Value::Bool(true));
+    let ignore = event.get("ignore_write_errors") == Some(&Value::Bool(true));
+    let result = (|| -> std::io::Result<()> {
+        for (i, line) in lines.iter().enumerate() {
+            if fail_after == Some(i as u64) {
+                return Ok(());
+            }
+            out.write_all(line.as_str().unwrap_or("").as_bytes())?;
+            if flush {
+                out.flush()?;
+            }
+        }
+        let piece = [b'x'; 64 * 1024];
+        let mut left = event.get("bytes").and_then(Value::as_u64).unwrap_or(0);
+        while left > 0 {
+            let n = left.min(piece.len() as u64) as usize;
+            out.write_all(&piece[..n])?;
+            left -= n as u64;
+        }
+        Ok(())
+    })();
+    match result {
+        Err(e) if !ignore => return Err(e.into()),
+        _ => {}
+    }
+    if let Some(message) = event.get("panic").and_then(Value::as_str) {
+        panic!("{message}");
+    }
+    if let Some(err) = event.get("error").and_then(Value::as_str) {
+        return Err(HandlerError::new("ProbeFailure", err.to_string()));
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let mut table: Vec<(&'static str, Handler)> = HANDLERS.to_vec();
-    table.push(("probe", probe));
+    table.push(("probe", Handler::Buffered(probe)));
+    table.push(("probe_stream", Handler::Streaming(probe_stream)));
     lambda_bootstrap::runtime::app::main(Box::leak(table.into_boxed_slice()))
 }

@@ -3,25 +3,32 @@
 //!
 //! Adding a handler is one file in this folder exporting
 //! `pub fn handle(event: Value, ctx: &Context) -> Result<Value, HandlerError>`
-//! and one line in the table below. Handlers never touch HTTP or ureq.
+//! (or, streaming, `pub fn handle(event: Value, ctx: &Context, out: &mut dyn
+//! ResponseStream) -> Result<(), HandlerError>`) and one line in the table
+//! below. Handlers never touch HTTP or ureq.
 
 use crate::handler::Handler;
 
 /// Declares each handler's module and lists it in `HANDLERS`, so a new
-/// handler is exactly one line here.
+/// handler is exactly one line here: `"name" => module,` for a buffered
+/// handler, `"name" => module as streaming,` for a streaming one.
 macro_rules! handler_table {
-    ($($name:literal => $module:ident,)*) => {
+    ($($name:literal => $module:ident $(as $kind:ident)?,)*) => {
         $(mod $module;)*
 
         /// Every handler, by name, in the order errors list them.
-        pub static HANDLERS: &[(&str, Handler)] = &[$(($name, $module::handle),)*];
+        pub static HANDLERS: &[(&str, Handler)] =
+            &[$(($name, handler_table!(@kind $module $($kind)?)),)*];
     };
+    (@kind $module:ident) => { Handler::Buffered($module::handle) };
+    (@kind $module:ident streaming) => { Handler::Streaming($module::handle) };
 }
 
 handler_table! {
     "httpevent" => httpevent,
     "scheduleevent" => scheduleevent,
     "snsevent" => snsevent,
+    "streamevent" => streamevent as streaming,
 }
 
 #[cfg(test)]

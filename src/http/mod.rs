@@ -38,4 +38,4 @@ pub mod request;
 pub mod response;
 
 pub use request::{HttpRequest, PayloadVersion, RequestError};
-pub use response::{HttpResponse, ResponseError};
+pub use response::{HttpResponse, PRELUDE_END, ResponseError, STREAMING_CONTENT_TYPE};

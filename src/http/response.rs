@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use super::base64;
 use super::request::{HttpRequest, PayloadVersion};
+use crate::stream::ResponseStream;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Body {
@@ -185,6 +186,43 @@ impl HttpResponse {
     }
 }
 
+/// The content type of a streamed answer to an HTTP caller (Function URLs
+/// with `RESPONSE_STREAM`, API Gateway REST streaming): a JSON prelude,
+/// [`PRELUDE_END`], then the body.
+pub const STREAMING_CONTENT_TYPE: &str = "application/vnd.awslambda.http-integration-response";
+
+/// What ends the prelude of a streamed HTTP answer: eight NUL bytes.
+pub const PRELUDE_END: [u8; 8] = [0; 8];
+
+impl HttpResponse {
+    /// Starts a streamed answer to an HTTP caller: sets the stream's content
+    /// type to [`STREAMING_CONTENT_TYPE`] and writes the prelude (status,
+    /// headers, cookies), then the body set on `self`, if any. What the
+    /// handler writes into `out` next is the rest of the body. Refuses, with
+    /// nothing written, what [`HttpResponse::validate`] refuses.
+    pub fn start_stream(self, out: &mut dyn ResponseStream) -> Result<(), ResponseError> {
+        let answer = self.into_value(PayloadVersion::V2)?;
+        let Value::Object(mut answer) = answer else {
+            unreachable!("into_value makes an object")
+        };
+        let body = match answer.remove("body") {
+            Some(Value::String(body)) => body,
+            _ => String::new(),
+        };
+        let body = if answer.remove("isBase64Encoded") == Some(Value::Bool(true)) {
+            base64::decode(&body).expect("into_value encoded it")
+        } else {
+            body.into_bytes()
+        };
+        let mut prelude = serde_json::to_vec(&answer).expect("a map of strings serializes");
+        prelude.extend_from_slice(&PRELUDE_END);
+        prelude.extend_from_slice(&body);
+        let io = |e: std::io::Error| ResponseError::Write(e.to_string());
+        out.set_content_type(STREAMING_CONTENT_TYPE).map_err(io)?;
+        out.write_all(&prelude).map_err(io)
+    }
+}
+
 /// RFC 9110's `tchar`: what a header name is made of.
 fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
@@ -217,6 +255,8 @@ pub enum ResponseError {
         /// The value, as given.
         value: String,
     },
+    /// The start of a streamed answer could not be written.
+    Write(String),
 }
 
 impl fmt::Display for ResponseError {
@@ -232,6 +272,7 @@ impl fmt::Display for ResponseError {
                 f,
                 "header {name:?} has a control character in its value {value:?}"
             ),
+            ResponseError::Write(e) => write!(f, "could not start the streamed answer: {e}"),
         }
     }
 }

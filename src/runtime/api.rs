@@ -3,6 +3,7 @@
 //! Shaping a request is pure and tested here without a network; sending it
 //! is `client.rs`'s job. Paths are relative to `Endpoint::base`.
 
+use crate::http::base64;
 use crate::runtime::diagnostic::Diagnostic;
 
 /// The header that carries `Category.Reason` alongside an error body.
@@ -56,6 +57,50 @@ pub fn response(request_id: &str, invocation_id: Option<&str>, body: Vec<u8>) ->
         content_type: Some("application/json"),
         body,
     }
+}
+
+/// The header that says an answer is streamed.
+pub const RESPONSE_MODE_HEADER: &str = "Lambda-Runtime-Function-Response-Mode";
+/// The trailer that carries a streamed answer's error body, base64.
+pub const ERROR_BODY_TRAILER: &str = "Lambda-Runtime-Function-Error-Body";
+
+/// `POST /runtime/invocation/{AwsRequestId}/response`, streamed: the head
+/// of an HTTP/1.1 chunked request whose body the handler writes as it goes,
+/// announcing the two error trailers a failure after the first byte ends
+/// it with ([`stream_error_trailers`]). The body is empty here: it is
+/// sent in chunks, not as a value.
+pub fn streaming_response(
+    request_id: &str,
+    invocation_id: Option<&str>,
+    content_type: &str,
+) -> ApiRequest {
+    let mut headers = echo(invocation_id);
+    headers.extend([
+        (RESPONSE_MODE_HEADER, "streaming".to_string()),
+        ("Content-Type", content_type.to_string()),
+        ("Transfer-Encoding", "chunked".to_string()),
+        (
+            "Trailer",
+            format!("{ERROR_TYPE_HEADER}, {ERROR_BODY_TRAILER}"),
+        ),
+    ]);
+    ApiRequest {
+        method: Method::Post,
+        path: invocation_path(request_id, "response"),
+        headers,
+        content_type: None,
+        body: Vec::new(),
+    }
+}
+
+/// The trailers that end a streamed answer that failed after its first
+/// byte: the error type, as for `/error`, and the base64 of the usual JSON
+/// error body (a trailer is one line, the JSON may not be).
+pub fn stream_error_trailers(diagnostic: &Diagnostic) -> [(&'static str, String); 2] {
+    [
+        (ERROR_TYPE_HEADER, diagnostic.header_error_type()),
+        (ERROR_BODY_TRAILER, base64::encode(&diagnostic.to_json())),
+    ]
 }
 
 /// `POST /runtime/invocation/{AwsRequestId}/error`: why this invocation failed.
@@ -189,6 +234,40 @@ mod tests {
         assert_eq!(
             body,
             serde_json::json!({"errorType": "Runtime.UnmarshalError", "errorMessage": "bad json"})
+        );
+    }
+
+    #[test]
+    fn a_streamed_answer_announces_its_mode_chunks_and_trailers() {
+        let req = streaming_response("id1", Some("inv-7"), "text/plain");
+        assert_eq!(req.method, Method::Post);
+        assert_eq!(req.path, "/runtime/invocation/id1/response");
+        assert_eq!(
+            req.headers,
+            vec![
+                (INVOCATION_ID_HEADER, "inv-7".to_string()),
+                (RESPONSE_MODE_HEADER, "streaming".to_string()),
+                ("Content-Type", "text/plain".to_string()),
+                ("Transfer-Encoding", "chunked".to_string()),
+                (
+                    "Trailer",
+                    "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"
+                        .to_string()
+                ),
+            ]
+        );
+        let [(type_name, error_type), (body_name, body)] =
+            stream_error_trailers(&Diagnostic::runtime("HandlerPanic", "boom"));
+        assert_eq!(
+            (type_name, error_type.as_str()),
+            (ERROR_TYPE_HEADER, "Runtime.HandlerPanic")
+        );
+        assert_eq!(body_name, ERROR_BODY_TRAILER);
+        let json: serde_json::Value =
+            serde_json::from_slice(&base64::decode(&body).unwrap()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"errorType": "Runtime.HandlerPanic", "errorMessage": "boom"})
         );
     }
 

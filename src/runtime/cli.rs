@@ -11,8 +11,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::context::Context;
 use crate::context::FunctionInfo;
+use crate::handler::Handler;
 use crate::handler::{Table, find};
-use crate::runtime::invoke::invoke;
+use crate::http::{PRELUDE_END, STREAMING_CONTENT_TYPE};
+use crate::runtime::diagnostic::Diagnostic;
+use crate::runtime::invoke::{invoke, invoke_streaming};
+use crate::runtime::stream::{check_content_type, room};
+use crate::stream::{DEFAULT_CONTENT_TYPE, MAX_STREAM_BYTES, ResponseStream};
 
 /// `--help`'s text.
 pub const USAGE: &str = "\
@@ -166,11 +171,47 @@ pub fn invoke_local(
     ctx.deadline_ms = Some((now + timeout).as_millis() as u64);
     crate::runtime::logging::set_request_id(Some(&ctx.request_id));
     let started = Instant::now();
-    let (mut out, code) = match invoke(handler, &event, &ctx) {
+    let answer = match handler {
+        Handler::Buffered(handler) => match invoke(handler, &event, &ctx) {
+            Ok(body) => Ok(body),
+            Err(diagnostic) => Err(diagnostic),
+        },
+        Handler::Streaming(handler) => {
+            let mut out = LocalStream::new();
+            let outcome = invoke_streaming(handler, &event, &ctx, &mut out);
+            match out.finish(outcome) {
+                // Streamed to stdout as it was written: nothing more.
+                Ok(()) => Ok(Vec::new()),
+                Err((diagnostic, false)) => Err(diagnostic),
+                Err((diagnostic, true)) => {
+                    // Stdout holds the bytes that went out; the error goes
+                    // beside them, as a caller would see it in the trailers.
+                    let json = String::from_utf8_lossy(&diagnostic.to_json()).into_owned();
+                    eprintln!("error: the stream ended with {json}");
+                    report_overrun(started.elapsed(), timeout);
+                    return ExitCode::from(1);
+                }
+            }
+        }
+    };
+    let (mut out, code) = match answer {
         Ok(body) => (body, ExitCode::SUCCESS),
         Err(diagnostic) => (diagnostic.to_json(), ExitCode::from(1)),
     };
-    let took = started.elapsed();
+    report_overrun(started.elapsed(), timeout);
+    if out.is_empty() {
+        return code;
+    }
+    out.push(b'\n');
+    if let Err(e) = io::stdout().lock().write_all(&out) {
+        eprintln!("error: cannot write the answer: {e}");
+        return ExitCode::from(2);
+    }
+    code
+}
+
+/// Says so when the handler ran past its deadline.
+fn report_overrun(took: Duration, timeout: Duration) {
     if took > timeout {
         eprintln!(
             "warning: the handler ran {} ms, past its {} s timeout: Lambda would have \
@@ -179,12 +220,89 @@ pub fn invoke_local(
             timeout.as_secs()
         );
     }
-    out.push(b'\n');
-    if let Err(e) = io::stdout().lock().write_all(&out) {
-        eprintln!("error: cannot write the answer: {e}");
-        return ExitCode::from(2);
+}
+
+/// `bootstrap invoke`'s stream: the bytes go to stdout as they are
+/// written (each write is passed on, so a `flush` in the handler shows at
+/// once); an HTTP stream's prelude goes to stderr as one line,
+/// `http: {"statusCode":…}`, so stdout holds exactly the body.
+struct LocalStream {
+    content_type: String,
+    written: u64,
+    overflowed: bool,
+    /// An HTTP stream's prelude, until its end is seen.
+    prelude: Option<Vec<u8>>,
+}
+
+impl LocalStream {
+    fn new() -> LocalStream {
+        LocalStream {
+            content_type: DEFAULT_CONTENT_TYPE.to_string(),
+            written: 0,
+            overflowed: false,
+            prelude: None,
+        }
     }
-    code
+
+    /// Whether it ended well; else why, and whether bytes went out first.
+    fn finish(self, outcome: Result<(), Diagnostic>) -> Result<(), (Diagnostic, bool)> {
+        let failure = if self.overflowed {
+            Err(Diagnostic::runtime(
+                "StreamTooLarge",
+                format!("the handler wrote more than Lambda's limit of {MAX_STREAM_BYTES} bytes"),
+            ))
+        } else {
+            outcome
+        };
+        failure.map_err(|diagnostic| (diagnostic, self.written > 0))
+    }
+}
+
+impl Write for LocalStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = room(self.written, buf.len()).inspect_err(|_| self.overflowed = true)?;
+        let mut body = &buf[..n];
+        if let Some(prelude) = &mut self.prelude {
+            prelude.extend_from_slice(body);
+            body = &[];
+            if let Some(end) = prelude
+                .windows(PRELUDE_END.len())
+                .position(|w| w == PRELUDE_END)
+            {
+                let rest = prelude.split_off(end + PRELUDE_END.len());
+                eprintln!("http: {}", String::from_utf8_lossy(&prelude[..end]));
+                self.prelude = None;
+                io::stdout().write_all(&rest)?;
+            }
+        }
+        io::stdout().write_all(body)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        io::stdout().flush()
+    }
+}
+
+impl ResponseStream for LocalStream {
+    fn set_content_type(&mut self, content_type: &str) -> io::Result<()> {
+        if self.written > 0 {
+            return Err(io::Error::other(
+                "the content type is sent with the stream's head, which has gone out",
+            ));
+        }
+        check_content_type(content_type)?;
+        if content_type == STREAMING_CONTENT_TYPE {
+            self.prelude = Some(Vec::new());
+        }
+        content_type.clone_into(&mut self.content_type);
+        Ok(())
+    }
+
+    fn written(&self) -> u64 {
+        self.written
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 
 use std::fmt;
 use std::io::{self, Read};
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -156,6 +156,33 @@ impl Client {
             .map_err(|e| Error::transport(call(), e))?;
         drain(response.body_mut()).map_err(|e| Error::transport(call(), ureq::Error::Io(e)))?;
         Ok(response.status().as_u16())
+    }
+
+    /// A fresh TCP connection to the Runtime API, outside ureq, for a
+    /// streamed answer (ureq cannot send trailers); the caller closes it
+    /// after the answer.
+    pub fn connect_fresh(&self) -> Result<TcpStream, ureq::Error> {
+        let base: Uri = self.base.parse().map_err(http::Error::from)?;
+        let addrs = self.resolver.lookup(&base)?;
+        let mut last = None;
+        for addr in addrs.iter() {
+            match TcpStream::connect(addr) {
+                Ok(stream) => {
+                    stream.set_nodelay(true)?;
+                    return Ok(stream);
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.map_or(ureq::Error::HostNotFound, ureq::Error::Io))
+    }
+
+    /// `host:port` and the path every route hangs off
+    /// (`/[prefix/]2018-06-01`), for requests written outside ureq.
+    pub fn authority_and_prefix(&self) -> (&str, &str) {
+        let rest = self.base.strip_prefix("http://").unwrap_or(&self.base);
+        let slash = rest.find('/').unwrap_or(rest.len());
+        rest.split_at(slash)
     }
 
     fn run(&self, request: &ApiRequest) -> Result<http::Response<Body>, ureq::Error> {

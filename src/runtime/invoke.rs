@@ -1,17 +1,43 @@
 //! Runs one handler on one raw event and turns every outcome into exactly
-//! one answer: the JSON to post to `/response`, or the `Diagnostic` for
-//! `/error`. Shared by the serving loop and `bootstrap invoke`.
+//! one answer: the JSON to post to `/response` (or, streaming, what the
+//! handler wrote), or the `Diagnostic` for `/error`. Shared by the serving
+//! loop and `bootstrap invoke`.
 
 use std::panic::{self, AssertUnwindSafe};
 
+use serde_json::Value;
+
 use crate::context::Context;
-use crate::handler::Handler;
+use crate::handler::{BufferedFn, HandlerError, StreamingFn};
 use crate::runtime::diagnostic::Diagnostic;
+use crate::stream::ResponseStream;
 
 /// Parses `event` as JSON, runs `handler` with panics caught, and serializes
 /// its result. A bad event or a panic never escapes as anything but a
 /// `Diagnostic`.
-pub fn invoke(handler: Handler, event: &[u8], context: &Context) -> Result<Vec<u8>, Diagnostic> {
+pub fn invoke(handler: BufferedFn, event: &[u8], context: &Context) -> Result<Vec<u8>, Diagnostic> {
+    let value = run(event, |event| handler(event, context))?;
+    Ok(serde_json::to_vec(&value).expect("a serde_json::Value always serializes"))
+}
+
+/// Parses `event` as JSON and runs a streaming `handler` into `out`, with
+/// panics caught. What it wrote stays written; the `Diagnostic` says why it
+/// stopped early.
+pub fn invoke_streaming(
+    handler: StreamingFn,
+    event: &[u8],
+    context: &Context,
+    out: &mut dyn ResponseStream,
+) -> Result<(), Diagnostic> {
+    run(event, |event| handler(event, context, out))
+}
+
+/// The part both kinds share: the event parsed, the handler called with
+/// its panics caught, its error turned into a `Diagnostic`.
+fn run<T>(
+    event: &[u8],
+    call: impl FnOnce(Value) -> Result<T, HandlerError>,
+) -> Result<T, Diagnostic> {
     let event = serde_json::from_slice(event).map_err(|e| {
         Diagnostic::runtime(
             "UnmarshalError",
@@ -19,10 +45,8 @@ pub fn invoke(handler: Handler, event: &[u8], context: &Context) -> Result<Vec<u
         )
     })?;
     log::trace!("event parsed, calling the handler");
-    match panic::catch_unwind(AssertUnwindSafe(|| handler(event, context))) {
-        Ok(Ok(value)) => {
-            Ok(serde_json::to_vec(&value).expect("a serde_json::Value always serializes"))
-        }
+    match panic::catch_unwind(AssertUnwindSafe(|| call(event))) {
+        Ok(Ok(value)) => Ok(value),
         Ok(Err(err)) => Err(Diagnostic::from(err)),
         Err(payload) => {
             let diagnostic = Diagnostic::panic(&*payload);
@@ -41,8 +65,7 @@ pub fn invoke(handler: Handler, event: &[u8], context: &Context) -> Result<Vec<u
 mod tests {
     use super::*;
     use crate::context::FunctionInfo;
-    use crate::handler::HandlerError;
-    use serde_json::{Value, json};
+    use serde_json::json;
     use std::rc::Rc;
 
     fn echo(event: Value, _: &Context) -> Result<Value, HandlerError> {
@@ -57,7 +80,7 @@ mod tests {
         panic!("handler bug {}", 7)
     }
 
-    fn check(handler: Handler, event: &[u8], expected: Result<Value, (&str, &str)>) {
+    fn check(handler: BufferedFn, event: &[u8], expected: Result<Value, (&str, &str)>) {
         let ctx = Context::local("r", Rc::new(FunctionInfo::default()));
         let got = invoke(handler, event, &ctx)
             .map(|bytes| serde_json::from_slice::<Value>(&bytes).unwrap());

@@ -8,6 +8,7 @@
 //!   Instances); [`invoke`]: one event through one handler;
 //! - [`api`]: each Runtime API call as a value; [`client`]: the one type
 //!   that sends, through [`transport`]: the socket, one write per request;
+//!   [`stream`]: a streamed answer, chunked, on a connection of its own;
 //! - [`diagnostic`]: the error wire format; [`error`]: failures that end
 //!   the process;
 //! - [`config`], [`logging`], [`trace`]: start-up settings, log lines,
@@ -23,6 +24,7 @@ pub mod error;
 pub mod invoke;
 pub mod logging;
 pub mod serve;
+pub mod stream;
 pub mod trace;
 pub mod transport;
 pub mod workers;

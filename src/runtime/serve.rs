@@ -8,14 +8,15 @@
 use std::convert::Infallible;
 use std::rc::Rc;
 
-use crate::context::FunctionInfo;
+use crate::context::{Context, FunctionInfo};
 use crate::handler::Handler;
 use crate::runtime::api;
 use crate::runtime::client::Client;
 use crate::runtime::diagnostic::Diagnostic;
 use crate::runtime::error::Error;
-use crate::runtime::invoke::invoke;
+use crate::runtime::invoke::{invoke, invoke_streaming};
 use crate::runtime::logging;
+use crate::runtime::stream::{ApiStream, Streamed};
 use crate::runtime::trace;
 
 /// Tells the Runtime API the runtime cannot start, then returns the error
@@ -72,33 +73,43 @@ pub fn serve_loop(
         if trace == Trace::Export {
             trace::export(ctx.trace_id.as_deref());
         }
-        let outcome = match &invocation.body {
+        let event = match &invocation.body {
             Ok(event) => {
                 log::debug!("event: {}", String::from_utf8_lossy(event));
-                invoke(handler, event, ctx)
+                Ok(event.as_slice())
             }
             // Answered like an unparsable event: this invocation fails, the
             // loop goes on (the next /next opens a fresh connection).
             Err(too_large) => Err(Diagnostic::runtime("EventTooLarge", too_large.to_string())),
         };
-        let (route, request) = match outcome {
-            Ok(body) => {
-                log::debug!("response: {}", String::from_utf8_lossy(&body));
-                let request = api::response(&ctx.request_id, ctx.invocation_id.as_deref(), body);
-                ("response", request)
+        let (route, status) = match handler {
+            Handler::Buffered(handler) => {
+                let outcome = event.and_then(|event| invoke(handler, event, ctx));
+                answer(client, ctx, outcome)?
             }
-            Err(diagnostic) => {
-                log::error!(
-                    "{}: {}",
-                    diagnostic.error_type(),
-                    diagnostic.error_message()
-                );
-                let request =
-                    api::error(&ctx.request_id, ctx.invocation_id.as_deref(), &diagnostic);
-                ("error", request)
+            Handler::Streaming(handler) => {
+                let mut out = ApiStream::new(client, &ctx.request_id, ctx.invocation_id.as_deref());
+                let outcome =
+                    event.and_then(|event| invoke_streaming(handler, event, ctx, &mut out));
+                match out.finish(outcome)? {
+                    Streamed::NotStarted(diagnostic) => answer(client, ctx, Err(diagnostic))?,
+                    Streamed::Sent {
+                        status,
+                        failure,
+                        bytes,
+                    } => {
+                        if let Some(diagnostic) = failure {
+                            log::error!(
+                                "{}: {} (the stream ended with the error after {bytes} bytes)",
+                                diagnostic.error_type(),
+                                diagnostic.error_message()
+                            );
+                        }
+                        ("streamed response", status)
+                    }
+                }
             }
         };
-        let status = client.send(request)?;
         // A refusal (400 bad id, 403 answered twice, 410 too late, 413 too
         // large, 500) concerns this invocation only. Posting /error after a
         // refused /response would be refused in turn, so nothing more is sent.
@@ -106,13 +117,39 @@ pub fn serve_loop(
             log::error!(
                 "runtime API refused the {route} for request {} with status {status}{}",
                 ctx.request_id,
-                if status == 413 {
-                    " (answer larger than Lambda's 6 MB limit)"
-                } else {
-                    ""
+                match (status, route) {
+                    (413, "streamed response") => " (answer larger than Lambda's 200 MB limit)",
+                    (413, _) => " (answer larger than Lambda's 6 MB limit)",
+                    _ => "",
                 },
             );
         }
         logging::set_request_id(None);
     }
+}
+
+/// Posts a buffered answer, `/response` or `/error`; returns which, and the
+/// status the Runtime API gave it.
+fn answer(
+    client: &Client,
+    ctx: &Context,
+    outcome: Result<Vec<u8>, Diagnostic>,
+) -> Result<(&'static str, u16), Error> {
+    let (route, request) = match outcome {
+        Ok(body) => {
+            log::debug!("response: {}", String::from_utf8_lossy(&body));
+            let request = api::response(&ctx.request_id, ctx.invocation_id.as_deref(), body);
+            ("response", request)
+        }
+        Err(diagnostic) => {
+            log::error!(
+                "{}: {}",
+                diagnostic.error_type(),
+                diagnostic.error_message()
+            );
+            let request = api::error(&ctx.request_id, ctx.invocation_id.as_deref(), &diagnostic);
+            ("error", request)
+        }
+    };
+    Ok((route, client.send(request)?))
 }

@@ -14,4 +14,5 @@ mod memory;
 mod secrets;
 mod serving;
 mod soak;
+mod streaming;
 mod support;

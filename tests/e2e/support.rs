@@ -112,8 +112,13 @@ pub struct Recorded {
     pub path: String,
     /// Headers as sent.
     pub headers: Vec<(String, String)>,
-    /// The body.
+    /// The body (a chunked one decoded).
     pub body: Vec<u8>,
+    /// A chunked body's trailers, as sent.
+    pub trailers: Vec<(String, String)>,
+    /// A chunked body's chunks: when each was read whole, and the body's
+    /// length after it.
+    pub chunks: Vec<(std::time::Instant, usize)>,
 }
 
 #[allow(dead_code)]
@@ -121,6 +126,14 @@ impl Recorded {
     /// A header's value, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A trailer's value, by case-insensitive name.
+    pub fn trailer(&self, name: &str) -> Option<&str> {
+        self.trailers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
@@ -391,6 +404,8 @@ pub fn read_request(reader: &mut BufReader<TcpStream>, conn: usize) -> Option<Re
             .map(|(_, v)| v.clone())
     };
     let mut body = Vec::new();
+    let mut trailers = Vec::new();
+    let mut chunks = Vec::new();
     if let Some(len) = header("content-length") {
         body.resize(len.parse().ok()?, 0);
         reader.read_exact(&mut body).ok()?;
@@ -399,12 +414,27 @@ pub fn read_request(reader: &mut BufReader<TcpStream>, conn: usize) -> Option<Re
             let mut size = String::new();
             reader.read_line(&mut size).ok()?;
             let size = usize::from_str_radix(size.trim(), 16).ok()?;
-            let mut chunk = vec![0; size + 2];
-            reader.read_exact(&mut chunk).ok()?;
             if size == 0 {
                 break;
             }
+            let mut chunk = vec![0; size + 2];
+            reader.read_exact(&mut chunk).ok()?;
+            if &chunk[size..] != b"\r\n" {
+                return None;
+            }
             body.extend_from_slice(&chunk[..size]);
+            chunks.push((std::time::Instant::now(), body.len()));
+        }
+        // The trailer section: fields until an empty line.
+        loop {
+            let mut field = String::new();
+            reader.read_line(&mut field).ok()?;
+            let field = field.trim_end();
+            if field.is_empty() {
+                break;
+            }
+            let (name, value) = field.split_once(':')?;
+            trailers.push((name.trim().to_string(), value.trim().to_string()));
         }
     }
     Some(Recorded {
@@ -413,6 +443,8 @@ pub fn read_request(reader: &mut BufReader<TcpStream>, conn: usize) -> Option<Re
         path,
         headers,
         body,
+        trailers,
+        chunks,
     })
 }
 
