@@ -1,0 +1,30 @@
+//! Ours for the concurrency comparison: `bootstrap`'s own `app::main`, as
+//! `src/main.rs` runs it, with a table of the two jobs instead of the
+//! shipped handlers. `AWS_LAMBDA_MAX_CONCURRENCY` decides how many workers
+//! it runs; the handlers are plain blocking functions, as users write them.
+
+use std::process::ExitCode;
+
+use lambda_bootstrap::{Context, Handler, HandlerError};
+use lambda_bootstrap_bench::{Job, SLEEP};
+use serde_json::Value;
+
+/// `_HANDLER` picks one; the names are `Job::name`'s.
+static TABLE: &[(&str, Handler)] = &[
+    ("sleep10", Handler::Buffered(sleep10)),
+    ("compute", Handler::Buffered(compute)),
+];
+
+/// Blocks this worker for `SLEEP`: the other workers go on.
+fn sleep10(event: Value, _ctx: &Context) -> Result<Value, HandlerError> {
+    std::thread::sleep(SLEEP);
+    Ok(Job::Sleep10.answer(&event))
+}
+
+fn compute(event: Value, _ctx: &Context) -> Result<Value, HandlerError> {
+    Ok(Job::Compute.answer(&event))
+}
+
+fn main() -> ExitCode {
+    lambda_bootstrap::runtime::app::main(TABLE)
+}
