@@ -9,7 +9,7 @@ use crate::event;
 use crate::fake_api::Samples;
 use crate::options::{Options, Runtime};
 use crate::report;
-use crate::session::{self, Ending};
+use crate::session::{self, Ending, Work};
 use crate::stats::percentile;
 
 /// The figures of one session.
@@ -81,7 +81,8 @@ pub fn run(opts: &Options) -> Result<(), String> {
     // for the page cache and the driver's own cold paths, and would
     // otherwise always land on ours, which runs first in every round.
     for runtime in &opts.runtimes {
-        session::run(runtime, &[], &event, WARM_UP.min(opts.n), Ending::Kill)?;
+        let work = Work::httpevent(&event, WARM_UP.min(opts.n));
+        session::run(runtime, &[], &work, Ending::Kill)?;
     }
     let mut runs: [Vec<Measurement>; 3] = Default::default();
     for round in 1..=opts.rounds {
@@ -179,17 +180,17 @@ pub fn run(opts: &Options) -> Result<(), String> {
 
 /// One session of `runtime`, ended by SIGKILL, as figures.
 fn measure(runtime: &Runtime, event: &Arc<[u8]>, n: usize) -> Result<Measurement, String> {
-    let samples = session::run(runtime, &[], event, n, Ending::Kill)?;
+    let samples = session::run(runtime, &[], &Work::httpevent(event, n), Ending::Kill)?;
     Ok(figures(&samples, n))
 }
 
 fn figures(samples: &Samples, n: usize) -> Measurement {
     let us = |d: std::time::Duration| d.as_nanos() as f64 / 1e3;
     let mut event_to_answer: Vec<f64> = samples
-        .sent
+        .answered
         .iter()
-        .zip(&samples.answered)
-        .map(|(sent, answered)| us(answered.duration_since(*sent)))
+        .zip(&samples.answered_event)
+        .map(|(answered, &i)| us(answered.duration_since(samples.sent[i])))
         .collect();
     let mut cycles: Vec<f64> = samples
         .answered

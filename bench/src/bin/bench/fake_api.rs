@@ -4,12 +4,20 @@
 //! serves `n` copies of one event, timestamps each event and answer, and
 //! samples the runtime's CPU and memory at the moments the figures are
 //! defined by: the first `GET /next`, and the `GET /next` after the last
-//! answer.
+//! answer (with `limit` workers: once every worker that ever held an event
+//! is back asking, so the runtime is idle).
+//!
+//! It takes up to `limit` requests for events at once (events outstanding
+//! plus `GET /next`s waiting), as Lambda does with
+//! `AWS_LAMBDA_MAX_CONCURRENCY`; 1 is the classic one-at-a-time API. A
+//! `GET /next` after the last event was served is a long poll that never
+//! returns: it waits until the session closes the API.
 //!
 //! It never judges an answer's content (the session does, after the run, so
 //! that no JSON parsing sits between an answer and the next event), but it
-//! does refuse what no Lambda runtime may do: a second `GET /next` before
-//! answering, an answer to the wrong request id, any other route. Its
+//! does refuse what no Lambda runtime may do: more requests for events at
+//! once than `limit` (with 1, a second `GET /next` before answering), an
+//! answer to a request id that is not outstanding, any other route. Its
 //! replies follow AWS's Runtime Interface Emulator (202 with
 //! `{"status":"OK"}` to each answer), because what a client does with that
 //! body decides whether it can reuse its connection.
@@ -18,7 +26,7 @@ use std::io::{self, BufRead, BufReader, IoSlice, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -63,11 +71,15 @@ pub struct Samples {
     pub end: Option<End>,
     /// Events served.
     pub served: usize,
-    /// When each event's write began.
+    /// When each event's write began, by event (in the order served).
     pub sent: Vec<Instant>,
-    /// When each answer had been read in full.
+    /// When each answer had been read in full, in the order they came.
     pub answered: Vec<Instant>,
-    /// The answers' bodies, end to end; `answer(i)` cuts one out.
+    /// Which event each answer answered (an index into `sent`), in the
+    /// order they came; with one worker, 0, 1, 2, ...
+    pub answered_event: Vec<usize>,
+    /// The answers' bodies, end to end, in the order they came; `answer(i)`
+    /// cuts one out.
     answers: Vec<u8>,
     answer_ends: Vec<usize>,
     /// TCP connections accepted.
@@ -85,6 +97,8 @@ impl Samples {
 /// What the connection threads share.
 struct Shared {
     n: usize,
+    /// Requests for events it takes at once.
+    limit: usize,
     event: Arc<[u8]>,
     /// The runtime's pid and when it was spawned, set right after.
     runtime: OnceLock<(u32, Instant)>,
@@ -93,13 +107,23 @@ struct Shared {
     init_taken: AtomicBool,
     failed: AtomicBool,
     state: Mutex<State>,
+    /// Where `GET /next`s wait once every event was served.
+    parked: Condvar,
 }
 
 #[derive(Default)]
 struct State {
     samples: Samples,
-    /// The request id of the event served and not yet answered.
-    outstanding: Option<String>,
+    /// Events served and not yet answered: request id and event index, in
+    /// the order served (at most `limit`, so a list is quick to search).
+    outstanding: Vec<(String, usize)>,
+    /// `GET /next`s waiting: every event was served.
+    waiting: usize,
+    /// The most requests for events held at once (outstanding plus
+    /// waiting): how many workers the runtime showed.
+    most_at_once: usize,
+    /// The API is closed: waiting `GET /next`s end their connections.
+    closed: bool,
 }
 
 /// A running fake API; `finish` ends it and hands back the samples.
@@ -116,8 +140,9 @@ pub fn bind() -> io::Result<TcpListener> {
 }
 
 impl FakeApi {
-    /// Starts serving `n` copies of `event` on `listener`, reporting through
-    /// `signals`; `serving` names the runtime once it is spawned. Returns
+    /// Starts serving `n` copies of `event` on `listener`, up to `limit`
+    /// requests for events at once, reporting through `signals`; `serving`
+    /// names the runtime once it is spawned. Returns
     /// once its threads (the acceptor and a first connection worker) have
     /// started and reached their loops: a thread starting on the runtime's
     /// CPU while it initialises would count against its init (bench/run.sh
@@ -125,6 +150,7 @@ impl FakeApi {
     pub fn start(
         listener: TcpListener,
         n: usize,
+        limit: usize,
         event: Arc<[u8]>,
         signals: Sender<Signal>,
     ) -> io::Result<FakeApi> {
@@ -132,9 +158,11 @@ impl FakeApi {
         let mut state = State::default();
         state.samples.sent.reserve(n);
         state.samples.answered.reserve(n);
+        state.samples.answered_event.reserve(n);
         state.samples.answer_ends.reserve(n);
         let shared = Arc::new(Shared {
             n,
+            limit: limit.max(1),
             event,
             runtime: OnceLock::new(),
             signals,
@@ -142,6 +170,7 @@ impl FakeApi {
             init_taken: AtomicBool::new(false),
             failed: AtomicBool::new(false),
             state: Mutex::new(state),
+            parked: Condvar::new(),
         });
         let stop = Arc::new(AtomicBool::new(false));
         // Each thread says when it has started. If the acceptor cannot
@@ -173,10 +202,13 @@ impl FakeApi {
         let _ = self.shared.runtime.set((pid, spawned));
     }
 
-    /// Stops accepting: from now on the runtime's connection attempts are
-    /// refused, so a client that reconnects after its connection closed
-    /// gives up instead of asking again.
+    /// Stops accepting and ends the waiting `GET /next`s' connections: from
+    /// now on the runtime's connection attempts are refused, so a client
+    /// that reconnects after its connection closed gives up instead of
+    /// asking again.
     pub fn close(&self) {
+        self.shared.lock().closed = true;
+        self.shared.parked.notify_all();
         if !self.stop.swap(true, Ordering::SeqCst) {
             // Wakes the blocked accept so that it sees the flag.
             let _ = TcpStream::connect(self.addr);
@@ -379,28 +411,52 @@ impl Shared {
         self.lock().samples.init = Some(init);
     }
 
-    /// A `GET /next`: writes the next event's head into `head`, or, after
-    /// the last answer, takes the end sample and tells the session; `None`
-    /// closes the connection.
+    /// A `GET /next`: writes the next event's head into `head`, or, once
+    /// every event was served, waits until the API closes, and `None`
+    /// closes the connection. The wait that finds the runtime idle (every
+    /// event answered, every worker it showed waiting) takes the end sample
+    /// and tells the session.
     fn next(&self, head: &mut Vec<u8>) -> Option<()> {
         let mut state = self.lock();
-        if let Some(id) = &state.outstanding {
-            let why = format!("asked for the next event before answering {id}");
+        let held = state.outstanding.len() + state.waiting;
+        if held >= self.limit {
+            let why = match state.outstanding.first() {
+                Some((id, _)) if self.limit == 1 => {
+                    format!("asked for the next event before answering {id}")
+                }
+                _ => format!(
+                    "asked for more than {} events at once ({} outstanding, {} GET /next waiting)",
+                    self.limit,
+                    state.outstanding.len(),
+                    state.waiting
+                ),
+            };
             drop(state);
             self.fail(why);
             return None;
         }
+        state.most_at_once = state.most_at_once.max(held + 1);
         if state.samples.served == self.n {
-            let (pid, _) = self.runtime();
-            state.samples.end = Some(End {
-                cpu_ns: procfs::cpu_ns(pid),
-                peak_rss_kib: procfs::peak_rss_kib(pid),
-            });
-            drop(state);
-            let _ = self.signals.send(Signal::Finished);
+            state.waiting += 1;
+            let idle = state.samples.answered.len() == self.n
+                && state.waiting == state.most_at_once
+                && state.samples.end.is_none();
+            if idle {
+                let (pid, _) = self.runtime();
+                state.samples.end = Some(End {
+                    cpu_ns: procfs::cpu_ns(pid),
+                    peak_rss_kib: procfs::peak_rss_kib(pid),
+                });
+                let _ = self.signals.send(Signal::Finished);
+            }
+            // A long poll with nothing left to give: it ends with the API.
+            while !state.closed {
+                state = self.parked.wait(state).unwrap_or_else(|e| e.into_inner());
+            }
             return None;
         }
-        let id = request_id(state.samples.served);
+        let index = state.samples.served;
+        let id = request_id(index);
         state.samples.served += 1;
         head.clear();
         let _ = write!(
@@ -415,32 +471,44 @@ impl Shared {
             deadline_ms(),
             self.event.len()
         );
-        state.outstanding = Some(id);
+        state.outstanding.push((id, index));
         state.samples.sent.push(Instant::now());
         Some(())
     }
 
-    /// A POST: must be the answer to the outstanding event.
+    /// A POST: must be the answer to an outstanding event.
     fn answer(&self, path: &str, body: &[u8]) -> Option<()> {
         let now = Instant::now();
         let mut state = self.lock();
         let answered_id = path
             .strip_prefix(INVOCATION)
             .and_then(|rest| rest.strip_suffix("/response"));
-        match state.outstanding.take() {
-            Some(id) if answered_id == Some(id.as_str()) => {
+        let found = answered_id.and_then(|answered| {
+            state
+                .outstanding
+                .iter()
+                .position(|(id, _)| id.as_str() == answered)
+        });
+        match found {
+            Some(at) => {
+                let (_, index) = state.outstanding.remove(at);
                 let samples = &mut state.samples;
                 samples.answered.push(now);
+                samples.answered_event.push(index);
                 samples.answers.extend_from_slice(body);
                 samples.answer_ends.push(samples.answers.len());
                 Some(())
             }
-            outstanding => {
-                drop(state);
-                let expected = match outstanding {
-                    Some(id) => format!("POST {INVOCATION}{id}/response"),
-                    None => "no POST (no event is outstanding)".to_string(),
+            None => {
+                let expected = match state.outstanding.as_slice() {
+                    [] => "no POST (no event is outstanding)".to_string(),
+                    [(id, _)] => format!("POST {INVOCATION}{id}/response"),
+                    more => format!(
+                        "a POST {INVOCATION}ID/response for one of the {} outstanding events",
+                        more.len()
+                    ),
                 };
+                drop(state);
                 self.fail(format!(
                     "expected {expected}, got POST {path}: {}",
                     preview(body)

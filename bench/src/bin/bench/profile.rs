@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use crate::event;
 use crate::options::{Options, Profile, Tool};
-use crate::session::{self, Ending};
+use crate::session::{self, Ending, Work};
 
 /// Runs `profile` with `opts.n` invocations and prints the figures.
 pub fn run(opts: &Options, profile: &Profile) -> Result<(), String> {
@@ -59,7 +59,8 @@ pub fn run(opts: &Options, profile: &Profile) -> Result<(), String> {
             "{name} under {program}, {n} invocations of a 1 KB event ({})",
             profile.runtime.path.display()
         );
-        session::run(&profile.runtime, &wrapper, &event, n, Ending::Exit)?;
+        let work = Work::httpevent(&event, n);
+        session::run(&profile.runtime, &wrapper, &work, Ending::Exit)?;
         let text = std::fs::read_to_string(&file)
             .map_err(|e| format!("{program} wrote no {}: {e}", file.display()))?;
         files.push((file, text));
@@ -125,7 +126,8 @@ pub fn run(opts: &Options, profile: &Profile) -> Result<(), String> {
     Ok(())
 }
 
-fn find_in_path(program: &str) -> Option<PathBuf> {
+/// `program` in one of PATH's directories, if it is there and executable.
+pub fn find_in_path(program: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|path| {
         std::env::split_paths(&path)
             .map(|dir| dir.join(program))

@@ -1,13 +1,14 @@
 //! One session: one runtime process, from spawn with a Lambda-like
-//! environment to its end, served `n` events by the fake API. It owns the
+//! environment to its end, served `n` events by the fake API (`Work` says
+//! which, for which handler, how many at once). It owns the
 //! rules for ending a process: SIGKILL right after the last sample (a
 //! runtime blocks on `GET /next` forever), or, under a profiler, closing the
 //! connection and letting the runtime exit so the tool writes its results.
 //! Every wait is bounded; nothing here sleeps to synchronise.
 //!
 //! A session succeeds only if every event got an answer and every answer is
-//! right (`event::check_answer`); otherwise its error names the runtime, what
-//! went wrong and the last lines the runtime printed.
+//! right (`Work::check`); otherwise its error names the runtime, what went
+//! wrong and the last lines the runtime printed.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
@@ -42,6 +43,35 @@ pub enum Signal {
     OutputClosed,
 }
 
+/// What a session serves and how it judges the answers.
+pub struct Work<'a> {
+    /// `_HANDLER`.
+    pub handler: &'a str,
+    /// The event, sent `n` times.
+    pub event: &'a Arc<[u8]>,
+    /// Invocations.
+    pub n: usize,
+    /// `AWS_LAMBDA_MAX_CONCURRENCY`, which is also how many requests for
+    /// events the fake API takes at once; `None`: unset, one at a time.
+    pub concurrency: Option<usize>,
+    /// Judges one answer; the error says what is wrong with it.
+    pub check: &'a dyn Fn(&[u8]) -> Result<(), String>,
+}
+
+impl<'a> Work<'a> {
+    /// `httpevent` on `event`, one invocation at a time, as Lambda runs a
+    /// classic function: the side-by-side comparison and the profiles.
+    pub fn httpevent(event: &'a Arc<[u8]>, n: usize) -> Work<'a> {
+        Work {
+            handler: "httpevent",
+            event,
+            n,
+            concurrency: None,
+            check: &event::check_answer,
+        }
+    }
+}
+
 /// How a session ends once every event was answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ending {
@@ -52,15 +82,15 @@ pub enum Ending {
 }
 
 /// Runs `runtime` (under `wrapper`, a tool and its arguments, if not empty)
-/// against a fake API serving `n` copies of `event`.
+/// against a fake API serving `work`.
 pub fn run(
     runtime: &Runtime,
     wrapper: &[OsString],
-    event: &Arc<[u8]>,
-    n: usize,
+    work: &Work,
     ending: Ending,
 ) -> Result<Samples, String> {
     let name = runtime.name;
+    let n = work.n;
     let listener = fake_api::bind().map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
     let addr = listener
         .local_addr()
@@ -79,7 +109,7 @@ pub fn run(
         }
         None => Command::new(&runtime.path),
     };
-    lambda_environment(&mut command, addr);
+    lambda_environment(&mut command, addr, work);
     command
         .stdin(Stdio::null())
         .stdout(output_writer)
@@ -89,7 +119,8 @@ pub fn run(
     // no thread start lands in its init.
     let (signals, received) = mpsc::channel();
     let output = read_output(output, signals.clone());
-    let api = FakeApi::start(listener, n, Arc::clone(event), signals)
+    let limit = work.concurrency.unwrap_or(1);
+    let api = FakeApi::start(listener, n, limit, Arc::clone(work.event), signals)
         .map_err(|e| format!("cannot start the fake API: {e}"))?;
     let spawned = Instant::now();
     let mut child = match command.spawn() {
@@ -117,7 +148,7 @@ pub fn run(
         ))),
     };
     if outcome.is_ok() && ending == Ending::Exit {
-        // The fake API closed the connection on the last GET /next.
+        // Ends the connection of the last GET /next, which waits for this.
         api.close();
         if !wait_for_exit(&received, EXIT_LIMIT) {
             outcome = Err(Some(format!(
@@ -133,7 +164,7 @@ pub fn run(
     let tail = output.join().unwrap_or_default();
 
     let failure = match outcome {
-        Ok(()) => check_answers(&samples, n).err(),
+        Ok(()) => check_answers(&samples, n, work.check).err(),
         Err(Some(why)) => Some(why),
         Err(None) => Some(format!("exited ({}) before the end", describe(status))),
     };
@@ -156,11 +187,16 @@ pub fn run(
 
 /// The environment Lambda gives a `provided.al2023` function, less the
 /// credentials; no `RUST_LOG`, so each runtime logs as it would by default.
-fn lambda_environment(command: &mut Command, api: SocketAddr) {
+/// With concurrency, `AWS_LAMBDA_MAX_CONCURRENCY` too, as on a Lambda
+/// Managed Instance.
+fn lambda_environment(command: &mut Command, api: SocketAddr, work: &Work) {
+    command.env_clear();
+    if let Some(n) = work.concurrency {
+        command.env("AWS_LAMBDA_MAX_CONCURRENCY", n.to_string());
+    }
     command
-        .env_clear()
         .env("AWS_LAMBDA_RUNTIME_API", api.to_string())
-        .env("_HANDLER", "httpevent")
+        .env("_HANDLER", work.handler)
         .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
@@ -231,13 +267,17 @@ fn describe(status: std::io::Result<ExitStatus>) -> String {
 }
 
 /// Every event answered, every answer right.
-fn check_answers(samples: &Samples, n: usize) -> Result<(), String> {
+fn check_answers(
+    samples: &Samples,
+    n: usize,
+    check: &dyn Fn(&[u8]) -> Result<(), String>,
+) -> Result<(), String> {
     if samples.answered.len() != n {
         return Err(format!("{} answers to {n} events", samples.answered.len()));
     }
     for i in 0..n {
         let answer = samples.answer(i);
-        if let Err(why) = event::check_answer(answer) {
+        if let Err(why) = check(answer) {
             let shown = String::from_utf8_lossy(&answer[..answer.len().min(300)]);
             return Err(format!("answer {} of {n} is wrong: {why}: {shown}", i + 1));
         }
