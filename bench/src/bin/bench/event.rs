@@ -1,5 +1,6 @@
 //! What the fake API sends (an API Gateway REST event, padded to a size)
-//! and what counts as a right answer to it. Pure: no I/O.
+//! and what counts as a right answer to it, and to the concurrency
+//! comparison's jobs. Pure: no I/O.
 
 use serde_json::{Value, json};
 
@@ -51,6 +52,18 @@ pub fn check_answer(answer: &[u8]) -> Result<(), String> {
     }
 }
 
+/// Checks one answer to a concurrency job: JSON equal to `expected`, the
+/// job's own answer (`Job::answer`) to the event sent.
+pub fn check_job_answer(answer: &[u8], expected: &Value) -> Result<(), String> {
+    let value: Value =
+        serde_json::from_slice(answer).map_err(|e| format!("the answer is not JSON ({e})"))?;
+    if &value == expected {
+        Ok(())
+    } else {
+        Err(format!("expected {expected}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +105,18 @@ mod tests {
             let err = check_answer(answer).unwrap_err();
             assert!(err.contains(reason), "{err}");
         }
+    }
+
+    #[test]
+    fn job_answers_must_equal_the_jobs_own() {
+        let expected = json!({"checksum": 7, "seed": 1});
+        assert_eq!(
+            check_job_answer(br#"{ "seed": 1, "checksum": 7 }"#, &expected),
+            Ok(())
+        );
+        let err = check_job_answer(br#"{"checksum":8,"seed":1}"#, &expected).unwrap_err();
+        assert_eq!(err, r#"expected {"checksum":7,"seed":1}"#);
+        let err = check_job_answer(b"{", &expected).unwrap_err();
+        assert!(err.starts_with("the answer is not JSON"), "{err}");
     }
 }

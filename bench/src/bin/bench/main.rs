@@ -10,10 +10,12 @@
 //! Codemap: `options` (command line), `fake_api` (the HTTP side), `session`
 //! (one runtime process from spawn to kill), `event` (what is sent and what
 //! a right answer is), `procfs` (CPU, memory and machine facts), `stats`,
-//! `compare` (interleaved rounds and payload scaling), `report` (the
-//! generated part of BENCHMARKS.md), `profile` (callgrind and strace modes).
+//! `compare` (interleaved rounds and payload scaling), `concurrency` (the
+//! `--concurrency N` comparison), `report` (the generated part of
+//! BENCHMARKS.md), `profile` (callgrind and strace modes).
 
 mod compare;
+mod concurrency;
 mod event;
 mod fake_api;
 mod options;
@@ -43,8 +45,9 @@ fn run() -> Result<(), String> {
             return Ok(());
         }
     };
-    match &opts.profile {
-        Some(profile) => profile::run(&opts, profile),
-        None => compare::run(&opts),
+    match (&opts.profile, &opts.concurrency) {
+        (Some(profile), _) => profile::run(&opts, profile),
+        (None, Some(concurrency)) => concurrency::run(&opts, concurrency),
+        (None, None) => compare::run(&opts),
     }
 }

@@ -7,9 +7,13 @@ use std::path::PathBuf;
 /// `bench --help`.
 pub const USAGE: &str = "\
 usage: bench --ours BIN --floor BIN --official BIN [options]
+       bench --concurrency N --ours BIN --official BIN [options]
 
 Runs the three Lambda runtimes against a fake Runtime API, interleaved, and
 reports medians across rounds. bench/run.sh builds the binaries and calls it.
+With --concurrency, runs ours and lambda_runtime (their concurrent builds)
+with AWS_LAMBDA_MAX_CONCURRENCY=N on two jobs, sleep10 and compute, and
+rewrites only the Concurrency part of the report.
 
   --ours BIN, --floor BIN, --official BIN   the runtimes (all three to compare)
   --zips OURS,FLOOR,OFFICIAL   deployment zips whose sizes are reported
@@ -24,6 +28,11 @@ reports medians across rounds. bench/run.sh builds the binaries and calls it.
   --strace NAME     system calls per invocation of one runtime under strace -f -c
   --profile-dir DIR where --callgrind and --strace keep their files
                     (default target/profile)
+  --concurrency N   the concurrency comparison with N workers: N concurrent
+                    long-polls served; --n sets both jobs' invocations
+                    (default 4000 sleep10 and 20000 compute; 400 and 2000
+                    with --quick)
+  --runtime-cpus LIST  run each runtime under `taskset -c LIST`
 ";
 
 /// The runtimes in the order every table lists them; `ours` first.
@@ -58,6 +67,17 @@ pub struct Profile {
     pub dir: PathBuf,
 }
 
+/// The concurrency comparison, instead of the side-by-side one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Concurrency {
+    /// N: `AWS_LAMBDA_MAX_CONCURRENCY`, the long-polls served at once, and
+    /// the connections ours must keep.
+    pub workers: usize,
+    /// Invocations per run of each job, in the order of `Job::ALL`
+    /// (sleep10, compute).
+    pub counts: [usize; 2],
+}
+
 /// Everything the command line says.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -78,6 +98,10 @@ pub struct Options {
     pub command: String,
     /// Set for `--callgrind`/`--strace`.
     pub profile: Option<Profile>,
+    /// Set for `--concurrency`; `runtimes` are then ours and official.
+    pub concurrency: Option<Concurrency>,
+    /// `--runtime-cpus`: the CPU list each runtime is started on.
+    pub runtime_cpus: Option<String>,
 }
 
 /// Parses the arguments (without the program name); `Ok(None)` for `--help`.
@@ -89,6 +113,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Options>
     let (mut rounds, mut n, mut quick) = (None, None, false);
     let (mut out, mut command) = (None, None);
     let (mut profile, mut profile_dir) = (None, None);
+    let (mut workers, mut runtime_cpus) = (None, None);
 
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -122,6 +147,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Options>
             "--callgrind" => profile = Some((Tool::Callgrind, value()?)),
             "--strace" => profile = Some((Tool::Strace, value()?)),
             "--profile-dir" => profile_dir = Some(PathBuf::from(value()?)),
+            "--concurrency" => workers = Some(count(&flag, &value()?)?),
+            "--runtime-cpus" => runtime_cpus = Some(cpu_list(&value()?)?),
             _ => return Err(format!("unknown option '{arg}' (try --help)")),
         }
     }
@@ -134,6 +161,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Options>
         Ok(Runtime { name, path })
     };
     let (runtimes, profile) = match profile {
+        Some(_) if workers.is_some() => {
+            return Err("--concurrency cannot be profiled (--callgrind, --strace)".to_string());
+        }
         Some((tool, name)) => {
             let i = RUNTIME_NAMES
                 .iter()
@@ -145,8 +175,20 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Options>
             let runtime = runtime(i)?;
             (Vec::new(), Some(Profile { tool, runtime, dir }))
         }
+        // ours and official; the floor has no concurrent mode.
+        None if workers.is_some() => (vec![runtime(0)?, runtime(2)?], None),
         None => ((0..3).map(runtime).collect::<Result<_, _>>()?, None),
     };
+    let concurrency = workers.map(|workers| Concurrency {
+        workers,
+        // sleep10: 5 s at the ideal 800/s with N = 8. compute: more, as each
+        // takes a fraction of sleep10's wall time.
+        counts: match (n, quick) {
+            (Some(n), _) => [n, n],
+            (None, true) => [400, 2_000],
+            (None, false) => [4_000, 20_000],
+        },
+    });
 
     let mut zip_sizes = [None; 3];
     if let Some(list) = zips {
@@ -176,7 +218,25 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Options>
         out,
         command: command.unwrap_or_else(|| "bench/run.sh".to_string()),
         profile,
+        concurrency,
+        runtime_cpus,
     }))
+}
+
+/// A CPU list as `taskset -c` takes it: digits, commas and ranges.
+fn cpu_list(value: &str) -> Result<String, String> {
+    let valid = !value.is_empty()
+        && value.split(',').all(|part| {
+            let mut ends = part.splitn(2, '-');
+            ends.all(|end| !end.is_empty() && end.bytes().all(|b| b.is_ascii_digit()))
+        });
+    if valid {
+        Ok(value.to_string())
+    } else {
+        Err(format!(
+            "--runtime-cpus takes a CPU list such as 0 or 0,2-3, not '{value}'"
+        ))
+    }
 }
 
 /// A positive count: zero rounds or invocations would measure nothing.
@@ -237,10 +297,47 @@ mod tests {
             (&format!("{THREE} --rounds"), "--rounds needs a value"),
             ("--callgrind nope", "unknown runtime 'nope'"),
             (&format!("{THREE} --zips a,b"), "--zips takes three paths"),
+            ("--concurrency 8 --ours o", "--official BIN is required"),
+            (
+                &format!("{THREE} --concurrency 0"),
+                "--concurrency takes a positive number, not '0'",
+            ),
+            (
+                "--concurrency 8 --ours o --strace ours",
+                "--concurrency cannot be profiled",
+            ),
+            (
+                &format!("{THREE} --runtime-cpus 0-"),
+                "--runtime-cpus takes a CPU list such as 0 or 0,2-3, not '0-'",
+            ),
         ] {
             let err = check(args).unwrap_err();
             assert!(err.contains(message), "{args}: {err}");
         }
+    }
+
+    #[test]
+    fn concurrency_needs_ours_and_official_and_sets_both_counts() {
+        let opts = check("--concurrency 8 --ours o --official l --runtime-cpus 0,2-3")
+            .unwrap()
+            .unwrap();
+        let names: Vec<&str> = opts.runtimes.iter().map(|r| r.name).collect();
+        assert_eq!(names, ["ours", "official"]);
+        let expected = Concurrency {
+            workers: 8,
+            counts: [4_000, 20_000],
+        };
+        assert_eq!(opts.concurrency, Some(expected));
+        assert_eq!(opts.runtime_cpus.as_deref(), Some("0,2-3"));
+        let quick = check("--concurrency 2 --ours o --official l --quick")
+            .unwrap()
+            .unwrap();
+        assert_eq!(quick.concurrency.unwrap().counts, [400, 2_000]);
+        let n = check("--concurrency 2 --ours o --official l --quick --n 50")
+            .unwrap()
+            .unwrap();
+        assert_eq!(n.concurrency.unwrap().counts, [50, 50]);
+        assert!(check(THREE).unwrap().unwrap().concurrency.is_none());
     }
 
     #[test]

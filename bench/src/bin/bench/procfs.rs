@@ -53,6 +53,27 @@ fn status_field_kib(status: &str, field: &str) -> u64 {
 /// One line about the machine: cores, CPU model, kernel, and the CPUs this
 /// process may run on (run.sh pins it; the runtimes inherit the mask).
 pub fn machine() -> String {
+    format!(
+        "{}; driver and runtimes on CPU(s) {}",
+        hardware(),
+        allowed_cpus()
+    )
+}
+
+/// The CPUs this process may run on (`Cpus_allowed_list`).
+pub fn allowed_cpus() -> String {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+                .map(|v| v.trim().to_string())
+        })
+        .unwrap_or_default()
+}
+
+/// Cores, CPU model, kernel.
+pub fn hardware() -> String {
     let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
         .lines()
@@ -66,18 +87,7 @@ pub fn machine() -> String {
         .filter(|l| l.starts_with("processor"))
         .count();
     let kernel = fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    let allowed = fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
-                .map(|v| v.trim().to_string())
-        })
-        .unwrap_or_default();
-    format!(
-        "{cores} cores, {model}, Linux {}; driver and runtimes on CPU(s) {allowed}",
-        kernel.trim()
-    )
+    format!("{cores} cores, {model}, Linux {}", kernel.trim())
 }
 
 #[cfg(test)]
