@@ -13,6 +13,12 @@
 #                                 valgrind (ours, floor or official), on
 #                                 binaries built with symbols for callgrind_annotate
 #   bench/run.sh --strace ours          system calls per invocation
+#   bench/run.sh --concurrency [N]      the concurrency comparison instead: ours
+#                                 and lambda_runtime's run_concurrent with
+#                                 AWS_LAMBDA_MAX_CONCURRENCY=N (default 8), jobs
+#                                 sleep10 and compute; rewrites only the
+#                                 Concurrency part of BENCHMARKS.md (with --quick,
+#                                 of bench/target/BENCHMARKS.quick.md)
 #
 # Respects CARGO_TARGET_DIR.
 set -euo pipefail
@@ -26,14 +32,52 @@ start=$SECONDS
 
 out="$root/BENCHMARKS.md"
 profiling=false
-for arg in "$@"; do
-    case "$arg" in
+concurrency=""
+driver_args=()
+quoted="bench/run.sh${*:+ $*}"
+while [ $# -gt 0 ]; do
+    case "$1" in
         --quick) out="$target/BENCHMARKS.quick.md" ;;
         --callgrind|--callgrind=*|--strace|--strace=*) profiling=true ;;
     esac
+    case "$1" in
+        --concurrency)
+            concurrency=8
+            if [[ "${2:-}" =~ ^[0-9]+$ ]]; then
+                concurrency="$2"
+                shift
+            fi
+            ;;
+        --concurrency=*) concurrency="${1#*=}" ;;
+        *) driver_args+=("$1") ;;
+    esac
+    shift
 done
 
 rustup target add "$triple" >/dev/null 2>&1 || true
+
+if [ -n "$concurrency" ]; then
+    # Both concurrent runtimes from this crate, with the same settings.
+    cargo build --release --locked --target "$triple" --bin ours-concurrent --bin official-concurrent
+    cargo build --release --locked --bin bench
+    # Not the side-by-side run's one shared CPU: there the driver's share is
+    # the same for every runtime, here it grows with the throughput being
+    # measured, and a runtime with N workers should have a CPU to itself.
+    # Each runtime gets CPU 0, one vCPU (Lambda Managed Instances default to
+    # 8 concurrent requests per vCPU), the driver the other CPUs.
+    pin=()
+    cpus="$(nproc 2>/dev/null || echo 1)"
+    if command -v taskset >/dev/null 2>&1 && [ "$cpus" -ge 2 ]; then
+        pin=(taskset -c "1-$((cpus - 1))")
+        driver_args=(--runtime-cpus 0 "${driver_args[@]}")
+    fi
+    "${pin[@]}" "$target/release/bench" --concurrency "$concurrency" \
+        --ours "$target/$triple/release/ours-concurrent" \
+        --official "$target/$triple/release/official-concurrent" \
+        --out "$out" --command "$quoted" "${driver_args[@]}"
+    echo "bench/run.sh: done in $((SECONDS - start)) s" >&2
+    exit 0
+fi
 "$root/build.sh" --arch x86_64
 mkdir -p "$target"
 cp "$root/bootstrap.zip" "$target/ours.zip"
@@ -50,7 +94,9 @@ build_floor() { # TARGET_DIR
         cargo build --release --locked --target "$triple" --bin floor
 }
 build_floor "$target/floor-build"
-cargo build --release --locked --target "$triple" --bin official
+# Without the concurrency feature (official-concurrent's): the bytes this
+# comparison always ran.
+cargo build --release --locked --target "$triple" --bin official --no-default-features
 cargo build --release --locked --bin bench
 floor="$target/floor-build/$triple/release/floor"
 official="$target/$triple/release/official"
@@ -85,7 +131,8 @@ if $profiling; then
     CARGO_TARGET_DIR="$symbols" "$root/build.sh" --arch x86_64
     cp "$target/ours.zip" "$root/bootstrap.zip"
     build_floor "$symbols/floor-build"
-    CARGO_TARGET_DIR="$symbols" cargo build --release --locked --target "$triple" --bin official
+    CARGO_TARGET_DIR="$symbols" cargo build --release --locked --target "$triple" --bin official \
+        --no-default-features
     unset CARGO_PROFILE_RELEASE_STRIP CARGO_PROFILE_RELEASE_DEBUG
     ours="$symbols/$triple/release/bootstrap"
     floor="$symbols/floor-build/$triple/release/floor"
@@ -101,5 +148,5 @@ if command -v taskset >/dev/null 2>&1; then pin=(taskset -c 0); fi
     --ours "$ours" --floor "$floor" --official "$official" \
     --zips "$target/ours.zip,$target/floor.zip,$target/official.zip" \
     --profile-dir "$target/profile" \
-    --out "$out" --command "bench/run.sh${*:+ $*}" "$@"
+    --out "$out" --command "$quoted" "${driver_args[@]}"
 echo "bench/run.sh: done in $((SECONDS - start)) s" >&2
