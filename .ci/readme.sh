@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs what README.md tells a new user to run, as written, on a scratch
-# clone of this repository: the "Try it locally" commands, the cargo-lambda
-# emulator commands, and the whole "Add a handler" walk-through (the
+# clone of this repository: the "Try it locally" commands, the streaming
+# example, the cargo-lambda emulator commands, and the whole "Add a
+# handler" walk-through (the
 # `greet` handler, its table line and fixture, exactly as the README shows
 # them), then `cargo test` there. The README marks each block it means with
 # an HTML comment, `<!-- readme-check: NAME -->`, on the line before it;
@@ -53,6 +54,12 @@ out="$(bash -euo pipefail -c "$(block local)")" || fail "the 'Try it locally' co
 grep -q '"body":"Hello Bob from Rust"' <<<"$out" || fail "httpevent's answer is missing: $out"
 grep -q '"runs":1' <<<"$out" || fail "scheduleevent's answer is missing: $out"
 grep -q 'bootstrap invoke \[--timeout SECONDS\]' <<<"$out" || fail "--help's text is missing: $out"
+
+echo "--- README: a streaming handler, locally"
+out="$(bash -euo pipefail -c "$(block stream)" 2>"$scratch/stream.log")" || fail "streamevent failed: $(cat "$scratch/stream.log")"
+[ "$out" = "$(printf 'line %d\n' $(seq 10))" ] || fail "streamevent printed $out"
+grep -qF 'http: {"cookies":[],"headers":{"content-type":"text/plain; charset=utf-8"},"statusCode":200}' \
+    "$scratch/stream.log" || fail "streamevent's HTTP part: $(cat "$scratch/stream.log")"
 
 echo "--- README: Add a handler (greet)"
 block src/handlers/greet.rs >src/handlers/greet.rs

@@ -521,7 +521,10 @@ fn serverless_yml_packages_to_the_expected_stack() {
             .map(|(_, f)| f["Handler"].as_str().unwrap())
             .collect();
         handlers.sort_unstable();
-        assert_eq!(handlers, ["httpevent", "scheduleevent", "snsevent"]);
+        assert_eq!(
+            handlers,
+            ["httpevent", "scheduleevent", "snsevent", "streamevent"]
+        );
         for (id, f) in &functions {
             assert_eq!(f["Runtime"], "provided.al2023", "{id}");
             assert_eq!(f["Architectures"], json!([arch]), "{id}");
@@ -553,7 +556,7 @@ fn serverless_yml_packages_to_the_expected_stack() {
 
         // One log group per function, kept `retention` days.
         let groups = resources(&template, "AWS::Logs::LogGroup");
-        assert_eq!(groups.len(), 3, "{groups:?}");
+        assert_eq!(groups.len(), 4, "{groups:?}");
         for (id, group) in &groups {
             assert_eq!(group["RetentionInDays"], retention, "{id}");
         }
@@ -622,6 +625,17 @@ fn serverless_yml_packages_to_the_expected_stack() {
             http_url.as_array().and_then(|parts| parts.last()),
             Some(&json!({"Ref": "AWS::URLSuffix"})),
             "{http_url}"
+        );
+
+        // streamevent behind a Function URL that streams its answer.
+        let urls = resources(&template, "AWS::Lambda::Url");
+        let [(_, url)] = urls[..] else {
+            panic!("one function URL: {urls:?}")
+        };
+        assert_eq!(url["InvokeMode"], "RESPONSE_STREAM");
+        assert_eq!(
+            url["TargetFunctionArn"],
+            function_arn(&template, "streamevent")
         );
 
         // The SNS topic, subscribed to by snsevent.
