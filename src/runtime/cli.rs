@@ -172,10 +172,7 @@ pub fn invoke_local(
     crate::runtime::logging::set_request_id(Some(&ctx.request_id));
     let started = Instant::now();
     let answer = match handler {
-        Handler::Buffered(handler) => match invoke(handler, &event, &ctx) {
-            Ok(body) => Ok(body),
-            Err(diagnostic) => Err(diagnostic),
-        },
+        Handler::Buffered(handler) => invoke(handler, &event, &ctx),
         Handler::Streaming(handler) => {
             let mut out = LocalStream::new();
             let outcome = invoke_streaming(handler, &event, &ctx, &mut out);
@@ -221,6 +218,9 @@ fn report_overrun(took: Duration, timeout: Duration) {
         );
     }
 }
+
+/// How far `bootstrap invoke` looks for an HTTP stream's prelude end.
+const MAX_PRELUDE: usize = 64 * 1024;
 
 /// `bootstrap invoke`'s stream: the bytes go to stdout as they are
 /// written (each write is passed on, so a `flush` in the handler shows at
@@ -273,6 +273,11 @@ impl Write for LocalStream {
                 eprintln!("http: {}", String::from_utf8_lossy(&prelude[..end]));
                 self.prelude = None;
                 io::stdout().write_all(&rest)?;
+            } else if prelude.len() > MAX_PRELUDE {
+                // No prelude after all (API Gateway wants it in the first
+                // 16 KB): the bytes are the body.
+                io::stdout().write_all(prelude)?;
+                self.prelude = None;
             }
         }
         io::stdout().write_all(body)?;
