@@ -16,8 +16,8 @@ use crate::handler::{Table, find};
 use crate::http::{PRELUDE_END, STREAMING_CONTENT_TYPE};
 use crate::runtime::diagnostic::Diagnostic;
 use crate::runtime::invoke::{invoke, invoke_streaming};
-use crate::runtime::stream::{check_content_type, room};
-use crate::stream::{DEFAULT_CONTENT_TYPE, MAX_STREAM_BYTES, ResponseStream};
+use crate::runtime::stream::{check_content_type, room, too_large};
+use crate::stream::{DEFAULT_CONTENT_TYPE, ResponseStream};
 
 /// `--help`'s text.
 pub const USAGE: &str = "\
@@ -247,10 +247,7 @@ impl LocalStream {
     /// Whether it ended well; else why, and whether bytes went out first.
     fn finish(self, outcome: Result<(), Diagnostic>) -> Result<(), (Diagnostic, bool)> {
         let failure = if self.overflowed {
-            Err(Diagnostic::runtime(
-                "StreamTooLarge",
-                format!("the handler wrote more than Lambda's limit of {MAX_STREAM_BYTES} bytes"),
-            ))
+            Err(too_large())
         } else {
             outcome
         };

@@ -45,6 +45,17 @@ pub fn room(written: u64, wanted: usize) -> io::Result<usize> {
     Ok(wanted.min(usize::try_from(left).unwrap_or(usize::MAX)))
 }
 
+/// Why a stream was cut: the handler wrote past [`MAX_STREAM_BYTES`].
+pub fn too_large() -> Diagnostic {
+    Diagnostic::runtime(
+        "StreamTooLarge",
+        format!(
+            "the handler wrote more than Lambda's limit of {MAX_STREAM_BYTES} bytes for a \
+             streamed answer"
+        ),
+    )
+}
+
 /// A content type the caller can be sent: one header value.
 pub fn check_content_type(content_type: &str) -> io::Result<()> {
     if api::is_header_safe(content_type) {
@@ -161,13 +172,7 @@ impl<'c> ApiStream<'c> {
             format!("POST {path} (streamed)")
         };
         let failure = if self.overflowed {
-            Some(Diagnostic::runtime(
-                "StreamTooLarge",
-                format!(
-                    "the handler wrote more than Lambda's limit of {MAX_STREAM_BYTES} bytes \
-                     for a streamed answer"
-                ),
-            ))
+            Some(too_large())
         } else {
             outcome.err()
         };

@@ -3,50 +3,20 @@
 //! The runtime keeps nothing of an event once it is answered, and leaves
 //! freeing to the system allocator, which returns what is free.
 
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-use crate::support::{Event, FakeApi, Next, answers_per_id, assert_no_runtime_panic, probe, start};
+use crate::support::{
+    Event, FakeApi, Next, Pid, answers_per_id, assert_no_runtime_panic, probe, start, status_kib,
+};
 
 /// About this many bytes of JSON per large event.
 const EVENT_BYTES: usize = 6 * 1000 * 1000;
 
-/// The runtime's pid, known once it is spawned; the fake's steps wait for it.
-#[derive(Default)]
-struct Pid {
-    value: Mutex<Option<u32>>,
-    known: Condvar,
-}
-
-impl Pid {
-    fn set(&self, pid: u32) {
-        *self.value.lock().unwrap() = Some(pid);
-        self.known.notify_all();
-    }
-
-    fn get(&self) -> u32 {
-        let mut value = self.value.lock().unwrap();
-        loop {
-            if let Some(pid) = *value {
-                return pid;
-            }
-            value = self.known.wait(value).unwrap();
-        }
-    }
-}
-
 /// `VmRSS` (now) and `VmHWM` (peak) of `pid`, in KiB.
 fn rss_kib(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap()
-    };
-    (field("VmRSS:"), field("VmHWM:"))
+    (status_kib(pid, "VmRSS"), status_kib(pid, "VmHWM"))
 }
 
 /// Five shapes of about `EVENT_BYTES` each: many small objects, one long

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::thread;
 
-use crate::support::{lambda, read_request, start};
+use crate::support::{lambda, read_request, start, status_kib};
 
 const TOTAL: usize = 100_000;
 const WARM: usize = 10_000;
@@ -46,12 +46,7 @@ fn event(i: usize) -> (Vec<u8>, &'static str) {
 }
 
 fn sample(pid: u32) -> Sample {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let peak_rss_kib = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap();
+    let peak_rss_kib = status_kib(pid, "VmHWM");
     let fds = std::fs::read_dir(format!("/proc/{pid}/fd"))
         .unwrap()
         .count();

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 
 use crate::support::{
-    Event, FakeApi, Next, Recorded, answered_id, answers_per_id, assert_no_runtime_panic,
-    bootstrap, finish, finish_with_stdin, probe,
+    Event, FakeApi, Next, Pid, Recorded, answered_id, answers_per_id, assert_no_runtime_panic,
+    bootstrap, finish, finish_with_stdin, probe, status_kib,
 };
 
 /// `lambda_bootstrap::stream::MAX_STREAM_BYTES`.
@@ -274,23 +274,11 @@ fn a_stream_past_the_limit_is_cut_with_a_trailer() {
 #[test]
 fn a_hundred_megabyte_stream_takes_no_more_memory_than_a_small_one() {
     let peaks: Arc<Mutex<Vec<u64>>> = Arc::default();
-    let pid: Arc<Mutex<Option<u32>>> = Arc::default();
+    let pid = Arc::new(Pid::default());
     let measure = |then: Next| {
         let (peaks, pid) = (Arc::clone(&peaks), Arc::clone(&pid));
         Next::Then(
-            Box::new(move || {
-                let pid = pid
-                    .lock()
-                    .unwrap()
-                    .expect("pid known before the second poll");
-                let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-                let hwm = status
-                    .lines()
-                    .find_map(|l| l.strip_prefix("VmHWM:"))
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-                    .unwrap();
-                peaks.lock().unwrap().push(hwm);
-            }),
+            Box::new(move || peaks.lock().unwrap().push(status_kib(pid.get(), "VmHWM"))),
             Box::new(then),
         )
     };
@@ -303,7 +291,7 @@ fn a_hundred_megabyte_stream_takes_no_more_memory_than_a_small_one() {
         measure(Next::Close),
     ]);
     let running = crate::support::start(&mut probe(&api, "probe_stream"), Vec::new());
-    *pid.lock().unwrap() = Some(running.pid);
+    pid.set(running.pid);
     let out = running.wait();
     assert_eq!(
         answer_for(&api, "big").body.len(),

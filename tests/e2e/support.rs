@@ -622,3 +622,43 @@ pub fn known_handlers() -> String {
         .collect();
     names.join(", ")
 }
+
+/// A field of `/proc/<pid>/status` counted in kB (`VmRSS`, `VmHWM`), in KiB.
+#[allow(dead_code)]
+pub fn status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
+/// The runtime's pid, for steps of the fake's script (`Next::Then`) that
+/// read its `/proc` files: known once it is spawned, waited for until then.
+#[derive(Default)]
+#[allow(dead_code)]
+pub struct Pid {
+    value: Mutex<Option<u32>>,
+    known: Condvar,
+}
+
+#[allow(dead_code)]
+impl Pid {
+    /// Records the pid, waking whoever waits for it.
+    pub fn set(&self, pid: u32) {
+        *self.value.lock().unwrap() = Some(pid);
+        self.known.notify_all();
+    }
+
+    /// The pid, once it is set.
+    pub fn get(&self) -> u32 {
+        let mut value = self.value.lock().unwrap();
+        loop {
+            if let Some(pid) = *value {
+                return pid;
+            }
+            value = self.known.wait(value).unwrap();
+        }
+    }
+}
