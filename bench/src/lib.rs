@@ -1,8 +1,9 @@
 //! What the benchmarked runtimes share, so that the comparisons measure
 //! runtimes, not handlers: the very `httpevent` handler that `bootstrap`
-//! ships (the side-by-side comparison), and the two jobs of the concurrency
-//! comparison ([`Job`]), whose logic is written once here and called by both
-//! concurrent runtimes.
+//! ships (the side-by-side comparison), the two jobs of the concurrency
+//! comparison ([`Job`]), and the stream generator of the streaming
+//! comparison ([`pieces`]), each written once here and called by the
+//! runtimes that compare on it.
 
 use std::rc::Rc;
 use std::time::Duration;
@@ -106,6 +107,48 @@ pub fn checksum(seed: u64) -> u64 {
     acc
 }
 
+/// The streaming handler's name in ours' table (`_HANDLER`).
+pub const STREAM_HANDLER: &str = "stream";
+
+/// The size of each piece the generator writes: 64 KiB.
+pub const PIECE: usize = 64 * 1024;
+
+/// The content type of a generated stream.
+pub const CONTENT_TYPE: &str = "application/octet-stream";
+
+/// What every piece is cut from: printable bytes in a cycle of 61, which
+/// does not divide `PIECE`, so that a piece lost, repeated or shifted by
+/// a few bytes shows in the content, not only in the length.
+pub static PATTERN: [u8; PIECE] = pattern();
+
+const fn pattern() -> [u8; PIECE] {
+    let mut bytes = [0u8; PIECE];
+    let mut i = 0;
+    while i < PIECE {
+        bytes[i] = b'A' + (i % 61) as u8;
+        i += 1;
+    }
+    bytes
+}
+
+/// The stream size an event asks for: `{"bytes": N}`.
+pub fn requested_bytes(event: &Value) -> Result<u64, String> {
+    event
+        .get("bytes")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| format!("expected {{\"bytes\": N}}, got {event}"))
+}
+
+/// The stream of `bytes` bytes, in the order to write them: whole pieces
+/// of `PATTERN`, then what is left as the start of one more. Byte `k` of
+/// the stream is `PATTERN[k % PIECE]`.
+pub fn pieces(bytes: u64) -> impl Iterator<Item = &'static [u8]> {
+    let whole = bytes / PIECE as u64;
+    let rest = (bytes % PIECE as u64) as usize;
+    let last = (rest > 0).then(|| &PATTERN[..rest]);
+    (0..whole).map(|_| &PATTERN[..]).chain(last)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +163,25 @@ mod tests {
         assert_eq!(Job::from_name("httpevent"), None);
         assert_eq!(Job::Sleep10.answer(&json!({"seed": 3}))["slept_ms"], 10);
         assert_ne!(checksum(1), checksum(2));
+    }
+
+    #[test]
+    fn pieces_add_up_to_the_bytes_asked_for() {
+        for bytes in [0, 1, PIECE as u64 - 1, PIECE as u64, 3 * PIECE as u64 + 17] {
+            let stream: Vec<u8> = pieces(bytes).flatten().copied().collect();
+            assert_eq!(stream.len() as u64, bytes);
+            assert!(pieces(bytes).all(|p| !p.is_empty() && p.len() <= PIECE));
+            for (k, byte) in stream.iter().enumerate() {
+                assert_eq!(*byte, PATTERN[k % PIECE], "byte {k} of {bytes}");
+            }
+        }
+        assert_eq!(pieces(100 * 1024 * 1024).count(), 1600);
+    }
+
+    #[test]
+    fn the_event_says_how_many_bytes() {
+        assert_eq!(requested_bytes(&serde_json::json!({"bytes": 5})), Ok(5));
+        let err = requested_bytes(&serde_json::json!({"bytes": "5"})).unwrap_err();
+        assert_eq!(err, r#"expected {"bytes": N}, got {"bytes":"5"}"#);
     }
 }

@@ -1,7 +1,9 @@
-//! What the fake API sends (an API Gateway REST event, padded to a size)
-//! and what counts as a right answer to it, and to the concurrency
-//! comparison's jobs. Pure: no I/O.
+//! What the fake API sends (an API Gateway REST event, padded to a size;
+//! a stream request, `{"bytes": N}`) and what counts as a right answer to
+//! it, to the concurrency comparison's jobs, and to a stream request.
+//! Pure: no I/O.
 
+use lambda_bootstrap_bench::{CONTENT_TYPE, PATTERN, PIECE};
 use serde_json::{Value, json};
 
 /// The `hello` query parameter every event carries; a runtime whose answer
@@ -64,6 +66,149 @@ pub fn check_job_answer(answer: &[u8], expected: &Value) -> Result<(), String> {
     }
 }
 
+/// The event that asks the streaming handler for `bytes` bytes.
+pub fn stream_request(bytes: u64) -> Vec<u8> {
+    serde_json::to_vec(&json!({ "bytes": bytes })).expect("a Value serializes")
+}
+
+/// The content type lambda_runtime gives every streamed answer: a JSON
+/// prelude (status, headers, cookies), eight NUL bytes, then the payload.
+pub const HTTP_INTEGRATION: &str = "application/vnd.awslambda.http-integration-response";
+
+/// The longest prelude accepted (API Gateway wants it within 16 KB).
+const MAX_PRELUDE: usize = 16 * 1024;
+
+/// Checks a streamed body as it arrives, without keeping it: skips the
+/// prelude of an HTTP integration answer, then counts the payload and
+/// compares it with the generator's pattern. `feed` says where in each
+/// piece the payload starts, so that the caller can time its first byte.
+#[derive(Debug)]
+pub struct StreamCheck {
+    /// Still looking for the end of the prelude; what was seen of it.
+    prelude: Option<Vec<u8>>,
+    /// Payload bytes seen so far.
+    pub payload: u64,
+    /// The offset of the first payload byte that differs from the
+    /// pattern, if any.
+    pub first_wrong: Option<u64>,
+    /// What went wrong with the prelude, if anything.
+    pub prelude_error: Option<String>,
+}
+
+impl StreamCheck {
+    /// A check for a body of `content_type`: only an HTTP integration
+    /// answer has a prelude; any other type must be the generator's.
+    pub fn new(content_type: &str) -> Result<StreamCheck, String> {
+        let prelude = if content_type.eq_ignore_ascii_case(HTTP_INTEGRATION) {
+            Some(Vec::new())
+        } else if content_type.eq_ignore_ascii_case(CONTENT_TYPE) {
+            None
+        } else {
+            return Err(format!(
+                "Content-Type '{content_type}', not '{CONTENT_TYPE}' or '{HTTP_INTEGRATION}'"
+            ));
+        };
+        Ok(StreamCheck {
+            prelude,
+            payload: 0,
+            first_wrong: None,
+            prelude_error: None,
+        })
+    }
+
+    /// Takes the next piece of the body; returns the offset in `piece` at
+    /// which payload starts, if any of it is payload.
+    pub fn feed(&mut self, piece: &[u8]) -> Option<usize> {
+        let start = match &mut self.prelude {
+            None => 0,
+            Some(seen) => {
+                let before = seen.len();
+                seen.extend_from_slice(&piece[..piece.len().min(MAX_PRELUDE + 8)]);
+                match seen.windows(8).position(|w| w == [0; 8]) {
+                    Some(end) => {
+                        if let Err(why) = check_prelude(&seen[..end]) {
+                            self.prelude_error = Some(why);
+                        }
+                        self.prelude = None;
+                        end + 8 - before
+                    }
+                    None if seen.len() > MAX_PRELUDE => {
+                        self.prelude_error = Some(format!(
+                            "no end of the prelude in its first {MAX_PRELUDE} bytes"
+                        ));
+                        // Counted as payload from here, so the length check fails too.
+                        self.prelude = None;
+                        piece.len()
+                    }
+                    None => return None,
+                }
+            }
+        };
+        let payload = &piece[start..];
+        if payload.is_empty() {
+            return None;
+        }
+        if self.first_wrong.is_none() {
+            let mut at = self.payload;
+            for part in payload.chunks(PIECE) {
+                let offset = (at % PIECE as u64) as usize;
+                let (head, tail) = part.split_at(part.len().min(PIECE - offset));
+                let expected = (
+                    &PATTERN[offset..offset + head.len()],
+                    &PATTERN[..tail.len()],
+                );
+                // Slices compare with memcmp: the fake keeps up with the stream.
+                if (head, tail) != expected {
+                    let got = head.iter().chain(tail);
+                    let wrong = got
+                        .zip(expected.0.iter().chain(expected.1))
+                        .position(|(a, b)| a != b);
+                    self.first_wrong = wrong.map(|i| at + i as u64);
+                    break;
+                }
+                at += part.len() as u64;
+            }
+        }
+        self.payload += payload.len() as u64;
+        Some(start)
+    }
+
+    /// The verdict once the body has ended: `bytes` of the pattern, after a
+    /// complete prelude if there was one.
+    pub fn verdict(&self, bytes: u64) -> Result<(), String> {
+        if let Some(why) = &self.prelude_error {
+            return Err(why.clone());
+        }
+        if self.prelude.is_some() {
+            return Err("the body ended inside the prelude".into());
+        }
+        if self.payload != bytes {
+            return Err(format!(
+                "{} payload bytes, not the {bytes} asked for",
+                self.payload
+            ));
+        }
+        match self.first_wrong {
+            Some(at) => Err(format!("payload byte {at} differs from the generator's")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The prelude must be JSON with a `statusCode`.
+fn check_prelude(prelude: &[u8]) -> Result<(), String> {
+    let value: Value = serde_json::from_slice(prelude).map_err(|e| {
+        format!(
+            "the prelude is not JSON ({e}): {}",
+            String::from_utf8_lossy(prelude)
+        )
+    })?;
+    match value.get("statusCode") {
+        Some(_) => Ok(()),
+        None => Err(format!("the prelude has no statusCode: {value}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +263,102 @@ mod tests {
         assert_eq!(err, r#"expected {"checksum":7,"seed":1}"#);
         let err = check_job_answer(b"{", &expected).unwrap_err();
         assert!(err.starts_with("the answer is not JSON"), "{err}");
+    }
+
+    /// Feeds `body` in pieces of `size` bytes; returns the verdict and where
+    /// the first payload byte was found (piece index, offset).
+    fn check_stream(
+        content_type: &str,
+        body: &[u8],
+        size: usize,
+        bytes: u64,
+    ) -> (Result<(), String>, Option<(usize, usize)>) {
+        let mut check = StreamCheck::new(content_type).unwrap();
+        let mut first = None;
+        for (i, piece) in body.chunks(size).enumerate() {
+            if let Some(at) = check.feed(piece) {
+                first.get_or_insert((i, at));
+            }
+        }
+        (check.verdict(bytes), first)
+    }
+
+    fn generated(bytes: u64) -> Vec<u8> {
+        lambda_bootstrap_bench::pieces(bytes)
+            .flatten()
+            .copied()
+            .collect()
+    }
+
+    #[test]
+    fn a_generated_stream_passes_in_any_pieces() {
+        let body = generated(3 * PIECE as u64 + 5);
+        for size in [1, 1000, PIECE, PIECE + 1, body.len()] {
+            let (verdict, first) = check_stream(CONTENT_TYPE, &body, size, body.len() as u64);
+            assert_eq!(verdict, Ok(()), "pieces of {size}");
+            assert_eq!(first, Some((0, 0)));
+        }
+    }
+
+    #[test]
+    fn a_prelude_is_skipped_and_the_payload_timed_from_its_end() {
+        let prelude = br#"{"statusCode":200,"headers":{"content-type":"application/octet-stream"},"cookies":[]}"#;
+        let mut body = prelude.to_vec();
+        body.extend_from_slice(&[0; 8]);
+        body.extend(generated(100_000));
+        for size in [1, 3, 50, 4096] {
+            let (verdict, first) = check_stream(HTTP_INTEGRATION, &body, size, 100_000);
+            assert_eq!(verdict, Ok(()), "pieces of {size}");
+            let (piece, at) = first.unwrap();
+            assert_eq!(piece * size + at, prelude.len() + 8, "pieces of {size}");
+        }
+    }
+
+    #[test]
+    fn wrong_streams_are_named() {
+        let body = generated(10_000);
+        let long = generated(20_000);
+        let mut shifted = body.clone();
+        shifted.remove(4_000);
+        shifted.push(b'A');
+        let mut bad_prelude = b"{\"oops\":1}\0\0\0\0\0\0\0\0".to_vec();
+        bad_prelude.extend_from_slice(&body);
+        for (content_type, body, why) in [
+            (
+                CONTENT_TYPE,
+                &body[..9_999],
+                "9999 payload bytes, not the 10000 asked for",
+            ),
+            (CONTENT_TYPE, &shifted[..], "payload byte 4000 differs"),
+            (
+                HTTP_INTEGRATION,
+                &long[..],
+                "no end of the prelude in its first 16384 bytes",
+            ),
+            (
+                HTTP_INTEGRATION,
+                &b"{\"statusCode\":200}"[..],
+                "the body ended inside the prelude",
+            ),
+            (
+                HTTP_INTEGRATION,
+                &bad_prelude[..],
+                "the prelude has no statusCode",
+            ),
+        ] {
+            let (verdict, _) = check_stream(content_type, body, 777, 10_000);
+            let err = verdict.unwrap_err();
+            assert!(err.contains(why), "{err}");
+        }
+        assert!(
+            StreamCheck::new("text/plain")
+                .unwrap_err()
+                .contains("Content-Type 'text/plain'")
+        );
+    }
+
+    #[test]
+    fn stream_requests_name_the_bytes() {
+        assert_eq!(stream_request(104_857_600), br#"{"bytes":104857600}"#);
     }
 }

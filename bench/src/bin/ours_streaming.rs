@@ -1,0 +1,26 @@
+//! Ours for the streaming comparison: `bootstrap`'s own `app::main`, as
+//! `src/main.rs` runs it, with a table of one streaming handler that writes
+//! the generator's pieces, as a user's handler would write into its
+//! `ResponseStream`.
+
+use std::process::ExitCode;
+
+use lambda_bootstrap::{Context, Handler, HandlerError, ResponseStream};
+use lambda_bootstrap_bench::{CONTENT_TYPE, STREAM_HANDLER, pieces, requested_bytes};
+use serde_json::Value;
+
+static TABLE: &[(&str, Handler)] = &[(STREAM_HANDLER, Handler::Streaming(stream))];
+
+/// `{"bytes": N}`: N bytes of the generator, piece by piece.
+fn stream(event: Value, _ctx: &Context, out: &mut dyn ResponseStream) -> Result<(), HandlerError> {
+    let bytes = requested_bytes(&event).map_err(|e| HandlerError::new("InvalidEvent", e))?;
+    out.set_content_type(CONTENT_TYPE)?;
+    for piece in pieces(bytes) {
+        out.write_all(piece)?;
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    lambda_bootstrap::runtime::app::main(TABLE)
+}
