@@ -166,11 +166,7 @@ pub fn run(opts: &Options) -> Result<(), String> {
     let generated = report::render(opts, &runs, &scaling);
     print!("{generated}");
     if let Some(path) = &opts.out {
-        let existing = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-        };
+        let existing = report::read(path)?;
         std::fs::write(path, report::merge(&existing, &generated))
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!("wrote {}", path.display());

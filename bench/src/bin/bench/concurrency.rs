@@ -4,16 +4,14 @@
 //! interleaved rounds; then the Concurrency part of the report. Turns each
 //! session's samples into the figures that part shows.
 
-use std::ffi::OsString;
 use std::sync::Arc;
 use std::time::Instant;
 
 use lambda_bootstrap_bench::Job;
 
 use crate::event;
-use crate::fake_api::Samples;
+use crate::fake_api::{Answers, Samples};
 use crate::options::{Concurrency, Options, Runtime};
-use crate::profile::find_in_path;
 use crate::report;
 use crate::session::{self, Ending, Work};
 use crate::stats::percentile;
@@ -52,14 +50,7 @@ const WARM_UP: usize = 200;
 
 /// Runs the comparison and writes or prints the Concurrency part.
 pub fn run(opts: &Options, concurrency: &Concurrency) -> Result<(), String> {
-    let wrapper = match &opts.runtime_cpus {
-        Some(cpus) => {
-            let taskset = find_in_path("taskset")
-                .ok_or("taskset is not on PATH (apt-get install util-linux)")?;
-            vec![taskset.into(), "-c".into(), OsString::from(cpus)]
-        }
-        None => Vec::new(),
-    };
+    let wrapper = session::pin(opts.runtime_cpus.as_deref())?;
     let workers = concurrency.workers;
     let sessions = |runtime: &Runtime, job: Job, n: usize| -> Result<Run, String> {
         let value = job.event();
@@ -74,6 +65,7 @@ pub fn run(opts: &Options, concurrency: &Concurrency) -> Result<(), String> {
             n,
             concurrency: Some(workers),
             check: &check,
+            answers: Answers::Buffered,
         };
         let samples = session::run(runtime, &wrapper, &work, Ending::Kill)?;
         Ok(figures(&samples, n))
@@ -122,11 +114,7 @@ pub fn run(opts: &Options, concurrency: &Concurrency) -> Result<(), String> {
     let section = report::render_concurrency(opts, concurrency, &jobs);
     print!("{section}");
     if let Some(path) = &opts.out {
-        let existing = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-        };
+        let existing = report::read(path)?;
         std::fs::write(path, report::merge_concurrency(&existing, &section))
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!("wrote {}", path.display());

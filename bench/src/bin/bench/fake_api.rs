@@ -1,11 +1,13 @@
 //! The fake Lambda Runtime API: the HTTP side of one session. It accepts the
 //! runtime's connections (a thread for each open one, kept for the next;
-//! blocking std networking, keep-alive HTTP/1.1, bodies by Content-Length),
-//! serves `n` copies of one event, timestamps each event and answer, and
-//! samples the runtime's CPU and memory at the moments the figures are
-//! defined by: the first `GET /next`, and the `GET /next` after the last
-//! answer (with `limit` workers: once every worker that ever held an event
-//! is back asking, so the runtime is idle).
+//! blocking std networking, keep-alive HTTP/1.1, bodies by Content-Length,
+//! or chunked for a streamed answer), serves `n` copies of one event,
+//! timestamps each event and answer, and samples the runtime's CPU and
+//! memory at the moments the figures are defined by: the first `GET /next`,
+//! and the `GET /next` after the last answer (with `limit` workers: once
+//! every worker that ever held an event is back asking, so the runtime is
+//! idle); for a streamed answer also the event's write and the body's end,
+//! and it times the first and last payload bytes it reads.
 //!
 //! It takes up to `limit` requests for events at once (events outstanding
 //! plus `GET /next`s waiting), as Lambda does with
@@ -13,9 +15,10 @@
 //! `GET /next` after the last event was served is a long poll that never
 //! returns: it waits until the session closes the API.
 //!
-//! It never judges an answer's content (the session does, after the run, so
-//! that no JSON parsing sits between an answer and the next event), but it
-//! does refuse what no Lambda runtime may do: more requests for events at
+//! It never judges a buffered answer's content (the session does, after the
+//! run, so that no JSON parsing sits between an answer and the next event);
+//! a streamed one it checks as it reads (`event::StreamCheck`), keeping only
+//! the verdict for the session. It does refuse what no Lambda runtime may do: more requests for events at
 //! once than `limit` (with 1, a second `GET /next` before answering), an
 //! answer to a request id that is not outstanding, any other route. Its
 //! replies follow AWS's Runtime Interface Emulator (202 with
@@ -30,6 +33,8 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::chunked;
+use crate::event::StreamCheck;
 use crate::procfs;
 use crate::session::Signal;
 
@@ -62,6 +67,39 @@ pub struct End {
     pub peak_rss_kib: u64,
 }
 
+/// How the runtime answers, and so how the fake API reads its answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answers {
+    /// A body with a Content-Length, kept for the session to judge.
+    Buffered,
+    /// A chunked stream of this many payload bytes
+    /// (`Lambda-Runtime-Function-Response-Mode: streaming`), checked as it
+    /// arrives.
+    Streamed(u64),
+}
+
+/// One streamed answer, as the fake API read it.
+#[derive(Debug, Clone)]
+pub struct Stream {
+    /// The event it answers (an index into `Samples::sent`).
+    pub event: usize,
+    /// The runtime's CPU, all threads, just before its event was written.
+    pub cpu_at_sent_ns: u64,
+    /// When the first payload byte was read (after lambda_runtime's prelude).
+    pub first_byte: Option<Instant>,
+    /// When the last payload byte was read.
+    pub last_byte: Option<Instant>,
+    /// The runtime's CPU, all threads, once the body had been read to its end.
+    pub cpu_at_end_ns: u64,
+    /// CPU the fake API's own thread spent reading and checking the body.
+    pub reader_cpu_ns: u64,
+    /// Payload bytes read.
+    pub payload: u64,
+    /// What is wrong with the answer (its headers, trailers or body), if
+    /// anything.
+    pub wrong: Option<String>,
+}
+
 /// Everything one session measured.
 #[derive(Debug, Default)]
 pub struct Samples {
@@ -82,6 +120,9 @@ pub struct Samples {
     /// cuts one out.
     answers: Vec<u8>,
     answer_ends: Vec<usize>,
+    /// The streamed answers, in the order they came (`Answers::Streamed`
+    /// only; their `answered` entries hold when each body ended).
+    pub streams: Vec<Stream>,
     /// TCP connections accepted.
     pub connections: usize,
 }
@@ -100,6 +141,7 @@ struct Shared {
     /// Requests for events it takes at once.
     limit: usize,
     event: Arc<[u8]>,
+    answers: Answers,
     /// The runtime's pid and when it was spawned, set right after.
     runtime: OnceLock<(u32, Instant)>,
     signals: Sender<Signal>,
@@ -124,6 +166,9 @@ struct State {
     most_at_once: usize,
     /// The API is closed: waiting `GET /next`s end their connections.
     closed: bool,
+    /// The runtime's CPU as each event's write began, by event (streamed
+    /// answers only).
+    cpu_at_sent_ns: Vec<u64>,
 }
 
 /// A running fake API; `finish` ends it and hands back the samples.
@@ -141,17 +186,19 @@ pub fn bind() -> io::Result<TcpListener> {
 
 impl FakeApi {
     /// Starts serving `n` copies of `event` on `listener`, up to `limit`
-    /// requests for events at once, reporting through `signals`; `serving`
-    /// names the runtime once it is spawned. Returns
-    /// once its threads (the acceptor and a first connection worker) have
-    /// started and reached their loops: a thread starting on the runtime's
-    /// CPU while it initialises would count against its init (bench/run.sh
-    /// pins both to one CPU).
+    /// requests for events at once, reading `answers`, reporting through
+    /// `signals`; `serving` names the runtime once it is spawned. Returns
+    /// once its threads (the acceptor and the first connection workers)
+    /// have started and reached their loops: a thread starting on the
+    /// runtime's CPU while it initialises would count against its init
+    /// (bench/run.sh pins both to one CPU), and one starting as a stream's
+    /// connection opens, against its time to first byte.
     pub fn start(
         listener: TcpListener,
         n: usize,
         limit: usize,
         event: Arc<[u8]>,
+        answers: Answers,
         signals: Sender<Signal>,
     ) -> io::Result<FakeApi> {
         let addr = listener.local_addr()?;
@@ -164,6 +211,7 @@ impl FakeApi {
             n,
             limit: limit.max(1),
             event,
+            answers,
             runtime: OnceLock::new(),
             signals,
             connections: AtomicUsize::new(0),
@@ -177,7 +225,15 @@ impl FakeApi {
         // start, the workers go with it: it owns their queue.
         let (started, has_started) = mpsc::channel();
         let mut workers = Workers::new(&shared);
-        workers.spawn(Some(started.clone()))?;
+        // A streaming runtime keeps its `GET /next` connection open while it
+        // streams on another: one worker for each.
+        let first_workers = match answers {
+            Answers::Buffered => 1,
+            Answers::Streamed(_) => 2,
+        };
+        for _ in 0..first_workers {
+            workers.spawn(Some(started.clone()))?;
+        }
         let acceptor = {
             let (shared, stop) = (Arc::clone(&shared), Arc::clone(&stop));
             thread::Builder::new().spawn(move || {
@@ -185,8 +241,8 @@ impl FakeApi {
                 accept(listener, &shared, &stop, workers);
             })?
         };
-        for _ in 0..2 {
-            // Both threads hold a sender until they send: this returns.
+        for _ in 0..first_workers + 1 {
+            // Every thread holds a sender until it sends: this returns.
             let _ = has_started.recv();
         }
         Ok(FakeApi {
@@ -333,7 +389,12 @@ impl Workers {
 /// a rule (then the session hears of it through `Signal::Failed`).
 fn serve(stream: TcpStream, shared: &Shared) {
     let _ = stream.set_nodelay(true);
-    let mut reader = BufReader::with_capacity(64 * 1024, &stream);
+    // Larger reads for streams: fewer system calls per MB in the fake.
+    let capacity = match shared.answers {
+        Answers::Buffered => 64 * 1024,
+        Answers::Streamed(_) => 256 * 1024,
+    };
+    let mut reader = BufReader::with_capacity(capacity, &stream);
     let mut writer = &stream;
     let (mut line, mut header, mut body, mut head) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -349,12 +410,29 @@ fn serve(stream: TcpStream, shared: &Shared) {
         if method == "GET" && !shared.init_taken.swap(true, Ordering::SeqCst) {
             shared.take_init();
         }
-        match read_rest(&mut reader, &mut header, &mut body) {
-            Ok(()) => {}
+        let request = match read_head(&mut reader, &mut header) {
+            Ok(request) => request,
             Err(e) if e.kind() == io::ErrorKind::InvalidData => {
                 return shared.fail(format!("bad request {method} {path}: {e}"));
             }
             Err(_) => return,
+        };
+        if request.chunked {
+            if method != "POST" {
+                return shared.fail(format!("unexpected chunked request {method} {path}"));
+            }
+            match shared.stream(path, &request, &mut reader, &mut header) {
+                Some(()) => match writer.write_all(ACCEPTED) {
+                    Ok(()) => continue,
+                    Err(_) => return,
+                },
+                None => return,
+            }
+        }
+        body.clear();
+        body.resize(request.length, 0);
+        if reader.read_exact(&mut body).is_err() {
+            return;
         }
         let written = match method {
             "GET" if path == NEXT => match shared.next(&mut head) {
@@ -458,6 +536,10 @@ impl Shared {
         let index = state.samples.served;
         let id = request_id(index);
         state.samples.served += 1;
+        if let Answers::Streamed(_) = self.answers {
+            let (pid, _) = self.runtime();
+            state.cpu_at_sent_ns.push(procfs::cpu_ns(pid));
+        }
         head.clear();
         let _ = write!(
             head,
@@ -483,6 +565,14 @@ impl Shared {
         let answered_id = path
             .strip_prefix(INVOCATION)
             .and_then(|rest| rest.strip_suffix("/response"));
+        if let Answers::Streamed(_) = self.answers {
+            drop(state);
+            self.fail(format!(
+                "expected a streamed answer, got POST {path} with a Content-Length body: {}",
+                preview(body)
+            ));
+            return None;
+        }
         let found = answered_id.and_then(|answered| {
             state
                 .outstanding
@@ -517,6 +607,119 @@ impl Shared {
             }
         }
     }
+
+    /// A chunked POST: must be the streamed answer to an outstanding event.
+    /// Reads the body to its end as fast as it comes, checking and timing
+    /// it; the event stays outstanding until then.
+    fn stream(
+        &self,
+        path: &str,
+        head: &Head,
+        reader: &mut impl BufRead,
+        line: &mut Vec<u8>,
+    ) -> Option<()> {
+        let Answers::Streamed(bytes) = self.answers else {
+            self.fail(format!(
+                "expected a Content-Length answer, got a chunked POST {path}"
+            ));
+            return None;
+        };
+        let answered_id = path
+            .strip_prefix(INVOCATION)
+            .and_then(|rest| rest.strip_suffix("/response"));
+        let (pid, _) = self.runtime();
+        let event = {
+            let state = self.lock();
+            let found = answered_id.and_then(|answered| {
+                state
+                    .outstanding
+                    .iter()
+                    .find(|(id, _)| id.as_str() == answered)
+            });
+            match found {
+                Some(&(_, index)) => index,
+                None => {
+                    let expected = match state.outstanding.as_slice() {
+                        [(id, _)] => format!("POST {INVOCATION}{id}/response"),
+                        _ => format!(
+                            "a POST for one of {} outstanding events",
+                            state.outstanding.len()
+                        ),
+                    };
+                    drop(state);
+                    self.fail(format!("expected {expected}, got a chunked POST {path}"));
+                    return None;
+                }
+            }
+        };
+        let reader_cpu = procfs::thread_cpu_ns();
+        let mut wrong = None;
+        if !head.streaming {
+            wrong = Some(format!(
+                "a chunked answer without '{RESPONSE_MODE}: streaming'"
+            ));
+        }
+        let mut check = StreamCheck::new(&head.content_type)
+            .map_err(|why| wrong.get_or_insert(why).clone())
+            .ok();
+        let (mut first_byte, mut last_byte) = (None, None);
+        let read = chunked::read_body(reader, line, |piece| {
+            if let Some(check) = &mut check
+                && check.feed(piece).is_some()
+            {
+                let now = Instant::now();
+                first_byte.get_or_insert(now);
+                last_byte = Some(now);
+            }
+        });
+        let cpu_at_end_ns = procfs::cpu_ns(pid);
+        let reader_cpu_ns = procfs::thread_cpu_ns().saturating_sub(reader_cpu);
+        let trailers = match read {
+            Ok(trailers) => trailers,
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                self.fail(format!("bad chunked body in POST {path}: {e}"));
+                return None;
+            }
+            // The runtime closed or reset the connection mid-stream.
+            Err(_) => return None,
+        };
+        let trailer = |name: &str| {
+            trailers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        };
+        if let Some(error_type) = trailer("Lambda-Runtime-Function-Error-Type") {
+            let body = trailer("Lambda-Runtime-Function-Error-Body").unwrap_or("");
+            wrong.get_or_insert(format!(
+                "the stream ended with an error trailer: {error_type} (body, base64: {body})"
+            ));
+        }
+        if let Some(check) = &check
+            && let Err(why) = check.verdict(bytes)
+        {
+            wrong.get_or_insert(why);
+        }
+        let now = Instant::now();
+        let mut state = self.lock();
+        state.outstanding.retain(|&(_, index)| index != event);
+        let stream = Stream {
+            event,
+            cpu_at_sent_ns: state.cpu_at_sent_ns.get(event).copied().unwrap_or(0),
+            first_byte,
+            last_byte,
+            cpu_at_end_ns,
+            reader_cpu_ns,
+            payload: check.map_or(0, |c| c.payload),
+            wrong,
+        };
+        let samples = &mut state.samples;
+        samples.streams.push(stream);
+        samples.answered.push(now);
+        samples.answered_event.push(event);
+        samples.answer_ends.push(samples.answers.len());
+        Some(())
+    }
 }
 
 /// A request id shaped like Lambda's (a UUID), unique within a session.
@@ -542,7 +745,7 @@ fn preview(body: &[u8]) -> String {
 }
 
 /// Reads the request line into `line`; false at the end of the stream.
-fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<bool> {
+pub fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<bool> {
     line.clear();
     let read = reader.take(MAX_LINE as u64).read_until(b'\n', line)?;
     if read == 0 {
@@ -557,16 +760,27 @@ fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<bool> 
     Ok(true)
 }
 
-/// Reads the headers after the request line and the body they announce.
-/// `header` is scratch space, kept by the caller so that a request costs
-/// no allocation.
-fn read_rest(
-    reader: &mut impl BufRead,
-    header: &mut Vec<u8>,
-    body: &mut Vec<u8>,
-) -> io::Result<()> {
+/// The header a streamed answer carries.
+const RESPONSE_MODE: &str = "Lambda-Runtime-Function-Response-Mode";
+
+/// What the fake API reads from a request's headers.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Head {
+    /// Content-Length (0 without one).
+    length: usize,
+    /// `Transfer-Encoding: chunked`.
+    chunked: bool,
+    /// Content-Type.
+    content_type: String,
+    /// `Lambda-Runtime-Function-Response-Mode: streaming`.
+    streaming: bool,
+}
+
+/// Reads the headers after the request line. `header` is scratch space,
+/// kept by the caller so that a request costs no allocation.
+fn read_head(reader: &mut impl BufRead, header: &mut Vec<u8>) -> io::Result<Head> {
     let invalid = |why: String| io::Error::new(io::ErrorKind::InvalidData, why);
-    let mut length = 0;
+    let mut head = Head::default();
     loop {
         if !read_line(reader, header)? {
             return Err(io::ErrorKind::UnexpectedEof.into());
@@ -579,27 +793,37 @@ fn read_rest(
         let Some((name, value)) = text.split_once(':') else {
             return Err(invalid(format!("header without a colon: '{text}'")));
         };
+        let value = value.trim();
         if name.eq_ignore_ascii_case("content-length") {
-            length = value
-                .trim()
+            head.length = value
                 .parse()
-                .map_err(|_| invalid(format!("bad Content-Length '{}'", value.trim())))?;
+                .map_err(|_| invalid(format!("bad Content-Length '{value}'")))?;
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            return Err(invalid(format!(
-                "Transfer-Encoding '{}' (this fake API reads Content-Length bodies)",
-                value.trim()
-            )));
+            if !value.eq_ignore_ascii_case("chunked") {
+                return Err(invalid(format!(
+                    "Transfer-Encoding '{value}' (this fake API reads Content-Length \
+                     and chunked bodies)"
+                )));
+            }
+            head.chunked = true;
+        } else if name.eq_ignore_ascii_case("content-type") {
+            head.content_type = value.to_string();
+        } else if name.eq_ignore_ascii_case(RESPONSE_MODE) {
+            head.streaming = value.eq_ignore_ascii_case("streaming");
         }
     }
-    body.clear();
-    body.resize(length, 0);
-    reader.read_exact(body)
+    if head.chunked && head.length != 0 {
+        return Err(invalid(
+            "both Content-Length and Transfer-Encoding: chunked".to_string(),
+        ));
+    }
+    Ok(head)
 }
 
 /// `write_all` for several buffers in as few system calls as the kernel
 /// takes them: the head and a large event go out together, so the runtime
 /// is not woken for the head alone.
-fn write_all_vectored(writer: &mut impl Write, mut bufs: &mut [IoSlice<'_>]) -> io::Result<()> {
+pub fn write_all_vectored(writer: &mut impl Write, mut bufs: &mut [IoSlice<'_>]) -> io::Result<()> {
     while !bufs.is_empty() {
         match writer.write_vectored(bufs) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
@@ -617,9 +841,11 @@ mod tests {
 
     fn check(request: &str) -> io::Result<(String, Vec<u8>)> {
         let mut reader = io::Cursor::new(request.as_bytes().to_vec());
-        let (mut line, mut header, mut body) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut line, mut header) = (Vec::new(), Vec::new());
         assert!(read_line(&mut reader, &mut line)?);
-        read_rest(&mut reader, &mut header, &mut body)?;
+        let head = read_head(&mut reader, &mut header)?;
+        let mut body = vec![0; head.length];
+        reader.read_exact(&mut body)?;
         Ok((String::from_utf8(line).unwrap(), body))
     }
 
@@ -636,8 +862,12 @@ mod tests {
     fn refuses_what_it_cannot_read() {
         for (request, why) in [
             (
-                "POST /r HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
-                "Transfer-Encoding 'chunked'",
+                "POST /r HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+                "Transfer-Encoding 'gzip'",
+            ),
+            (
+                "POST /r HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
+                "both Content-Length and Transfer-Encoding",
             ),
             (
                 "POST /r HTTP/1.1\r\nContent-Length: lots\r\n\r\n",
@@ -654,6 +884,20 @@ mod tests {
         }
         let cut = check("POST /r HTTP/1.1\r\nContent-Length: 9\r\n\r\nshort").unwrap_err();
         assert_eq!(cut.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn reads_what_marks_a_streamed_answer() {
+        let request = "Transfer-Encoding: chunked\r\nContent-Type: application/octet-stream\r\n\
+                       lambda-runtime-function-response-mode: Streaming\r\n\r\n5\r\n";
+        let head = read_head(&mut request.as_bytes(), &mut Vec::new()).unwrap();
+        let expected = Head {
+            length: 0,
+            chunked: true,
+            content_type: "application/octet-stream".into(),
+            streaming: true,
+        };
+        assert_eq!(head, expected);
     }
 
     #[test]

@@ -7,13 +7,15 @@
 //! hangs) ends the run with `error: ...` and exit code 1, never with a
 //! report of half-measured figures.
 //!
-//! Codemap: `options` (command line), `fake_api` (the HTTP side), `session`
-//! (one runtime process from spawn to kill), `event` (what is sent and what
-//! a right answer is), `procfs` (CPU, memory and machine facts), `stats`,
-//! `compare` (interleaved rounds and payload scaling), `concurrency` (the
-//! `--concurrency N` comparison), `report` (the generated part of
-//! BENCHMARKS.md), `profile` (callgrind and strace modes).
+//! Codemap: `options` (command line), `fake_api` (the HTTP side), `chunked`
+//! (streamed bodies), `session` (one runtime process from spawn to kill),
+//! `event` (what is sent and what a right answer is), `procfs` (CPU, memory
+//! and machine facts), `stats`, `compare` (interleaved rounds and payload
+//! scaling), `concurrency` (the `--concurrency N` comparison), `streaming`
+//! (the `--streaming` comparison and its trivial writer), `report` (the
+//! generated part of BENCHMARKS.md), `profile` (callgrind and strace modes).
 
+mod chunked;
 mod compare;
 mod concurrency;
 mod event;
@@ -24,6 +26,7 @@ mod profile;
 mod report;
 mod session;
 mod stats;
+mod streaming;
 
 use std::process::ExitCode;
 
@@ -38,6 +41,14 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), String> {
+    // Not a mode of the driver: the load the streaming comparison spawns, as
+    // it spawns a runtime, to measure the fake API alone.
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == "--trivial-writer")
+    {
+        return streaming::trivial_writer();
+    }
     let opts = match options::parse(std::env::args_os().skip(1))? {
         Some(opts) => opts,
         None => {
@@ -45,9 +56,10 @@ fn run() -> Result<(), String> {
             return Ok(());
         }
     };
-    match (&opts.profile, &opts.concurrency) {
-        (Some(profile), _) => profile::run(&opts, profile),
-        (None, Some(concurrency)) => concurrency::run(&opts, concurrency),
-        (None, None) => compare::run(&opts),
+    match (&opts.profile, &opts.concurrency, &opts.streaming) {
+        (Some(profile), _, _) => profile::run(&opts, profile),
+        (None, Some(concurrency), _) => concurrency::run(&opts, concurrency),
+        (None, None, Some(streaming)) => streaming::run(&opts, streaming),
+        (None, None, None) => compare::run(&opts),
     }
 }

@@ -1,18 +1,22 @@
 //! The generated part of BENCHMARKS.md: tables, targets with PASS/FAIL, the
 //! machine, the date, the command, what each figure means. `merge` puts it
 //! above the marker line and keeps every byte after the marker (the prose
-//! people write) unchanged. The Concurrency part comes from another run
-//! (`--concurrency`), between markers of its own at the end of the
-//! generated part: `merge_concurrency` rewrites only it, and `merge` keeps
-//! it. Pure, but for the date and the machine.
+//! people write) unchanged. The Concurrency and Streaming parts come from
+//! other runs (`--concurrency`, `--streaming`), each between markers of its
+//! own at the end of the generated part: `merge_concurrency` and
+//! `merge_streaming` rewrite only theirs, and `merge` keeps both. Pure, but
+//! for the date, the machine and `read`.
 
 use std::fmt::Write as _;
 
 use crate::compare::{INIT_SAMPLES, Measurement, Scaling};
+use std::path::Path;
+
 use crate::concurrency::{JobRuns, Run};
 use crate::options::{Concurrency, Options};
 use crate::procfs;
 use crate::stats::{median, range};
+use crate::streaming::{OFFICIAL, OURS, SMALL, StreamFigures, StreamRuns, WRITER};
 
 /// The line that ends the generated section.
 pub const MARKER: &str = "<!-- end of generated section -->";
@@ -20,6 +24,17 @@ pub const MARKER: &str = "<!-- end of generated section -->";
 pub const CONCURRENCY_BEGIN: &str = "<!-- concurrency: rewritten by bench/run.sh --concurrency -->";
 /// The line that ends it.
 pub const CONCURRENCY_END: &str = "<!-- end of concurrency -->";
+/// The line that starts the Streaming part, above `MARKER`.
+pub const STREAMING_BEGIN: &str = "<!-- streaming: rewritten by bench/run.sh --streaming -->";
+/// The line that ends it.
+pub const STREAMING_END: &str = "<!-- end of streaming -->";
+
+/// The parts other runs write, by their markers, in the order a fresh file
+/// gets them.
+const PARTS: [(&str, &str); 2] = [
+    (CONCURRENCY_BEGIN, CONCURRENCY_END),
+    (STREAMING_BEGIN, STREAMING_END),
+];
 
 /// The median of one figure over runs.
 pub fn med(runs: &[Measurement], figure: fn(&Measurement) -> f64) -> f64 {
@@ -353,18 +368,22 @@ fn lambda_runtime_version() -> &'static str {
 
 /// `generated`, the marker, and whatever `existing` had after its marker.
 /// A file without a marker keeps all its text below it: nothing written by
-/// hand is lost. `existing`'s Concurrency part, another run's, follows
-/// `generated` unchanged.
+/// hand is lost. `existing`'s Concurrency and Streaming parts, other
+/// runs', follow `generated` unchanged.
 pub fn merge(existing: &str, generated: &str) -> String {
-    let kept = existing
-        .split_once(MARKER)
-        .and_then(|(head, _)| concurrency_part(head).map(|(start, end)| &head[start..end]));
-    let generated = match kept {
-        Some(part) if !generated.contains(CONCURRENCY_BEGIN) => {
-            format!("{}\n\n{part}", generated.trim_end())
+    let mut generated = generated.to_string();
+    if let Some((head, _)) = existing.split_once(MARKER) {
+        let mut kept: Vec<(usize, &str)> = PARTS
+            .iter()
+            .filter(|(begin, _)| !generated.contains(begin))
+            .filter_map(|&(begin, end)| part(head, begin, end))
+            .map(|(start, end)| (start, &head[start..end]))
+            .collect();
+        kept.sort();
+        for (_, part) in kept {
+            generated = format!("{}\n\n{part}", generated.trim_end());
         }
-        _ => generated.to_string(),
-    };
+    }
     let tail = match existing.split_once(MARKER) {
         Some((_, tail)) => tail.to_string(),
         None if existing.trim().is_empty() => {
@@ -380,9 +399,18 @@ pub fn merge(existing: &str, generated: &str) -> String {
 /// the part's markers), or, if it has none, with `section` at the end of
 /// the generated part, just above the marker. Every other byte is kept.
 pub fn merge_concurrency(existing: &str, section: &str) -> String {
+    merge_part(existing, section, CONCURRENCY_BEGIN, CONCURRENCY_END)
+}
+
+/// The same for the Streaming part.
+pub fn merge_streaming(existing: &str, section: &str) -> String {
+    merge_part(existing, section, STREAMING_BEGIN, STREAMING_END)
+}
+
+fn merge_part(existing: &str, section: &str, begin: &str, end: &str) -> String {
     let section = section.trim_end();
     match existing.split_once(MARKER) {
-        Some((head, tail)) => match concurrency_part(head) {
+        Some((head, tail)) => match part(head, begin, end) {
             Some((start, end)) => {
                 format!("{}{section}{}{MARKER}{tail}", &head[..start], &head[end..])
             }
@@ -392,12 +420,21 @@ pub fn merge_concurrency(existing: &str, section: &str) -> String {
     }
 }
 
-/// Where the Concurrency part of `head` (the text above the marker) starts
-/// and ends, its markers included.
-fn concurrency_part(head: &str) -> Option<(usize, usize)> {
-    let start = head.find(CONCURRENCY_BEGIN)?;
-    let end = start + head[start..].find(CONCURRENCY_END)? + CONCURRENCY_END.len();
+/// Where the part between `begin` and `end` in `head` (the text above the
+/// marker) starts and ends, its markers included.
+fn part(head: &str, begin: &str, end: &str) -> Option<(usize, usize)> {
+    let start = head.find(begin)?;
+    let end = start + head[start..].find(end)? + end.len();
     Some((start, end))
+}
+
+/// The report file's text; empty when it does not exist yet.
+pub fn read(path: &Path) -> Result<String, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
 }
 
 /// The Concurrency part: the two jobs side by side, the targets with
@@ -547,6 +584,285 @@ pub fn render_concurrency(opts: &Options, concurrency: &Concurrency, jobs: &[Job
     r.push_str(&concurrency_meanings(opts, workers));
     let _ = writeln!(r, "\n{CONCURRENCY_END}");
     r
+}
+
+/// The Streaming part: ours against lambda_runtime and the trivial writer,
+/// the targets with PASS/FAIL, what the figures mean; between its markers.
+pub fn render_streaming(opts: &Options, runs: &StreamRuns) -> String {
+    let large = size_label(runs.bytes);
+    let small = size_label(SMALL);
+    let sm =
+        |runs: &[StreamFigures], f: fn(&StreamFigures) -> f64| median(runs.iter().map(f).collect());
+    let mut r = String::new();
+    let _ = writeln!(r, "{STREAMING_BEGIN}\n");
+    let _ = writeln!(
+        r,
+        "## Streaming: a {large} response, ours and lambda_runtime\n"
+    );
+    let cpus = match &opts.runtime_cpus {
+        Some(cpus) => format!(
+            "each runtime on CPU(s) {cpus}, the driver on CPU(s) {}",
+            procfs::allowed_cpus()
+        ),
+        None => format!("driver and runtimes on CPU(s) {}", procfs::allowed_cpus()),
+    };
+    let _ = writeln!(
+        r,
+        "Generated by `{}` on {} ({}; {cpus}): {} interleaved round(s), {} stream(s) per \
+         session, medians across rounds of each session's median. Rewritten by the next \
+         `--streaming` run; the side-by-side run above keeps it.\n",
+        opts.command,
+        today(),
+        procfs::hardware(),
+        opts.rounds,
+        runs.streams
+    );
+    if opts.quick {
+        let _ = writeln!(
+            r,
+            "**Quick mode**: a smoke test, too short to judge the targets by.\n"
+        );
+    }
+    let _ = writeln!(
+        r,
+        "| figure | ours | lambda_runtime | trivial writer | ours / lambda_runtime \
+         | ours / trivial writer | target |"
+    );
+    let _ = writeln!(r, "|---|---:|---:|---:|---:|---:|---|");
+    type Row = (String, bool, fn(&StreamFigures) -> f64, &'static str);
+    let rows: [Row; 9] = [
+        (
+            "time to first byte (µs)".into(),
+            true,
+            |f| f.first_byte_us,
+            "<= 0.5x lambda_runtime",
+        ),
+        (
+            "throughput (MB/s)".into(),
+            true,
+            |f| f.mb_per_s,
+            ">= 1.0x lambda_runtime",
+        ),
+        (
+            "CPU per MB (µs)".into(),
+            true,
+            |f| f.cpu_us_per_mb,
+            "<= 0.5x lambda_runtime",
+        ),
+        (
+            "runtime busy (% of the stream)".into(),
+            true,
+            |f| f.runtime_busy * 100.0,
+            "",
+        ),
+        (
+            "the fake API's CPU per MB (µs)".into(),
+            true,
+            |f| f.fake_cpu_us_per_mb,
+            "",
+        ),
+        (
+            "the fake API busy (% of the body)".into(),
+            true,
+            |f| f.fake_busy * 100.0,
+            "< 90% (it is not the limit)",
+        ),
+        (
+            format!("peak RSS after {small} streams (KiB)"),
+            false,
+            |f| f.peak_rss_kib,
+            "",
+        ),
+        (
+            format!("peak RSS after {large} streams (KiB)"),
+            true,
+            |f| f.peak_rss_kib,
+            "",
+        ),
+        (
+            "TCP connections per session".into(),
+            true,
+            |f| f.connections,
+            "",
+        ),
+    ];
+    for (name, is_large, figure, target) in rows {
+        let runs = if is_large { &runs.large } else { &runs.small };
+        let [o, a, w] = [OURS, OFFICIAL, WRITER].map(|i| sm(&runs[i], figure));
+        let _ = writeln!(
+            r,
+            "| {name} | {} | {} | {} | {} | {} | {target} |",
+            num(o),
+            num(a),
+            num(w),
+            ratio(o, a),
+            ratio(o, w)
+        );
+    }
+    let rss =
+        |i: usize| sm(&runs.large[i], |f| f.peak_rss_kib) / sm(&runs.small[i], |f| f.peak_rss_kib);
+    let _ = writeln!(
+        r,
+        "| peak RSS, {large} / {small} | {:.2}x | {:.2}x | {:.2}x |  |  | <= 1.2x (ours) |\n",
+        rss(OURS),
+        rss(OFFICIAL),
+        rss(WRITER)
+    );
+    if opts.rounds > 1 {
+        let spread = |figure: fn(&StreamFigures) -> f64| {
+            runs.large
+                .iter()
+                .zip(["ours", "lambda_runtime", "trivial writer"])
+                .map(|(runs, name)| {
+                    let (lo, hi) = range(runs.iter().map(figure));
+                    format!("{name} {}–{}", num(lo), num(hi))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = writeln!(
+            r,
+            "Spread across rounds (lowest–highest round): time to first byte {} µs; \
+             throughput {} MB/s; CPU per MB {} µs.\n",
+            spread(|f| f.first_byte_us),
+            spread(|f| f.mb_per_s),
+            spread(|f| f.cpu_us_per_mb)
+        );
+    }
+
+    let _ = writeln!(r, "### Targets (streaming)\n");
+    let _ = writeln!(r, "| figure | target | measured | verdict |");
+    let _ = writeln!(r, "|---|---|---|---|");
+    let verdict = |ok: bool| if ok { "PASS" } else { "FAIL" };
+    let mut target = |figure: &str, limit: &str, measured: String, ok: bool| {
+        let _ = writeln!(r, "| {figure} | {limit} | {measured} | {} |", verdict(ok));
+    };
+    let versus =
+        |f: fn(&StreamFigures) -> f64| sm(&runs.large[OURS], f) / sm(&runs.large[OFFICIAL], f);
+    let first_byte = versus(|f| f.first_byte_us);
+    let shown = |x: f64| format!("{x:.2}x");
+    target(
+        "time to first byte vs lambda_runtime",
+        "<= 0.5x",
+        shown(first_byte),
+        first_byte <= 0.5,
+    );
+    let cpu = versus(|f| f.cpu_us_per_mb);
+    target(
+        "CPU per MB vs lambda_runtime",
+        "<= 0.5x",
+        shown(cpu),
+        cpu <= 0.5,
+    );
+    let rate = versus(|f| f.mb_per_s);
+    target(
+        "throughput vs lambda_runtime",
+        ">= 1.0x",
+        shown(rate),
+        rate >= 1.0,
+    );
+    let ours_rss = rss(OURS);
+    target(
+        &format!("peak RSS after {large} vs after {small} (ours)"),
+        "<= 1.2x",
+        shown(ours_rss),
+        ours_rss <= 1.2,
+    );
+    let busiest = [OURS, OFFICIAL]
+        .map(|i| sm(&runs.large[i], |f| f.fake_busy))
+        .into_iter()
+        .fold(0.0, f64::max);
+    target(
+        "the fake API is not the limit: busy during ours' and lambda_runtime's streams",
+        "< 90%",
+        format!("{:.0}% at most", busiest * 100.0),
+        busiest < 0.9,
+    );
+    let checked = runs.streams
+        * runs
+            .large
+            .iter()
+            .chain(&runs.small)
+            .map(Vec::len)
+            .sum::<usize>();
+    target(
+        "every body: the bytes asked for, the generator's",
+        "all",
+        format!("{checked} streams checked"),
+        true,
+    );
+    r.push_str(&streaming_meanings(opts, &large));
+    let _ = writeln!(r, "\n{STREAMING_END}");
+    r
+}
+
+fn streaming_meanings(opts: &Options, large: &str) -> String {
+    let cpus = match &opts.runtime_cpus {
+        Some(cpus) => format!(
+            "- Each runtime runs under `taskset -c {cpus}`, the driver and its fake API on the
+  other CPU(s) (run.sh), as for the Concurrency part: Lambda's Runtime API runs
+  outside the function's CPU share, so reading a stream costs the runtime
+  nothing here either, and a runtime busy all the stream long is what limits it.
+"
+        ),
+        None => "- The runtimes share the driver's CPU(s): a stream's throughput is that CPU
+  split between the runtime, the kernel's loopback and the fake API.
+"
+        .to_string(),
+    };
+    format!(
+        "
+### What the streaming figures mean
+
+- **ours** is `bench/src/bin/ours_streaming.rs`: `lambda_bootstrap::runtime::app::main`
+  over a table with one streaming handler, `{handler}`; **lambda_runtime** is
+  `bench/src/bin/official_streaming.rs`, lambda_runtime {version} `run` with a
+  handler that returns `streaming::Response` of a `streaming::channel()` fed by a
+  spawned task, as its documentation shows, each piece handed over without a
+  copy (`Bytes::from_static`). Both write the same generator's bytes
+  (`bench/src/lib.rs`): 64 KiB pieces of a fixed pattern, `application/octet-stream`,
+  as many as the event `{{\"bytes\": N}}` asks; lambda_runtime always puts the
+  HTTP integration prelude (JSON and 8 NUL bytes) before them. Both are built
+  from `bench/` for x86_64-unknown-linux-musl with its release profile
+  (opt-level 3, LTO, one codegen unit, stripped), lambda_runtime without the
+  concurrency feature, as `official` is.
+  **trivial writer** is `bench --trivial-writer`, the least a streaming runtime
+  can do: one connection, each piece one chunk in one `writev`. It is the fake
+  API alone, fed as fast as anything can feed it over TCP here, and a floor for
+  the other two: no runtime streams for less CPU per MB than it.
+- The fake API hands out the event and reads the chunked `POST .../response`
+  (`Lambda-Runtime-Function-Response-Mode: streaming`) as fast as it comes, in
+  reads of up to 256 KiB, without copying it, comparing every payload byte with
+  the generator's pattern. A body shorter or longer than asked, or different,
+  or ending with an error trailer, or without the streaming header, fails the run.
+- **time to first byte**: from the fake API starting to write the event to it
+  having read the first payload byte (after lambda_runtime's prelude), over
+  the {large} streams; ours opens a fresh connection for each stream within it.
+- **throughput**: payload MB (2^20 bytes) over the time from the first payload
+  byte read to the last.
+- **CPU per MB**: the runtime's CPU, all threads (`/proc/<pid>/task/*/schedstat`),
+  from just before the event's write to the body's end, per MB of payload.
+  **runtime busy**: that CPU over the same span's wall time.
+- **the fake API's CPU per MB**: its reading thread's CPU
+  (`/proc/thread-self/schedstat`) over the body. **the fake API busy**: that CPU
+  over the time from the first payload byte to the last. Near 100% the fake
+  would never wait for data, and would be what limits the stream.
+- **peak RSS**: `VmHWM` when the runtime asks for the event after its last
+  stream; the {small} and {large} streams run in separate processes.
+{cpus}",
+        handler = lambda_bootstrap_bench::STREAM_HANDLER,
+        version = lambda_runtime_version(),
+        small = size_label(SMALL),
+    )
+}
+
+/// "100 MB" for whole MB (2^20 bytes), bytes otherwise.
+fn size_label(bytes: u64) -> String {
+    if bytes.is_multiple_of(1024 * 1024) {
+        format!("{} MB", bytes / (1024 * 1024))
+    } else {
+        format!("{bytes} B")
+    }
 }
 
 fn med_run(runs: &[Run], figure: fn(&Run) -> f64) -> f64 {
@@ -793,5 +1109,87 @@ mod tests {
         let text = render(&opts, &slow, &[]);
         assert!(text.contains("| per-invocation cycle (p50) vs floor | <= 1.2x | 1.30x | FAIL |"));
         assert!(text.contains("| peak RSS vs lambda_runtime | <= 0.7x | 0.65x | PASS |"));
+    }
+
+    #[test]
+    fn the_streaming_part_is_inserted_replaced_and_kept_with_the_concurrency_part() {
+        let streaming = |text: &str| format!("{STREAMING_BEGIN}\n{text}\n{STREAMING_END}\n");
+        let concurrency = format!("{CONCURRENCY_BEGIN}\nconcurrent\n{CONCURRENCY_END}");
+        let prose = "\n\n## Prose\n\nkept *as is*  \n";
+        let file = format!("# tables\n\n{concurrency}\n\n{MARKER}{prose}");
+        let inserted = merge_streaming(&file, &streaming("first"));
+        let both = format!(
+            "# tables\n\n{concurrency}\n\n{}\n\n{MARKER}{prose}",
+            streaming("first").trim_end()
+        );
+        assert_eq!(inserted, both);
+        let replaced = merge_streaming(&inserted, &streaming("second"));
+        assert_eq!(replaced, inserted.replace("first", "second"));
+        assert_eq!(merge_concurrency(&replaced, &concurrency), replaced);
+        // The side-by-side run keeps both, in their order.
+        let rerun = merge(&replaced, "# new tables\n");
+        assert_eq!(rerun, replaced.replace("# tables", "# new tables"));
+    }
+
+    fn f(first_byte_us: f64, mb_per_s: f64, cpu_us_per_mb: f64, rss: f64) -> StreamFigures {
+        StreamFigures {
+            first_byte_us,
+            mb_per_s,
+            cpu_us_per_mb,
+            peak_rss_kib: rss,
+            fake_busy: 0.5,
+            connections: 1.0,
+            ..StreamFigures::default()
+        }
+    }
+
+    #[test]
+    fn streaming_targets_pass_and_fail_on_the_ratios() {
+        let opts = crate::options::parse(
+            "--streaming --ours o --official l --runtime-cpus 0"
+                .split(' ')
+                .map(Into::into),
+        )
+        .unwrap()
+        .unwrap();
+        let runs = StreamRuns {
+            bytes: 100 << 20,
+            streams: 3,
+            large: [
+                vec![f(100.0, 2000.0, 100.0, 1100.0)],
+                vec![f(300.0, 1000.0, 250.0, 2000.0)],
+                vec![f(50.0, 2100.0, 90.0, 2000.0)],
+            ],
+            small: [
+                vec![f(0.0, 0.0, 0.0, 1000.0)],
+                vec![f(0.0, 0.0, 0.0, 1500.0)],
+                vec![f(0.0, 0.0, 0.0, 2000.0)],
+            ],
+        };
+        let text = render_streaming(&opts, &runs);
+        for row in [
+            "| time to first byte vs lambda_runtime | <= 0.5x | 0.33x | PASS |",
+            "| CPU per MB vs lambda_runtime | <= 0.5x | 0.40x | PASS |",
+            "| throughput vs lambda_runtime | >= 1.0x | 2.00x | PASS |",
+            "| peak RSS after 100 MB vs after 1 MB (ours) | <= 1.2x | 1.10x | PASS |",
+            "| < 90% | 50% at most | PASS |",
+            "| all | 18 streams checked | PASS |",
+            "| time to first byte (µs) | 100 | 300 | 50.0 | 0.33x | 2.00x |",
+            "| peak RSS, 100 MB / 1 MB | 1.10x | 1.33x | 1.00x |",
+            "each runtime on CPU(s) 0",
+        ] {
+            assert!(text.contains(row), "{row} in:\n{text}");
+        }
+        let mut slow = runs.clone();
+        slow.large[0] = vec![f(200.0, 900.0, 200.0, 1300.0)];
+        let text = render_streaming(&opts, &slow);
+        for row in [
+            "| time to first byte vs lambda_runtime | <= 0.5x | 0.67x | FAIL |",
+            "| CPU per MB vs lambda_runtime | <= 0.5x | 0.80x | FAIL |",
+            "| throughput vs lambda_runtime | >= 1.0x | 0.90x | FAIL |",
+            "| peak RSS after 100 MB vs after 1 MB (ours) | <= 1.2x | 1.30x | FAIL |",
+        ] {
+            assert!(text.contains(row), "{row} in:\n{text}");
+        }
     }
 }

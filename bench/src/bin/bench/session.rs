@@ -7,8 +7,9 @@
 //! Every wait is bounded; nothing here sleeps to synchronise.
 //!
 //! A session succeeds only if every event got an answer and every answer is
-//! right (`Work::check`); otherwise its error names the runtime, what went
-//! wrong and the last lines the runtime printed.
+//! right (`Work::check`, or for a stream the fake API's `event::StreamCheck`);
+//! otherwise its error names the runtime, what went wrong and the last lines
+//! the runtime printed.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
@@ -21,8 +22,9 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use crate::event;
-use crate::fake_api::{self, FakeApi, Samples};
+use crate::fake_api::{self, Answers, FakeApi, Samples};
 use crate::options::Runtime;
+use crate::profile::find_in_path;
 
 /// How long a session may take before it is declared hung (the slowest,
 /// 20,000 invocations under valgrind, takes a few minutes).
@@ -54,8 +56,10 @@ pub struct Work<'a> {
     /// `AWS_LAMBDA_MAX_CONCURRENCY`, which is also how many requests for
     /// events the fake API takes at once; `None`: unset, one at a time.
     pub concurrency: Option<usize>,
-    /// Judges one answer; the error says what is wrong with it.
+    /// Judges one buffered answer; the error says what is wrong with it.
     pub check: &'a dyn Fn(&[u8]) -> Result<(), String>,
+    /// Buffered answers, or streams of a size, judged as they arrive.
+    pub answers: Answers,
 }
 
 impl<'a> Work<'a> {
@@ -68,8 +72,39 @@ impl<'a> Work<'a> {
             n,
             concurrency: None,
             check: &event::check_answer,
+            answers: Answers::Buffered,
         }
     }
+
+    /// The streaming handler asked for `bytes` bytes (`event` says so),
+    /// one invocation at a time: the streaming comparison.
+    pub fn stream(event: &'a Arc<[u8]>, n: usize, bytes: u64) -> Work<'a> {
+        Work {
+            handler: lambda_bootstrap_bench::STREAM_HANDLER,
+            event,
+            n,
+            concurrency: None,
+            check: &judged_as_they_arrive,
+            answers: Answers::Streamed(bytes),
+        }
+    }
+}
+
+/// A streamed answer keeps no body to judge afterwards: the fake API judged
+/// it as it read it (`fake_api::Stream::wrong`).
+fn judged_as_they_arrive(_: &[u8]) -> Result<(), String> {
+    Ok(())
+}
+
+/// The wrapper that starts each runtime under `taskset -c CPUS`
+/// (`--runtime-cpus`); none without CPUs.
+pub fn pin(cpus: Option<&str>) -> Result<Vec<OsString>, String> {
+    let Some(cpus) = cpus else {
+        return Ok(Vec::new());
+    };
+    let taskset =
+        find_in_path("taskset").ok_or("taskset is not on PATH (apt-get install util-linux)")?;
+    Ok(vec![taskset.into(), "-c".into(), cpus.into()])
 }
 
 /// How a session ends once every event was answered.
@@ -109,6 +144,7 @@ pub fn run(
         }
         None => Command::new(&runtime.path),
     };
+    command.args(&runtime.args);
     lambda_environment(&mut command, addr, work);
     command
         .stdin(Stdio::null())
@@ -120,7 +156,8 @@ pub fn run(
     let (signals, received) = mpsc::channel();
     let output = read_output(output, signals.clone());
     let limit = work.concurrency.unwrap_or(1);
-    let api = FakeApi::start(listener, n, limit, Arc::clone(work.event), signals)
+    let event = Arc::clone(work.event);
+    let api = FakeApi::start(listener, n, limit, event, work.answers, signals)
         .map_err(|e| format!("cannot start the fake API: {e}"))?;
     let spawned = Instant::now();
     let mut child = match command.spawn() {
@@ -274,6 +311,10 @@ fn check_answers(
 ) -> Result<(), String> {
     if samples.answered.len() != n {
         return Err(format!("{} answers to {n} events", samples.answered.len()));
+    }
+    if let Some(i) = samples.streams.iter().position(|s| s.wrong.is_some()) {
+        let why = samples.streams[i].wrong.as_deref().unwrap_or_default();
+        return Err(format!("streamed answer {} of {n} is wrong: {why}", i + 1));
     }
     for i in 0..n {
         let answer = samples.answer(i);

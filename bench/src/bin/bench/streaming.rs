@@ -1,0 +1,351 @@
+//! The streaming comparison (`--streaming`): ours and lambda_runtime stream
+//! the generator's bytes (`lambda_bootstrap_bench::pieces`) to the fake API,
+//! interleaved over rounds, with a third runtime, the trivial writer
+//! (`bench --trivial-writer`): the least a streaming runtime can do, and so
+//! the fake API alone. A large stream (100 MB) gives time to first byte,
+//! throughput and CPU per MB; peak RSS is read after 1 MB streams and after
+//! large ones, each in a process of its own. How busy the fake API was shows
+//! that it is not what limits the throughput. Then the Streaming part of the
+//! report.
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::io::{self, BufRead, BufReader, IoSlice, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+
+use lambda_bootstrap_bench::{CONTENT_TYPE, pieces, requested_bytes};
+
+use crate::event;
+use crate::fake_api::{Samples, read_line, write_all_vectored};
+use crate::options::{Options, Runtime, Streaming};
+use crate::report;
+use crate::session::{self, Ending, Work};
+use crate::stats::median;
+
+/// The small stream, for the peak RSS baseline: 1 MB.
+pub const SMALL: u64 = 1024 * 1024;
+/// A megabyte, as the section counts them: 2^20 bytes.
+const MB: f64 = 1024.0 * 1024.0;
+
+/// The figures of one session's streams: medians over its streams, but
+/// peak RSS and connections, which are the session's.
+#[derive(Debug, Clone, Default)]
+pub struct StreamFigures {
+    /// Event written → first payload byte read, µs.
+    pub first_byte_us: f64,
+    /// Payload MB / (last payload byte read − first payload byte read).
+    pub mb_per_s: f64,
+    /// The runtime's CPU, all threads, from the event's write to the
+    /// body's end, per MB of payload, µs.
+    pub cpu_us_per_mb: f64,
+    /// That CPU over the same span's wall time: 1.0 is a runtime that never
+    /// waits (on one CPU, the limit).
+    pub runtime_busy: f64,
+    /// The fake API's reading thread's CPU per MB of payload, µs.
+    pub fake_cpu_us_per_mb: f64,
+    /// That CPU over the time from the first payload byte to the last: 1.0
+    /// is a fake API that never waits for data, and so limits the stream.
+    pub fake_busy: f64,
+    /// `VmHWM` when the runtime asked for the event after the last.
+    pub peak_rss_kib: f64,
+    /// TCP connections the runtime opened.
+    pub connections: f64,
+}
+
+/// Which runtime a column of `StreamRuns` holds.
+pub const OURS: usize = 0;
+/// lambda_runtime's column.
+pub const OFFICIAL: usize = 1;
+/// The trivial writer's column: `bench --trivial-writer`, the least a
+/// streaming runtime can do, and so the fake API's ceiling.
+pub const WRITER: usize = 2;
+
+/// Everything the streaming section reports.
+#[derive(Debug, Clone, Default)]
+pub struct StreamRuns {
+    /// The large stream's size, bytes.
+    pub bytes: u64,
+    /// Streams per session.
+    pub streams: usize,
+    /// Large streams, by `OURS`, `OFFICIAL`, `WRITER`; one per round each.
+    pub large: [Vec<StreamFigures>; 3],
+    /// 1 MB streams, the same way.
+    pub small: [Vec<StreamFigures>; 3],
+}
+
+/// Runs the comparison and writes or prints the Streaming part.
+pub fn run(opts: &Options, streaming: &Streaming) -> Result<(), String> {
+    let runs = measure_all(opts, streaming)?;
+    let section = report::render_streaming(opts, &runs);
+    print!("{section}");
+    if let Some(path) = &opts.out {
+        let existing = report::read(path)?;
+        std::fs::write(path, report::merge_streaming(&existing, &section))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// The sessions, interleaved: each runtime's large streams, then its 1 MB
+/// streams, once a round.
+fn measure_all(opts: &Options, streaming: &Streaming) -> Result<StreamRuns, String> {
+    let mut runs = StreamRuns {
+        bytes: streaming.bytes,
+        streams: streaming.streams,
+        ..StreamRuns::default()
+    };
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find bench itself: {e}"))?;
+    let writer = Runtime {
+        name: "trivial-writer",
+        path: exe,
+        args: vec!["--trivial-writer".into()],
+    };
+    let [ours, official] = [&opts.runtimes[0], &opts.runtimes[1]];
+    let runtimes = [ours.clone(), official.clone(), writer];
+    let pin = session::pin(opts.runtime_cpus.as_deref())?;
+    let measure = |runtime: &Runtime, bytes, streams| measure(runtime, &pin, bytes, streams);
+    // A discarded session of each first, as in the side-by-side comparison:
+    // the first exec of a binary pays for the page cache.
+    for runtime in &runtimes {
+        measure(runtime, SMALL, 1)?;
+    }
+    for round in 1..=opts.rounds {
+        // Each goes first in turn.
+        let order = [0, 1, 2].map(|i| (i + round - 1) % 3);
+        for i in order {
+            let large = measure(&runtimes[i], streaming.bytes, streaming.streams)?;
+            runs.large[i].push(large);
+        }
+        for i in order {
+            runs.small[i].push(measure(&runtimes[i], SMALL, streaming.streams)?);
+        }
+        for (i, runtime) in runtimes.iter().enumerate() {
+            let (large, small) = (&runs.large[i][round - 1], &runs.small[i][round - 1]);
+            eprintln!(
+                "streaming round {round}/{} {:18}: first byte {:6.0} us, {:5.0} MB/s, \
+                 cpu {:4.0} us/MB ({:3.0}% busy), the fake's {:4.0} us/MB ({:3.0}% busy), \
+                 rss {:5.0} KiB ({:.0} after 1 MB)",
+                opts.rounds,
+                runtime.name,
+                large.first_byte_us,
+                large.mb_per_s,
+                large.cpu_us_per_mb,
+                large.runtime_busy * 100.0,
+                large.fake_cpu_us_per_mb,
+                large.fake_busy * 100.0,
+                large.peak_rss_kib,
+                small.peak_rss_kib
+            );
+        }
+    }
+    Ok(runs)
+}
+
+/// One session of `runtime` (under `pin`): `streams` streams of `bytes`
+/// each.
+fn measure(
+    runtime: &Runtime,
+    pin: &[OsString],
+    bytes: u64,
+    streams: usize,
+) -> Result<StreamFigures, String> {
+    let event: Arc<[u8]> = event::stream_request(bytes).into();
+    let work = Work::stream(&event, streams, bytes);
+    let samples = session::run(runtime, pin, &work, Ending::Kill)?;
+    Ok(figures(&samples))
+}
+
+/// The session's figures from what the fake API sampled.
+pub fn figures(samples: &Samples) -> StreamFigures {
+    let mut each: [Vec<f64>; 6] = Default::default();
+    let [first_byte, rate, cpu, runtime_busy, fake_cpu, fake_busy] = &mut each;
+    // With one invocation at a time, streams and their ends come in order.
+    for (stream, end) in samples.streams.iter().zip(&samples.answered) {
+        let sent = &samples.sent[stream.event];
+        let mb = stream.payload as f64 / MB;
+        let used = stream.cpu_at_end_ns.saturating_sub(stream.cpu_at_sent_ns) as f64;
+        let (Some(first), Some(last)) = (stream.first_byte, stream.last_byte) else {
+            continue;
+        };
+        first_byte.push(first.saturating_duration_since(*sent).as_nanos() as f64 / 1e3);
+        let (body, whole) = (
+            last.saturating_duration_since(first).as_nanos() as f64,
+            end.saturating_duration_since(*sent).as_nanos() as f64,
+        );
+        if body > 0.0 {
+            rate.push(mb / body * 1e9);
+            fake_busy.push(stream.reader_cpu_ns as f64 / body);
+        }
+        if whole > 0.0 {
+            runtime_busy.push(used / whole);
+        }
+        cpu.push(used / 1e3 / mb);
+        fake_cpu.push(stream.reader_cpu_ns as f64 / 1e3 / mb);
+    }
+    let [first_byte, rate, cpu, runtime_busy, fake_cpu, fake_busy] = each.map(median);
+    StreamFigures {
+        first_byte_us: first_byte,
+        mb_per_s: rate,
+        cpu_us_per_mb: cpu,
+        runtime_busy,
+        fake_cpu_us_per_mb: fake_cpu,
+        fake_busy,
+        peak_rss_kib: samples.end.map_or(0.0, |e| e.peak_rss_kib as f64),
+        connections: samples.connections as f64,
+    }
+}
+
+/// `bench --trivial-writer`: the least a streaming runtime can do, the
+/// load that measures the fake API alone. One connection for everything;
+/// for each event `{"bytes": N}`, the generator's pieces, each one chunk in
+/// one system call. Ends when the API closes the connection.
+pub fn trivial_writer() -> Result<(), String> {
+    const NEXT: &[u8] = b"GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: api\r\n\r\n";
+    let api = std::env::var("AWS_LAMBDA_RUNTIME_API")
+        .map_err(|_| "AWS_LAMBDA_RUNTIME_API is not set".to_string())?;
+    let io = |e: io::Error| format!("the trivial writer: {e}");
+    let stream = TcpStream::connect(&api).map_err(io)?;
+    stream.set_nodelay(true).map_err(io)?;
+    let mut reader = BufReader::new(&stream);
+    let mut writer = &stream;
+    let (mut line, mut size) = (Vec::new(), String::new());
+    loop {
+        writer.write_all(NEXT).map_err(io)?;
+        let Some((id, event)) = read_response(&mut reader, &mut line).map_err(io)? else {
+            return Ok(());
+        };
+        let id = id.ok_or("an event without a request id")?;
+        let event = serde_json::from_slice(&event).map_err(|e| format!("event: {e}"))?;
+        let bytes = requested_bytes(&event)?;
+        let head = format!(
+            "POST /2018-06-01/runtime/invocation/{id}/response HTTP/1.1\r\nHost: api\r\n\
+             Lambda-Runtime-Function-Response-Mode: streaming\r\n\
+             Transfer-Encoding: chunked\r\nContent-Type: {CONTENT_TYPE}\r\n\r\n"
+        );
+        writer.write_all(head.as_bytes()).map_err(io)?;
+        for piece in pieces(bytes) {
+            size.clear();
+            let _ = write!(size, "{:x}\r\n", piece.len());
+            let chunk = &mut [
+                IoSlice::new(size.as_bytes()),
+                IoSlice::new(piece),
+                IoSlice::new(b"\r\n"),
+            ];
+            write_all_vectored(&mut writer, chunk).map_err(io)?;
+        }
+        writer.write_all(b"0\r\n\r\n").map_err(io)?;
+        read_response(&mut reader, &mut line).map_err(io)?;
+    }
+}
+
+/// Reads a response: its request id header, if any, and its Content-Length
+/// body; `None` when the connection ended before it.
+fn read_response(
+    reader: &mut impl BufRead,
+    line: &mut Vec<u8>,
+) -> io::Result<Option<(Option<String>, Vec<u8>)>> {
+    let (mut id, mut length) = (None, 0);
+    if !read_line(reader, line)? {
+        return Ok(None);
+    }
+    loop {
+        if !read_line(reader, line)? {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        let text = String::from_utf8_lossy(line);
+        let text = text.trim_end();
+        if text.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = text.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().map_err(io::Error::other)?;
+            } else if name.eq_ignore_ascii_case("lambda-runtime-aws-request-id") {
+                id = Some(value.trim().to_string());
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    Ok(Some((id, body)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake_api::{End, Stream};
+    use std::time::{Duration, Instant};
+
+    fn stream(
+        sent_cpu_ms: u64,
+        first_us: u64,
+        last_ms: u64,
+        end_cpu_ms: u64,
+    ) -> (Stream, Duration, Duration) {
+        let stream = Stream {
+            event: 0,
+            cpu_at_sent_ns: sent_cpu_ms * 1_000_000,
+            first_byte: None,
+            last_byte: None,
+            cpu_at_end_ns: end_cpu_ms * 1_000_000,
+            reader_cpu_ns: 10_000_000,
+            payload: 100 * 1024 * 1024,
+            wrong: None,
+        };
+        (
+            stream,
+            Duration::from_micros(first_us),
+            Duration::from_millis(last_ms),
+        )
+    }
+
+    #[test]
+    fn figures_are_medians_over_the_streams() {
+        let t0 = Instant::now();
+        let mut samples = Samples::default();
+        samples.end = Some(End {
+            cpu_ns: 0,
+            peak_rss_kib: 900,
+        });
+        samples.connections = 4;
+        // Three 100 MB streams: 100, 200 and 400 µs to the first byte; 50,
+        // 100 and 200 ms from first to last; 20, 40 and 80 ms of CPU.
+        for (i, (first, span, cpu)) in [(100, 50, 20), (200, 100, 40), (400, 200, 80)]
+            .into_iter()
+            .enumerate()
+        {
+            let sent = t0 + Duration::from_secs(i as u64);
+            let (mut s, first, span) = stream(1_000, first, span, 1_000 + cpu);
+            s.event = i;
+            s.first_byte = Some(sent + first);
+            s.last_byte = Some(sent + first + span);
+            samples.sent.push(sent);
+            samples.answered.push(sent + first + span);
+            samples.streams.push(s);
+        }
+        let f = figures(&samples);
+        assert_eq!(f.first_byte_us, 200.0);
+        assert_eq!(f.mb_per_s, 1000.0);
+        assert_eq!(f.cpu_us_per_mb, 400.0);
+        // 40 ms of CPU over 200 µs + 100 ms; the fake's 10 ms over 100 ms.
+        assert!((f.runtime_busy - 40.0 / 100.2).abs() < 1e-9, "{f:?}");
+        assert_eq!(f.fake_cpu_us_per_mb, 100.0);
+        assert_eq!(f.fake_busy, 0.1);
+        assert_eq!((f.peak_rss_kib, f.connections), (900.0, 4.0));
+    }
+
+    #[test]
+    fn a_stream_of_one_read_has_no_rate() {
+        let t0 = Instant::now();
+        let (mut s, _, _) = stream(0, 0, 0, 1);
+        (s.first_byte, s.last_byte) = (Some(t0), Some(t0));
+        let mut samples = Samples::default();
+        samples.sent.push(t0);
+        samples.answered.push(t0);
+        samples.streams.push(s);
+        let f = figures(&samples);
+        assert_eq!((f.mb_per_s, f.fake_busy, f.runtime_busy), (0.0, 0.0, 0.0));
+    }
+}
