@@ -19,6 +19,11 @@
 #                                 sleep10 and compute; rewrites only the
 #                                 Concurrency part of BENCHMARKS.md (with --quick,
 #                                 of bench/target/BENCHMARKS.quick.md)
+#   bench/run.sh --streaming            the streaming comparison instead: ours and
+#                                 lambda_runtime streaming 100 MB of the same
+#                                 generator, beside a trivial writer; rewrites
+#                                 only the Streaming part of BENCHMARKS.md (with
+#                                 --quick, of bench/target/BENCHMARKS.quick.md)
 #
 # Respects CARGO_TARGET_DIR.
 set -euo pipefail
@@ -33,6 +38,7 @@ start=$SECONDS
 out="$root/BENCHMARKS.md"
 profiling=false
 concurrency=""
+streaming=false
 driver_args=()
 quoted="bench/run.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
@@ -49,12 +55,48 @@ while [ $# -gt 0 ]; do
             fi
             ;;
         --concurrency=*) concurrency="${1#*=}" ;;
+        --streaming) streaming=true ;;
         *) driver_args+=("$1") ;;
     esac
     shift
 done
 
 rustup target add "$triple" >/dev/null 2>&1 || true
+
+# For the concurrency and streaming comparisons: each runtime on CPU 0, the
+# driver on the other CPUs, when there are others and taskset.
+runtimes_apart() {
+    pin=()
+    local cpus
+    cpus="$(nproc 2>/dev/null || echo 1)"
+    if command -v taskset >/dev/null 2>&1 && [ "$cpus" -ge 2 ]; then
+        pin=(taskset -c "1-$((cpus - 1))")
+        driver_args=(--runtime-cpus 0 "${driver_args[@]}")
+    fi
+}
+
+if [ -n "$concurrency" ] && $streaming; then
+    echo "bench/run.sh: --concurrency and --streaming are separate runs: pick one" >&2
+    exit 2
+fi
+
+if $streaming; then
+    # Both streaming runtimes from this crate, with the same settings;
+    # lambda_runtime without the concurrency feature, as `official`.
+    cargo build --release --locked --target "$triple" --no-default-features \
+        --bin ours-streaming --bin official-streaming
+    cargo build --release --locked --bin bench
+    # As for concurrency: the real Runtime API reads a stream outside the
+    # function's CPU share, so the fake API's reading must not take turns
+    # with the runtime on its CPU.
+    runtimes_apart
+    "${pin[@]}" "$target/release/bench" --streaming \
+        --ours "$target/$triple/release/ours-streaming" \
+        --official "$target/$triple/release/official-streaming" \
+        --out "$out" --command "$quoted" "${driver_args[@]}"
+    echo "bench/run.sh: done in $((SECONDS - start)) s" >&2
+    exit 0
+fi
 
 if [ -n "$concurrency" ]; then
     # Both concurrent runtimes from this crate, with the same settings.
@@ -65,12 +107,7 @@ if [ -n "$concurrency" ]; then
     # measured, and a runtime with N workers should have a CPU to itself.
     # Each runtime gets CPU 0, one vCPU (Lambda Managed Instances default to
     # 8 concurrent requests per vCPU), the driver the other CPUs.
-    pin=()
-    cpus="$(nproc 2>/dev/null || echo 1)"
-    if command -v taskset >/dev/null 2>&1 && [ "$cpus" -ge 2 ]; then
-        pin=(taskset -c "1-$((cpus - 1))")
-        driver_args=(--runtime-cpus 0 "${driver_args[@]}")
-    fi
+    runtimes_apart
     "${pin[@]}" "$target/release/bench" --concurrency "$concurrency" \
         --ours "$target/$triple/release/ours-concurrent" \
         --official "$target/$triple/release/official-concurrent" \
