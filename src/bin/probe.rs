@@ -75,7 +75,8 @@ fn probe(event: Value, ctx: &Context) -> Result<Value, HandlerError> {
 
 /// `probe_stream`, streaming: sets `content_type` if given; starts an HTTP
 /// stream with `http_status` if given; writes each of `lines` (flushing
-/// each when `flush` is true); then `bytes` bytes of `x`; fails with
+/// each when `flush` is true); then `bytes` bytes of `x`, in writes of
+/// `piece` bytes (default and at most 64 KiB); fails with
 /// `{"error": …}` or panics with `panic` after the lines (or after
 /// `fail_after` of them). With `ignore_write_errors`, a refused write ends
 /// the writing but not the handler.
@@ -112,9 +113,14 @@ fn probe_stream(
             }
         }
         let piece = [b'x'; 64 * 1024];
+        let size = event
+            .get("piece")
+            .and_then(Value::as_u64)
+            .unwrap_or(64 * 1024);
+        let size = size.clamp(1, piece.len() as u64);
         let mut left = event.get("bytes").and_then(Value::as_u64).unwrap_or(0);
         while left > 0 {
-            let n = left.min(piece.len() as u64) as usize;
+            let n = left.min(size) as usize;
             out.write_all(&piece[..n])?;
             left -= n as u64;
         }
