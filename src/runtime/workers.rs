@@ -12,7 +12,7 @@
 use std::convert::Infallible;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
-use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
 
 use crate::context::FunctionInfo;
@@ -40,9 +40,10 @@ pub fn serve_concurrently(
     logging::per_thread_request_ids();
     let stack = stack_size(std::fs::read_to_string("/proc/self/limits").ok().as_deref());
     log::debug!("serving {workers} invocations at once, {stack} bytes of stack each");
-    let (failed, first_failure) = mpsc::channel();
+    // The first worker's failure, for the main thread to return.
+    let failed = Arc::new((Mutex::new(None), Condvar::new()));
     for i in 0..workers {
-        let failed = failed.clone();
+        let failed = Arc::clone(&failed);
         let endpoint = endpoint.clone();
         let function = function.clone();
         thread::Builder::new()
@@ -60,16 +61,23 @@ pub fn serve_concurrently(
                     // runtime's own (the panic hook has logged it).
                     Err(_) => Error::WorkerPanicked(i),
                 };
-                let _ = failed.send(error);
+                let (first, told) = &*failed;
+                let mut first = first.lock().unwrap_or_else(PoisonError::into_inner);
+                first.get_or_insert(error);
+                told.notify_one();
             })
             .map_err(|e| Error::Spawn(workers, e))?;
     }
-    drop(failed);
-    // Every worker sends before it ends (its loop and any panic in it are
-    // caught above), so a message comes before the channel can close.
-    Err(first_failure
-        .recv()
-        .expect("every worker reports why it stopped"))
+    // Every worker reports before it ends (its loop and any panic in it are
+    // caught above); the first report ends the wait, and the process.
+    let (first, told) = &*failed;
+    let mut first = first.lock().unwrap_or_else(PoisonError::into_inner);
+    loop {
+        if let Some(error) = first.take() {
+            return Err(error);
+        }
+        first = told.wait(first).unwrap_or_else(PoisonError::into_inner);
+    }
 }
 
 /// The worker stack: at least the main thread's (its soft limit in
