@@ -4,10 +4,10 @@
 //! Payloads are logged by callers at DEBUG or below only; nothing here ever
 //! reads or prints the environment's credentials.
 
-use std::cell::RefCell;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::thread::{self, ThreadId};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use log::Level;
@@ -74,9 +74,17 @@ static REQUEST_ID: Mutex<String> = Mutex::new(String::new());
 /// then carry the id of the invocation *it* runs, kept per thread.
 static PER_THREAD: AtomicBool = AtomicBool::new(false);
 
-thread_local! {
-    /// The id of the invocation this worker runs, when `PER_THREAD`.
-    static WORKER_REQUEST_ID: RefCell<String> = const { RefCell::new(String::new()) };
+/// When `PER_THREAD`: the id of the invocation each worker runs, by
+/// thread. A table rather than a thread-local, for the reason `REQUEST_ID`
+/// is a `static`: a thread-local `String` took the binary's thread-local
+/// storage past what musl reserves (0x48 to 0x90 bytes), which costs every
+/// start-up, concurrent or not, a mapping and a page fault.
+static WORKER_REQUEST_IDS: Mutex<Vec<(ThreadId, String)>> = Mutex::new(Vec::new());
+
+fn worker_request_ids() -> MutexGuard<'static, Vec<(ThreadId, String)>> {
+    WORKER_REQUEST_IDS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
 }
 
 fn request_id() -> MutexGuard<'static, String> {
@@ -102,7 +110,12 @@ pub fn set_request_id(id: Option<&str>) {
         }
     };
     if PER_THREAD.load(Ordering::Relaxed) {
-        WORKER_REQUEST_ID.with_borrow_mut(set);
+        let me = thread::current().id();
+        let mut ids = worker_request_ids();
+        match ids.iter_mut().find(|(thread, _)| *thread == me) {
+            Some((_, current)) => set(current),
+            None => ids.push((me, id.unwrap_or_default().to_string())),
+        }
     } else {
         set(&mut request_id());
     }
@@ -111,13 +124,10 @@ pub fn set_request_id(id: Option<&str>) {
 /// Calls `f` with the id to put on a line logged now (empty for none).
 fn with_request_id<R>(f: impl FnOnce(&str) -> R) -> R {
     if PER_THREAD.load(Ordering::Relaxed) {
-        // A line logged while this thread's id is being set (never: the
-        // id is set outside any logging) would find it borrowed; it then
-        // goes out without an id rather than panicking.
-        WORKER_REQUEST_ID.with(|id| match id.try_borrow() {
-            Ok(id) => f(&id),
-            Err(_) => f(""),
-        })
+        let me = thread::current().id();
+        let ids = worker_request_ids();
+        let id = ids.iter().find(|(thread, _)| *thread == me);
+        f(id.map_or("", |(_, id)| id.as_str()))
     } else {
         f(&request_id())
     }
