@@ -121,7 +121,7 @@ fi
 # position-independent executable (static-pie), so the binary's own code and
 # data are placed at a random address like everything else in the process;
 # on aarch64, whose stable target cannot link static-pie, a static
-# fixed-address one. No RUSTC_BOOTSTRAP, no -Z.
+# fixed-address one. No unstable features and no -Z flags, for this crate or any other.
 # (bench/run.sh builds its floor runtime with these same flags.)
 flags+=("--remap-path-prefix=$root=." "--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=~/.cargo")
 CARGO_ENCODED_RUSTFLAGS="$(IFS=$'\x1f' && echo "${flags[*]}")"
