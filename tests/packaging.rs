@@ -516,15 +516,23 @@ fn serverless_yml_packages_to_the_expected_stack() {
         let template = package(&zip, Some(arch), args);
 
         let functions = resources(&template, "AWS::Lambda::Function");
-        let mut handlers: Vec<_> = functions
+        let handlers: Vec<_> = functions
             .iter()
             .map(|(_, f)| f["Handler"].as_str().unwrap())
             .collect();
-        handlers.sort_unstable();
-        assert_eq!(
-            handlers,
-            ["httpevent", "scheduleevent", "snsevent", "streamevent"]
-        );
+        // The examples, and whatever a user adds: every one a name the
+        // handler table serves.
+        for example in ["httpevent", "scheduleevent", "snsevent", "streamevent"] {
+            assert!(handlers.contains(&example), "{example} in {handlers:?}");
+        }
+        for handler in &handlers {
+            assert!(
+                lambda_bootstrap::handlers::HANDLERS
+                    .iter()
+                    .any(|(name, _)| name == handler),
+                "serverless.yml's handler {handler:?} is not in src/handlers/mod.rs"
+            );
+        }
         for (id, f) in &functions {
             assert_eq!(f["Runtime"], "provided.al2023", "{id}");
             assert_eq!(f["Architectures"], json!([arch]), "{id}");
@@ -556,7 +564,7 @@ fn serverless_yml_packages_to_the_expected_stack() {
 
         // One log group per function, kept `retention` days.
         let groups = resources(&template, "AWS::Logs::LogGroup");
-        assert_eq!(groups.len(), 4, "{groups:?}");
+        assert_eq!(groups.len(), functions.len(), "{groups:?}");
         for (id, group) in &groups {
             assert_eq!(group["RetentionInDays"], retention, "{id}");
         }
@@ -700,7 +708,7 @@ fn a_deploy_takes_the_zips_architecture_and_refuses_another() {
 
     let template = package(&x86_64, None, &[]);
     let functions = resources(&template, "AWS::Lambda::Function");
-    assert_eq!(functions.len(), 3);
+    assert!(!functions.is_empty());
     for (id, f) in &functions {
         assert_eq!(f["Architectures"], json!(["x86_64"]), "{id}");
     }
