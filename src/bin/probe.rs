@@ -76,7 +76,8 @@ fn probe(event: Value, ctx: &Context) -> Result<Value, HandlerError> {
 /// `probe_stream`, streaming: sets `content_type` if given; starts an HTTP
 /// stream with `http_status` if given; writes each of `lines` (flushing
 /// each when `flush` is true); then `bytes` bytes of `x`, in writes of
-/// `piece` bytes (default and at most 64 KiB); fails with
+/// `piece` bytes (default and at most 64 KiB); sets `content_type_late`
+/// after all that, if given (an error once bytes are written); fails with
 /// `{"error": …}` or panics with `panic` after the lines (or after
 /// `fail_after` of them). With `ignore_write_errors`, a refused write ends
 /// the writing but not the handler.
@@ -129,6 +130,9 @@ fn probe_stream(
     match result {
         Err(e) if !ignore => return Err(e.into()),
         _ => {}
+    }
+    if let Some(content_type) = event.get("content_type_late").and_then(Value::as_str) {
+        out.set_content_type(content_type)?;
     }
     if let Some(message) = event.get("panic").and_then(Value::as_str) {
         panic!("{message}");

@@ -16,7 +16,7 @@ use crate::handler::{Table, find};
 use crate::http::{PRELUDE_END, STREAMING_CONTENT_TYPE};
 use crate::runtime::diagnostic::Diagnostic;
 use crate::runtime::invoke::{invoke, invoke_streaming};
-use crate::runtime::stream::{check_content_type, room, too_large};
+use crate::runtime::stream::{check_content_type, content_type_too_late, room, too_large};
 use crate::stream::{DEFAULT_CONTENT_TYPE, ResponseStream};
 
 /// `--help`'s text.
@@ -290,9 +290,7 @@ impl Write for LocalStream {
 impl ResponseStream for LocalStream {
     fn set_content_type(&mut self, content_type: &str) -> io::Result<()> {
         if self.written > 0 {
-            return Err(io::Error::other(
-                "the content type is sent with the stream's head, which has gone out",
-            ));
+            return Err(content_type_too_late());
         }
         check_content_type(content_type)?;
         if content_type == STREAMING_CONTENT_TYPE {

@@ -59,6 +59,11 @@ pub fn too_large() -> Diagnostic {
     )
 }
 
+/// A content type set after the first byte: refused by every stream.
+pub fn content_type_too_late() -> io::Error {
+    io::Error::other("the content type goes with the stream's head: set it before the first byte")
+}
+
 /// A content type the caller can be sent: one header value.
 pub fn check_content_type(content_type: &str) -> io::Result<()> {
     if api::is_header_safe(content_type) {
@@ -266,10 +271,10 @@ impl Write for ApiStream<'_> {
 
 impl ResponseStream for ApiStream<'_> {
     fn set_content_type(&mut self, content_type: &str) -> io::Result<()> {
-        if self.socket.is_some() {
-            return Err(io::Error::other(
-                "the content type is sent with the stream's head, which has gone out",
-            ));
+        // After the first byte, even one still buffered, as the trait says:
+        // whether it has left yet is not the handler's to know.
+        if self.written > 0 {
+            return Err(content_type_too_late());
         }
         check_content_type(content_type)?;
         content_type.clone_into(&mut self.content_type);

@@ -221,12 +221,18 @@ fn a_failure_before_anything_went_out_is_an_ordinary_error() {
             &json!({"lines": ["unsent\n"], "error": "too early"}),
         )),
         Next::Event(Event::json("early-panic", &json!({"panic": "at once"}))),
+        // A content type once bytes are written, even unsent ones: refused.
+        Next::Event(Event::json(
+            "late-type",
+            &json!({"lines": ["x\n"], "content_type_late": "text/html"}),
+        )),
         Next::Event(Event::new("bad-json", "{nope")),
     ]);
     let out = finish(probe(&api, "probe_stream"));
     for (id, error_type) in [
         ("early-error", "ProbeFailure"),
         ("early-panic", "Runtime.HandlerPanic"),
+        ("late-type", "Error"),
         ("bad-json", "Runtime.UnmarshalError"),
     ] {
         let post = answer_for(&api, id);
@@ -234,6 +240,10 @@ fn a_failure_before_anything_went_out_is_an_ordinary_error() {
         assert_eq!(post.json()["errorType"], error_type, "{}", out.stderr);
         assert_eq!(post.header("Lambda-Runtime-Function-Response-Mode"), None);
     }
+    assert_eq!(
+        answer_for(&api, "late-type").json()["errorMessage"],
+        "the content type goes with the stream's head: set it before the first byte"
+    );
     // No stream was opened: one connection for everything.
     assert_eq!(api.connections(), 1);
 }
