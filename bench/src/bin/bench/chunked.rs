@@ -5,7 +5,7 @@
 
 use std::io::{self, BufRead};
 
-use crate::fake_api::read_line;
+use crate::fake_api::{read_fields, read_line};
 
 /// The largest chunk this reader takes: 2^40 bytes, far beyond Lambda's
 /// 200 MB limit on a whole stream, and short of overflow.
@@ -49,20 +49,14 @@ pub fn read_body(
         }
     }
     let mut trailers = Vec::new();
-    loop {
-        if !read_line(reader, line)? {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        let text = String::from_utf8_lossy(line);
-        let text = text.trim_end();
-        if text.is_empty() {
-            return Ok(trailers);
-        }
+    read_fields(reader, line, |text| {
         let Some((name, value)) = text.split_once(':') else {
             return Err(invalid(format!("trailer without a colon: '{text}'")));
         };
         trailers.push((name.trim().to_string(), value.trim().to_string()));
-    }
+        Ok(())
+    })?;
+    Ok(trailers)
 }
 
 /// A chunk-size line: hex digits, then optional extensions after ';'.

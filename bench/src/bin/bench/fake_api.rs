@@ -760,6 +760,27 @@ pub fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<bo
     Ok(true)
 }
 
+/// Reads header (or trailer) lines up to the empty line that ends them,
+/// handing each to `field` with its line end trimmed; the input ending
+/// before that empty line is an error. `line` is scratch space.
+pub fn read_fields(
+    reader: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    mut field: impl FnMut(&str) -> io::Result<()>,
+) -> io::Result<()> {
+    loop {
+        if !read_line(reader, line)? {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        let text = String::from_utf8_lossy(line);
+        let text = text.trim_end();
+        if text.is_empty() {
+            return Ok(());
+        }
+        field(text)?;
+    }
+}
+
 /// The header a streamed answer carries.
 const RESPONSE_MODE: &str = "Lambda-Runtime-Function-Response-Mode";
 
@@ -781,15 +802,7 @@ struct Head {
 fn read_head(reader: &mut impl BufRead, header: &mut Vec<u8>) -> io::Result<Head> {
     let invalid = |why: String| io::Error::new(io::ErrorKind::InvalidData, why);
     let mut head = Head::default();
-    loop {
-        if !read_line(reader, header)? {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        let text = String::from_utf8_lossy(header);
-        let text = text.trim_end();
-        if text.is_empty() {
-            break;
-        }
+    read_fields(reader, header, |text| {
         let Some((name, value)) = text.split_once(':') else {
             return Err(invalid(format!("header without a colon: '{text}'")));
         };
@@ -811,7 +824,8 @@ fn read_head(reader: &mut impl BufRead, header: &mut Vec<u8>) -> io::Result<Head
         } else if name.eq_ignore_ascii_case(RESPONSE_MODE) {
             head.streaming = value.eq_ignore_ascii_case("streaming");
         }
-    }
+        Ok(())
+    })?;
     if head.chunked && head.length != 0 {
         return Err(invalid(
             "both Content-Length and Transfer-Encoding: chunked".to_string(),

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use lambda_bootstrap_bench::{CONTENT_TYPE, pieces, requested_bytes};
 
 use crate::event;
-use crate::fake_api::{Samples, read_line, write_all_vectored};
+use crate::fake_api::{Samples, read_fields, read_line, write_all_vectored};
 use crate::options::{Options, Runtime, Streaming};
 use crate::report;
 use crate::session::{self, Ending, Work};
@@ -250,15 +250,7 @@ fn read_response(
     if !read_line(reader, line)? {
         return Ok(None);
     }
-    loop {
-        if !read_line(reader, line)? {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        let text = String::from_utf8_lossy(line);
-        let text = text.trim_end();
-        if text.is_empty() {
-            break;
-        }
+    read_fields(reader, line, |text| {
         if let Some((name, value)) = text.split_once(':') {
             if name.eq_ignore_ascii_case("content-length") {
                 length = value.trim().parse().map_err(io::Error::other)?;
@@ -266,7 +258,8 @@ fn read_response(
                 id = Some(value.trim().to_string());
             }
         }
-    }
+        Ok(())
+    })?;
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
     Ok(Some((id, body)))
