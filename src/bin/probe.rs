@@ -10,7 +10,10 @@
 //! `{"log_lines": N}` (logs N INFO lines naming its request id). With
 //! `{"wait_for_close": "host:port"}` it first connects there and reads until
 //! the other side closes, so a test can order the handler after an event of
-//! its own (see the fake's `Next::RawThenRelease`).
+//! its own (see the fake's `Next::RawThenRelease`). With
+//! `{"thread_logs_later": {"wait": "host:port", "then": "host:port"}}` it
+//! starts a thread that waits for `wait` to close as above, logs one INFO
+//! line, then connects to `then`, and returns at once.
 
 use std::io::Read;
 use std::net::TcpStream;
@@ -21,6 +24,22 @@ use lambda_bootstrap::{Context, Handler, HandlerError, ResponseStream, handlers:
 use serde_json::{Value, json};
 
 fn probe(event: Value, ctx: &Context) -> Result<Value, HandlerError> {
+    if let Some(spawn) = event.get("thread_logs_later") {
+        let addr = |key: &str| {
+            spawn
+                .get(key)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let (wait, then) = (addr("wait"), addr("then"));
+        let started_by = ctx.request_id.clone();
+        std::thread::spawn(move || {
+            let _ = TcpStream::connect(wait).and_then(|mut s| s.read_to_end(&mut Vec::new()));
+            log::info!("a line from a thread that invocation {started_by} started");
+            let _ = TcpStream::connect(then);
+        });
+    }
     if let Some(addr) = event.get("wait_for_close").and_then(Value::as_str) {
         TcpStream::connect(addr)?.read_to_end(&mut Vec::new())?;
     }
@@ -73,7 +92,8 @@ fn probe(event: Value, ctx: &Context) -> Result<Value, HandlerError> {
     }))
 }
 
-/// `probe_stream`, streaming: sets `content_type` if given; starts an HTTP
+/// `probe_stream`, streaming: flushes first if `flush_first`; sets
+/// `content_type` if given; starts an HTTP
 /// stream with `http_status` if given; writes each of `lines` (flushing
 /// each when `flush` is true); then `bytes` bytes of `x`, in writes of
 /// `piece` bytes (default and at most 64 KiB); sets `content_type_late`
@@ -86,6 +106,9 @@ fn probe_stream(
     _ctx: &Context,
     out: &mut dyn ResponseStream,
 ) -> Result<(), HandlerError> {
+    if event.get("flush_first") == Some(&Value::Bool(true)) {
+        out.flush()?;
+    }
     if let Some(content_type) = event.get("content_type").and_then(Value::as_str) {
         out.set_content_type(content_type)?;
     }

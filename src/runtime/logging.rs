@@ -1,13 +1,12 @@
 //! Log set-up for `log` + `env_logger`: Lambda's level and format settings,
-//! the request id on every line, and panics reported as log lines.
+//! the invocation's request id on every line a serving thread logs, and
+//! panics reported as log lines.
 //!
 //! Payloads are logged by callers at DEBUG or below only; nothing here ever
 //! reads or prints the environment's credentials.
 
+use std::cell::{Cell, RefCell};
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::thread::{self, ThreadId};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use log::Level;
@@ -60,76 +59,48 @@ impl LogSettings {
     }
 }
 
-/// The id of the invocation in progress, reused across invocations to
-/// spare an allocation each. One for the process, not per thread, while the
-/// runtime serves one invocation at a time: lines that threads a handler
-/// started log carry its id too. (A `static`, not a thread-local: a
-/// thread-local `String` needs a destructor, and registering one costs a
-/// pthread key, a musl allocation and a write to libc's key table on the
-/// first invocation.)
-static REQUEST_ID: Mutex<String> = Mutex::new(String::new());
-
-/// Set once, before workers start, when invocations run on several
-/// threads at once (`AWS_LAMBDA_MAX_CONCURRENCY` >= 2): each worker's lines
-/// then carry the id of the invocation *it* runs, kept per thread.
-static PER_THREAD: AtomicBool = AtomicBool::new(false);
-
-/// When `PER_THREAD`: the id of the invocation each worker runs, by
-/// thread. A table rather than a thread-local, for the reason `REQUEST_ID`
-/// is a `static`: a thread-local `String` took the binary's thread-local
-/// storage past what musl reserves (0x48 to 0x90 bytes), which costs every
-/// start-up, concurrent or not, a mapping and a page fault.
-static WORKER_REQUEST_IDS: Mutex<Vec<(ThreadId, String)>> = Mutex::new(Vec::new());
-
-fn worker_request_ids() -> MutexGuard<'static, Vec<(ThreadId, String)>> {
-    WORKER_REQUEST_IDS
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
+thread_local! {
+    /// The id of the invocation this thread serves, when it is one of the
+    /// runtime's serving threads (the main thread, or a worker under
+    /// Lambda Managed Instances); `None` on every other thread, such as one
+    /// a handler started, whose lines then carry no id: such a thread may
+    /// outlive its invocation, and the id of whichever invocation runs when
+    /// it logs would be a lie.
+    ///
+    /// A `Cell` of a leaked `&'static`, not a `RefCell<String>`: it needs no
+    /// destructor (a thread-local `String` registers one on first use, at
+    /// the cost of a pthread key and an allocation) and takes 8 bytes of the
+    /// binary's thread-local storage, which musl reserves little room for.
+    /// Each serving thread leaks one `RefCell<String>` for its life; they
+    /// are bounded by the number of workers. Reading it takes no lock, so
+    /// workers never contend for it.
+    static REQUEST_ID: Cell<Option<&'static RefCell<String>>> = const { Cell::new(None) };
 }
 
-fn request_id() -> MutexGuard<'static, String> {
-    // Nothing panics while holding it; if something did, the id is still
-    // a whole string.
-    REQUEST_ID.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// From now on, request ids are kept per thread: call it before starting
-/// workers that serve invocations concurrently. A thread that a handler
-/// starts then logs without an id.
-pub fn per_thread_request_ids() {
-    PER_THREAD.store(true, Ordering::Relaxed);
-}
-
-/// Marks the invocation in progress (`None` between invocations), so every
-/// line logged meanwhile (on this worker, under concurrency) carries its id.
+/// Marks the invocation this thread now serves (`None` between
+/// invocations), so every line this thread logs meanwhile carries its id.
+/// The first call makes this thread a serving thread; threads that never
+/// call it log without an id.
 pub fn set_request_id(id: Option<&str>) {
-    let set = |current: &mut String| {
+    let slot = REQUEST_ID.get().unwrap_or_else(|| {
+        let slot: &'static RefCell<String> = Box::leak(Box::default());
+        REQUEST_ID.set(Some(slot));
+        slot
+    });
+    // Only this thread ever touches its slot, and nothing it calls while
+    // the slot is borrowed logs; a failed borrow would only lose an id.
+    if let Ok(mut current) = slot.try_borrow_mut() {
         current.clear();
-        if let Some(id) = id {
-            current.push_str(id);
-        }
-    };
-    if PER_THREAD.load(Ordering::Relaxed) {
-        let me = thread::current().id();
-        let mut ids = worker_request_ids();
-        match ids.iter_mut().find(|(thread, _)| *thread == me) {
-            Some((_, current)) => set(current),
-            None => ids.push((me, id.unwrap_or_default().to_string())),
-        }
-    } else {
-        set(&mut request_id());
+        current.push_str(id.unwrap_or_default());
     }
 }
 
-/// Calls `f` with the id to put on a line logged now (empty for none).
+/// Calls `f` with the id to put on a line this thread logs now (empty for
+/// none).
 fn with_request_id<R>(f: impl FnOnce(&str) -> R) -> R {
-    if PER_THREAD.load(Ordering::Relaxed) {
-        let me = thread::current().id();
-        let ids = worker_request_ids();
-        let id = ids.iter().find(|(thread, _)| *thread == me);
-        f(id.map_or("", |(_, id)| id.as_str()))
-    } else {
-        f(&request_id())
+    match REQUEST_ID.get().map(RefCell::try_borrow) {
+        Some(Ok(id)) => f(&id),
+        _ => f(""),
     }
 }
 
@@ -298,6 +269,25 @@ mod tests {
                 .find(|(n, _)| *n == k)
                 .map(|(_, v)| v.to_string())
         })
+    }
+
+    #[test]
+    fn only_the_serving_threads_lines_carry_an_id() {
+        let id = || with_request_id(str::to_string);
+        std::thread::spawn(move || {
+            assert_eq!(id(), "", "a thread that serves nothing");
+            set_request_id(Some("r-1"));
+            assert_eq!(id(), "r-1");
+            // A thread the handler starts: no id, now or later.
+            let started = std::thread::spawn(id).join().unwrap();
+            assert_eq!(started, "");
+            set_request_id(Some("r-2"));
+            assert_eq!(id(), "r-2");
+            set_request_id(None);
+            assert_eq!(id(), "");
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! then accepts N concurrent `/next` long polls; here each of N threads runs
 //! the sequential loop (`serve::serve_loop`) on a connection of its own.
 //!
-//! What changes from one thread: request ids in log lines are kept per
-//! worker, and the trace id is never written to the process environment
+//! What changes from one thread: the trace id is never written to the
+//! process environment
 //! (`Context::trace_id` carries it). What does not: a handler's failure is
 //! its own invocation's answer, and a Runtime API failure on any worker
 //! ends the process, exactly as with one thread.
@@ -20,7 +20,6 @@ use crate::handler::Handler;
 use crate::runtime::client::Client;
 use crate::runtime::config::Endpoint;
 use crate::runtime::error::Error;
-use crate::runtime::logging;
 use crate::runtime::serve::{Trace, serve_loop};
 
 /// The least stack a worker gets: Linux's default main-thread stack, and
@@ -37,28 +36,41 @@ pub fn serve_concurrently(
     function: &FunctionInfo,
     workers: usize,
 ) -> Result<Infallible, Error> {
-    logging::per_thread_request_ids();
     let stack = stack_size(std::fs::read_to_string("/proc/self/limits").ok().as_deref());
     log::debug!("serving {workers} invocations at once, {stack} bytes of stack each");
+    let (endpoint, function) = (endpoint.clone(), function.clone());
+    run_workers(workers, stack, move |_| {
+        // Each worker its own client: its own kept-alive connection.
+        let client = Client::new(&endpoint);
+        serve_loop(
+            &client,
+            handler,
+            &Rc::new(function.clone()),
+            Trace::ContextOnly,
+        )
+    })
+}
+
+/// Runs `work(i)` on each of `workers` threads and returns the first
+/// failure: an error a worker returned, or a panic of the runtime's own
+/// that stopped one (handlers' panics are caught inside the loop).
+fn run_workers(
+    workers: usize,
+    stack: usize,
+    work: impl Fn(usize) -> Result<Infallible, Error> + Send + Sync + 'static,
+) -> Result<Infallible, Error> {
+    let work = Arc::new(work);
     // The first worker's failure, for the main thread to return.
     let failed = Arc::new((Mutex::new(None), Condvar::new()));
     for i in 0..workers {
-        let failed = Arc::clone(&failed);
-        let endpoint = endpoint.clone();
-        let function = function.clone();
+        let (failed, work) = (Arc::clone(&failed), Arc::clone(&work));
         thread::Builder::new()
             .name(format!("worker-{i}"))
             .stack_size(stack)
             .spawn(move || {
-                let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-                    // Each worker its own client: its own kept-alive connection.
-                    let client = Client::new(&endpoint);
-                    serve_loop(&client, handler, &Rc::new(function), Trace::ContextOnly)
-                }));
-                let error = match outcome {
+                let error = match panic::catch_unwind(AssertUnwindSafe(|| work(i))) {
                     Ok(Err(error)) => error,
-                    // Handler panics are caught inside the loop; this is the
-                    // runtime's own (the panic hook has logged it).
+                    // The panic hook has logged it.
                     Err(_) => Error::WorkerPanicked(i),
                 };
                 let (first, told) = &*failed;
@@ -94,6 +106,23 @@ fn stack_size(limits: Option<&str>) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_worker_stopped_by_a_panic_of_the_runtime_ends_the_serving() {
+        // Three workers; worker 1 panics in runtime code, the others stay
+        // in their long poll (here: parked for good). The panic must not
+        // leave a half-alive set of workers.
+        let outcome = run_workers(3, MIN_STACK, |i| {
+            if i == 1 {
+                panic!("a bug in the runtime");
+            }
+            loop {
+                thread::park();
+            }
+        });
+        let message = outcome.unwrap_err().to_string();
+        assert_eq!(message, "worker thread 1 stopped on a panic");
+    }
 
     #[test]
     fn workers_get_at_least_the_main_threads_stack() {

@@ -10,6 +10,7 @@ mod faults;
 mod handlers;
 mod hostile;
 mod local_invoke;
+mod logs;
 mod memory;
 mod secrets;
 mod serving;
