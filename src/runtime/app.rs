@@ -70,7 +70,15 @@ fn serve(table: Table, env: &dyn Fn(&str) -> Option<String>) -> Result<Infallibl
             )
         })?;
     if workers == 1 {
-        serve::serve(&client, handler, config.function)
+        // SAFETY: one serving loop, and the runtime starts no other thread
+        // that reads the environment: the shutdown hook's thread (when a
+        // hook is declared) takes `trace::hold` before it runs user code.
+        // Threads that handlers start are theirs to keep to std::env, as
+        // the README's X-Ray paragraph says.
+        #[allow(unsafe_code)]
+        unsafe {
+            serve::serve(&client, handler, config.function)
+        }
     } else {
         workers::serve_concurrently(&config.endpoint, handler, &config.function, workers)
     }

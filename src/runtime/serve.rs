@@ -38,7 +38,16 @@ pub fn fail_init(client: &Client, diagnostic: Diagnostic) -> Error {
 
 /// Serves invocations one at a time, on this thread, until the Runtime API
 /// fails. Each invocation's trace id is exported as `_X_AMZN_TRACE_ID`.
-pub fn serve(
+///
+/// # Safety
+///
+/// The contract of `trace::export`, for the whole life of the loop: no
+/// other thread reads or writes the process environment except through
+/// `std::env`. So it must not run beside another serving loop, and threads
+/// that handlers start may not call C's `getenv` or `setenv` (the README
+/// says so).
+#[allow(unsafe_code)]
+pub unsafe fn serve(
     client: &Client,
     handler: Handler,
     function: FunctionInfo,
@@ -47,10 +56,10 @@ pub fn serve(
 }
 
 /// Whether the loop may write the trace id into the process environment.
+/// Crate-private: only [`serve`], an `unsafe fn`, asks for `Export`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Trace {
-    /// Sequential: the only thread that reads or writes the environment
-    /// between invocations is this one (`trace::export`'s invariant).
+pub(crate) enum Trace {
+    /// Sequential: `trace::export`'s contract holds (see [`serve`]).
     Export,
     /// Concurrent workers: the environment is one for all of them, and
     /// `set_var` beside other threads is unsound; the id reaches handlers
@@ -60,7 +69,7 @@ pub enum Trace {
 
 /// One worker's loop: `/next`, the handler, one answer, until the Runtime
 /// API fails. Names no handler.
-pub fn serve_loop(
+pub(crate) fn serve_loop(
     client: &Client,
     handler: Handler,
     function: &Rc<FunctionInfo>,
@@ -71,7 +80,12 @@ pub fn serve_loop(
         let ctx = &invocation.context;
         logging::set_request_id(Some(&ctx.request_id));
         if trace == Trace::Export {
-            trace::export(ctx.trace_id.as_deref());
+            // SAFETY: `Export` comes only from `serve`, whose caller took on
+            // `trace::export`'s contract for the life of this loop.
+            #[allow(unsafe_code)]
+            unsafe {
+                trace::export(ctx.trace_id.as_deref())
+            };
         }
         let event = match &invocation.body {
             Ok(event) => {
