@@ -70,7 +70,8 @@ pub struct Context {
     pub deadline_ms: Option<u64>,
     /// `Lambda-Runtime-Invoked-Function-Arn`.
     pub invoked_function_arn: Option<String>,
-    /// `Lambda-Runtime-Trace-Id`, also exported as `_X_AMZN_TRACE_ID`.
+    /// `Lambda-Runtime-Trace-Id`, also exported as `_X_AMZN_TRACE_ID`;
+    /// `None` when absent or holding a control character.
     pub trace_id: Option<String>,
     /// `Lambda-Runtime-Client-Context`, parsed; `None` when absent or not JSON.
     pub client_context: Option<Value>,
@@ -113,7 +114,20 @@ impl Context {
                 // (cargo-lambda's emulator sends 600000, a duration).
                 .filter(|&ms| ms >= 1_000_000_000_000),
             invoked_function_arn: text(headers::FUNCTION_ARN),
-            trace_id: text(headers::TRACE_ID),
+            trace_id: optional(headers::TRACE_ID).and_then(|id| {
+                // SDKs copy it into an `X-Amzn-Trace-Id` request header and
+                // the runtime into the environment: a CR or LF there would
+                // forge headers, any control character is nonsense. Refused
+                // like an invocation id that cannot be echoed.
+                if id.chars().any(char::is_control) {
+                    log::debug!(
+                        "ignoring header {}: it holds control characters",
+                        headers::TRACE_ID
+                    );
+                    return None;
+                }
+                Some(id.to_string())
+            }),
             client_context: json(headers::CLIENT_CONTEXT),
             identity: json(headers::COGNITO_IDENTITY),
             tenant_id: text(headers::TENANT_ID),
@@ -235,6 +249,29 @@ mod tests {
         // A duration where an epoch time belongs (cargo-lambda's emulator).
         let ctx = check(&[(headers::REQUEST_ID, "r"), (headers::DEADLINE_MS, "600000")]).unwrap();
         assert_eq!(ctx.deadline_ms, None);
+    }
+
+    #[test]
+    fn trace_ids_with_control_characters_are_absent() {
+        let trace = |id: &str| {
+            check(&[(headers::REQUEST_ID, "r"), (headers::TRACE_ID, id)])
+                .unwrap()
+                .trace_id
+        };
+        let good = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+        assert_eq!(trace(good).as_deref(), Some(good));
+        assert_eq!(trace("Root=1-é✓").as_deref(), Some("Root=1-é✓"));
+        for bad in [
+            "Root=1-a\r\nX-Forged: 1",
+            "Root=1-a\nb",
+            "Root=1-a\tb",
+            "Root=1-\u{1b}[31m",
+            "Root=1-\u{7f}",
+            "Root=1-\u{85}",
+            "\u{0}",
+        ] {
+            assert_eq!(trace(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

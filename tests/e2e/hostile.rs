@@ -227,7 +227,14 @@ fn odd_ids_never_break_the_request() {
     for (post, id) in posts.iter().zip(odd) {
         let answer = post.json();
         assert_eq!(answer["context"]["request_id"], id);
-        assert_eq!(answer["trace_env"], format!("Root=1-{id}"));
+        // A trace id with a control character (the tab) is refused, and so
+        // is not exported either; every other odd one is, verbatim.
+        if id.contains('\t') {
+            assert_eq!(answer["context"]["trace_id"], Value::Null);
+            assert_eq!(answer["trace_env"], Value::Null);
+        } else {
+            assert_eq!(answer["trace_env"], format!("Root=1-{id}"));
+        }
         // One path segment: nothing of the id escapes it.
         let segment = post
             .path
@@ -280,6 +287,55 @@ fn a_trace_id_that_is_not_text_is_dropped_not_leaked() {
         out.stderr
     );
     assert_eq!(api.posts()[1].json()["context"]["trace_id"], Value::Null);
+}
+
+#[test]
+fn a_trace_id_with_control_characters_is_refused_with_a_debug_line() {
+    // What HTTP lets through of control characters: a tab, and C1 controls
+    // (U+0085 here) as UTF-8. SDKs would copy the id into a request header.
+    let api = FakeApi::start(vec![
+        Next::Event(
+            Event::json("tab", &json!({})).header("Lambda-Runtime-Trace-Id", "Root=1-a\tb"),
+        ),
+        Next::Event(
+            Event::json("nel", &json!({})).header("Lambda-Runtime-Trace-Id", "Root=1-a\u{85}b"),
+        ),
+        Next::Event(Event::json("fine", &json!({})).header("Lambda-Runtime-Trace-Id", "Root=1-ok")),
+    ]);
+    let mut cmd = probe(&api, "probe");
+    cmd.env("RUST_LOG", "debug");
+    let out = finish(cmd);
+    let traces: Vec<(String, Value, Value)> = api
+        .posts()
+        .iter()
+        .map(|p| {
+            let answer = p.json();
+            (
+                answered_id(p),
+                answer["context"]["trace_id"].clone(),
+                answer["trace_env"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        traces,
+        [
+            ("tab".to_string(), Value::Null, Value::Null),
+            ("nel".to_string(), Value::Null, Value::Null),
+            ("fine".to_string(), json!("Root=1-ok"), json!("Root=1-ok")),
+        ]
+    );
+    let refusals = out
+        .stderr
+        .lines()
+        .filter(|l| {
+            l.starts_with("DEBUG ")
+                && l.ends_with(
+                    "ignoring header lambda-runtime-trace-id: it holds control characters",
+                )
+        })
+        .count();
+    assert_eq!(refusals, 2, "{}", out.stderr);
 }
 
 #[test]
