@@ -8,8 +8,9 @@ use std::fmt;
 
 use crate::context::FunctionInfo;
 
-/// Where the Runtime API listens, already turned into the base URL every
-/// route hangs off (`http://host:port[/prefix]/2018-06-01`).
+/// Where the Runtime API listens: the base URL every API's routes hang off
+/// (`http://host:port[/prefix]`; the Runtime API's are under `/2018-06-01`,
+/// the Extensions API's under `/2020-01-01`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
     base: String,
@@ -17,38 +18,88 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// Parses `AWS_LAMBDA_RUNTIME_API`: `host:port` as Lambda gives it, or
-    /// `http://host:port[/prefix]` as local emulators hand out.
+    /// `http://host:port[/prefix]` as local emulators hand out. Every part
+    /// is checked here, once, at start-up: the base goes verbatim into
+    /// request lines the runtime writes itself (a streamed answer's), so a
+    /// value that only ureq's URL parser would have caught, on whichever
+    /// request came first, is refused before any.
     pub fn parse(value: &str) -> Result<Endpoint, ConfigError> {
-        let bad = || ConfigError::BadRuntimeApi(value.to_string());
+        let bad = |why: &'static str| ConfigError::BadRuntimeApi(value.to_string(), why);
         let trimmed = value.trim();
         let rest = match trimmed.split_once("://") {
             None => trimmed,
             Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
             // The Runtime API is plain HTTP on the sandbox's loopback; this
-            // binary carries no TLS, so https can only be a mistake.
-            Some(_) => return Err(bad()),
+            // binary carries no TLS for it, so https can only be a mistake.
+            Some(_) => return Err(bad("the scheme can only be http")),
         };
         let (authority, prefix) = match rest.find('/') {
             Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
             None => (rest, ""),
         };
-        let (host, port) = authority.rsplit_once(':').ok_or_else(bad)?;
-        let valid_host = !host.is_empty()
-            && host
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".-[]:".contains(&b));
-        if !valid_host || port.parse::<u16>().is_err() || prefix.contains(['?', '#', ' ']) {
-            return Err(bad());
+        let (host, port) = authority.rsplit_once(':').ok_or_else(|| bad("no port"))?;
+        if !is_host(host) {
+            return Err(bad("the host is not a name or an IP address"));
+        }
+        if port.parse::<u16>().is_err() {
+            return Err(bad("the port is not a number from 0 to 65535"));
+        }
+        if !is_path(prefix) {
+            return Err(bad(
+                "the path prefix may hold only letters, digits, /, %XX and -._~!$&'()*+,;=:@",
+            ));
         }
         Ok(Endpoint {
-            base: format!("http://{authority}{prefix}/2018-06-01"),
+            base: format!("http://{authority}{prefix}"),
         })
     }
 
-    /// The URL that every route's path is appended to.
+    /// `http://host:port[/prefix]`: each API's version and route follow.
     pub fn base(&self) -> &str {
         &self.base
     }
+}
+
+/// A host name (letters, digits, `.`, `-`) or an IPv6 address in brackets.
+fn is_host(host: &str) -> bool {
+    match host.strip_prefix('[') {
+        Some(v6) => v6
+            .strip_suffix(']')
+            .is_some_and(|v6| v6.parse::<std::net::Ipv6Addr>().is_ok()),
+        None => {
+            !host.is_empty()
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        }
+    }
+}
+
+/// An absolute path of RFC 3986's path characters (or empty): nothing that
+/// would end the path (`?`, `#`), the request line (space, CR, LF) or
+/// decode to something else (`%` not followed by two hex digits).
+fn is_path(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    if !(bytes.is_empty() || bytes[0] == b'/') {
+        return false;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'%' {
+            let hex = bytes.get(i + 1..i + 3);
+            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                return false;
+            }
+            i += 3;
+            continue;
+        }
+        if !(b.is_ascii_alphanumeric() || b"/-._~!$&'()*+,;=:@".contains(&b)) {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Everything the serving loop needs, read once.
@@ -107,8 +158,9 @@ pub enum ConfigError {
     /// `AWS_LAMBDA_RUNTIME_API` is not set: the binary was started outside
     /// Lambda (or an emulator) without `invoke`.
     MissingRuntimeApi,
-    /// `AWS_LAMBDA_RUNTIME_API` is neither `host:port` nor `http://host:port[/prefix]`.
-    BadRuntimeApi(String),
+    /// `AWS_LAMBDA_RUNTIME_API` is neither `host:port` nor
+    /// `http://host:port[/prefix]`: the value, and what is wrong with it.
+    BadRuntimeApi(String, &'static str),
 }
 
 impl fmt::Display for ConfigError {
@@ -119,9 +171,10 @@ impl fmt::Display for ConfigError {
                 "AWS_LAMBDA_RUNTIME_API is not set: run inside Lambda or an emulator, \
                  or try `bootstrap invoke <handler> <event.json>`"
             ),
-            ConfigError::BadRuntimeApi(v) => write!(
+            ConfigError::BadRuntimeApi(v, why) => write!(
                 f,
-                "AWS_LAMBDA_RUNTIME_API is '{v}', expected host:port or http://host:port[/prefix]"
+                "AWS_LAMBDA_RUNTIME_API is '{v}', expected host:port or \
+                 http://host:port[/prefix]: {why}"
             ),
         }
     }
@@ -137,32 +190,30 @@ mod tests {
         let got = Endpoint::parse(input);
         match expected {
             Ok(base) => assert_eq!(got.unwrap().base(), base, "input {input:?}"),
-            Err(()) => assert_eq!(got, Err(ConfigError::BadRuntimeApi(input.into()))),
+            Err(()) => assert!(
+                matches!(got, Err(ConfigError::BadRuntimeApi(ref v, _)) if v == input),
+                "input {input:?}: {got:?}"
+            ),
         }
     }
 
     #[test]
     fn runtime_api_forms() {
-        check_endpoint("127.0.0.1:9001", Ok("http://127.0.0.1:9001/2018-06-01"));
-        check_endpoint("localhost:9001", Ok("http://localhost:9001/2018-06-01"));
-        check_endpoint("[::1]:9001", Ok("http://[::1]:9001/2018-06-01"));
-        check_endpoint(
-            "http://127.0.0.1:9000",
-            Ok("http://127.0.0.1:9000/2018-06-01"),
-        );
-        check_endpoint(
-            "HTTP://127.0.0.1:9000/",
-            Ok("http://127.0.0.1:9000/2018-06-01"),
-        );
-        check_endpoint(
-            "http://[::]:9000/.rt",
-            Ok("http://[::]:9000/.rt/2018-06-01"),
-        );
+        check_endpoint("127.0.0.1:9001", Ok("http://127.0.0.1:9001"));
+        check_endpoint("localhost:9001", Ok("http://localhost:9001"));
+        check_endpoint("[::1]:9001", Ok("http://[::1]:9001"));
+        check_endpoint("http://127.0.0.1:9000", Ok("http://127.0.0.1:9000"));
+        check_endpoint("HTTP://127.0.0.1:9000/", Ok("http://127.0.0.1:9000"));
+        check_endpoint("http://[::]:9000/.rt", Ok("http://[::]:9000/.rt"));
         check_endpoint(
             "http://127.0.0.1:9000/a/b/",
-            Ok("http://127.0.0.1:9000/a/b/2018-06-01"),
+            Ok("http://127.0.0.1:9000/a/b"),
         );
-        check_endpoint(" 127.0.0.1:9001\n", Ok("http://127.0.0.1:9001/2018-06-01"));
+        check_endpoint(" 127.0.0.1:9001\n", Ok("http://127.0.0.1:9001"));
+        check_endpoint(
+            "http://127.0.0.1:9000/a%2Fb/~x:y@z",
+            Ok("http://127.0.0.1:9000/a%2Fb/~x:y@z"),
+        );
     }
 
     #[test]
@@ -177,6 +228,17 @@ mod tests {
             "127.0.0.1:9001?x",
             "ho st:9001",
             "user@host:9001",
+            "ho[st:9001",
+            "[::1:9001",
+            "[nothex]:9001",
+            "http://127.0.0.1:9001/a b",
+            "http://127.0.0.1:9001/a#b",
+            "http://127.0.0.1:9001/a\r\nX-Forged: 1",
+            "http://127.0.0.1:9001/a%zz",
+            "http://127.0.0.1:9001/a%2",
+            "http://127.0.0.1:9001/é",
+            "http://127.0.0.1:9001/a\"b",
+            "http://127.0.0.1:9001/a<b>",
         ] {
             check_endpoint(bad, Err(()));
         }
