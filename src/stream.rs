@@ -22,10 +22,16 @@
 //! ```
 //!
 //! What is written is buffered (a few KiB) and leaves when the buffer is
-//! full or the handler calls `flush`; it is never all held in memory. What
-//! went out stays out: if the handler then fails, the caller's stream ends
-//! with the error in its trailers. A failure before anything went out is an
-//! ordinary error answer.
+//! full or the handler calls `flush`; it is never all held in memory. One
+//! rule decides the rest: **the answer's head (status, content type) leaves
+//! with its first bytes.** So:
+//! - the content type can be set until the first byte is written, and not
+//!   after (the caller may have the head already);
+//! - a `flush` before any byte is written sends nothing;
+//! - a failure before any byte went out (none written, or all still
+//!   buffered) is an ordinary error answer, exactly as for a buffered
+//!   handler; after that, what went out stays out, and the caller's stream
+//!   ends with the error in its trailers.
 
 use std::io;
 
@@ -40,8 +46,9 @@ pub const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
 /// Where a streaming handler writes its answer.
 pub trait ResponseStream: io::Write {
     /// Sets the answer's `Content-Type` (default
-    /// [`DEFAULT_CONTENT_TYPE`]). Only before the first byte is written:
-    /// after that it is an error, since the caller has the head already.
+    /// [`DEFAULT_CONTENT_TYPE`]). Only before the first byte is written
+    /// (a `flush` before then sends nothing and changes nothing): after
+    /// that it is an error, since the head leaves with the first bytes.
     fn set_content_type(&mut self, content_type: &str) -> io::Result<()>;
 
     /// Bytes written so far.

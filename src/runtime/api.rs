@@ -1,7 +1,8 @@
 //! The Runtime API's calls as plain values: method, path, headers, body.
 //!
 //! Shaping a request is pure and tested here without a network; sending it
-//! is `client.rs`'s job. Paths are relative to `Endpoint::base`.
+//! is `client.rs`'s job (or `wire.rs`'s, for what ureq cannot send). Paths
+//! are relative to their API's version, under `Endpoint::base`.
 
 use crate::http::base64;
 use crate::runtime::diagnostic::Diagnostic;
@@ -16,10 +17,39 @@ pub const ERROR_CONTENT_TYPE: &str = "application/vnd.aws.lambda.error+json";
 /// HTTP methods the Runtime API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
-    /// Only `/next`.
+    /// The long polls: `/next`, and the extension's `event/next`.
     Get,
-    /// Every answer.
+    /// Every answer, and the extension's registration.
     Post,
+}
+
+impl Method {
+    /// `GET` or `POST`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// The two APIs at `AWS_LAMBDA_RUNTIME_API`, each under its version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// The Runtime API: events and answers.
+    Runtime,
+    /// The Extensions API: the shutdown hook's registration.
+    Extensions,
+}
+
+impl Api {
+    /// The path every route of this API hangs off.
+    pub fn version(self) -> &'static str {
+        match self {
+            Api::Runtime => "/2018-06-01",
+            Api::Extensions => "/2020-01-01",
+        }
+    }
 }
 
 /// One call to the Runtime API, ready to send.
@@ -27,7 +57,9 @@ pub enum Method {
 pub struct ApiRequest {
     /// GET for `/next`, POST for answers.
     pub method: Method,
-    /// Path below the endpoint's base, already percent-encoded.
+    /// Which API, and so which version the path hangs off.
+    pub api: Api,
+    /// Path below the API's version, already percent-encoded.
     pub path: String,
     /// Extra headers besides those the client always sends.
     pub headers: Vec<(&'static str, String)>,
@@ -41,6 +73,7 @@ pub struct ApiRequest {
 pub fn next() -> ApiRequest {
     ApiRequest {
         method: Method::Get,
+        api: Api::Runtime,
         path: "/runtime/invocation/next".to_string(),
         headers: Vec::new(),
         content_type: None,
@@ -52,6 +85,7 @@ pub fn next() -> ApiRequest {
 pub fn response(request_id: &str, invocation_id: Option<&str>, body: Vec<u8>) -> ApiRequest {
     ApiRequest {
         method: Method::Post,
+        api: Api::Runtime,
         path: invocation_path(request_id, "response"),
         headers: echo(invocation_id),
         content_type: Some("application/json"),
@@ -86,6 +120,7 @@ pub fn streaming_response(
     ]);
     ApiRequest {
         method: Method::Post,
+        api: Api::Runtime,
         path: invocation_path(request_id, "response"),
         headers,
         content_type: None,
@@ -93,14 +128,59 @@ pub fn streaming_response(
     }
 }
 
+/// The most bytes of a chunked body's trailer section (its fields and the
+/// blank line that ends it): Go's `net/http`, which AWS's emulator is
+/// written in (and, as far as is known, Lambda's Runtime API), refuses a
+/// longer one as "suspiciously long", and the error in it would be lost.
+pub const MAX_TRAILER_SECTION: usize = 4096;
+
 /// The trailers that end a streamed answer that failed after its first
 /// byte: the error type, as for `/error`, and the base64 of the usual JSON
-/// error body (a trailer is one line, the JSON may not be).
+/// error body (a trailer is one line, the JSON may not be). Together within
+/// [`MAX_TRAILER_SECTION`]: a long message is cut to fit, and says so.
 pub fn stream_error_trailers(diagnostic: &Diagnostic) -> [(&'static str, String); 2] {
+    let error_type = diagnostic.header_error_type();
+    // Each field is `Name: value` CRLF, then one CRLF ends the section.
+    let fields = ERROR_TYPE_HEADER.len() + ERROR_BODY_TRAILER.len() + 2 * 4 + 2;
+    let base64_room = MAX_TRAILER_SECTION - fields - error_type.len();
+    let body = diagnostic.to_json_within(base64_room / 4 * 3);
     [
-        (ERROR_TYPE_HEADER, diagnostic.header_error_type()),
-        (ERROR_BODY_TRAILER, base64::encode(&diagnostic.to_json())),
+        (ERROR_TYPE_HEADER, error_type),
+        (ERROR_BODY_TRAILER, base64::encode(&body)),
     ]
+}
+
+/// The header that names an extension when it registers.
+pub const EXTENSION_NAME_HEADER: &str = "Lambda-Extension-Name";
+/// The header registration answers with, and `event/next` must carry.
+pub const EXTENSION_ID_HEADER: &str = "Lambda-Extension-Identifier";
+
+/// `POST /extension/register`: registers an internal extension (one in the
+/// runtime's own process) named `name`, subscribed to no event. Lambda
+/// sends SIGTERM at shutdown only to a runtime with an extension.
+pub fn register_extension(name: &str) -> ApiRequest {
+    ApiRequest {
+        method: Method::Post,
+        api: Api::Extensions,
+        path: "/extension/register".to_string(),
+        headers: vec![(EXTENSION_NAME_HEADER, name.to_string())],
+        content_type: Some("application/json"),
+        body: br#"{"events":[]}"#.to_vec(),
+    }
+}
+
+/// `GET /extension/event/next`: the registered extension's long poll, which
+/// Lambda waits for before init is done; with no events subscribed it
+/// never answers.
+pub fn extension_next(extension_id: &str) -> ApiRequest {
+    ApiRequest {
+        method: Method::Get,
+        api: Api::Extensions,
+        path: "/extension/event/next".to_string(),
+        headers: vec![(EXTENSION_ID_HEADER, extension_id.to_string())],
+        content_type: None,
+        body: Vec::new(),
+    }
 }
 
 /// `POST /runtime/invocation/{AwsRequestId}/error`: why this invocation failed.
@@ -109,6 +189,7 @@ pub fn error(request_id: &str, invocation_id: Option<&str>, diagnostic: &Diagnos
     headers.push((ERROR_TYPE_HEADER, diagnostic.header_error_type()));
     ApiRequest {
         method: Method::Post,
+        api: Api::Runtime,
         path: invocation_path(request_id, "error"),
         headers,
         content_type: Some(ERROR_CONTENT_TYPE),
@@ -120,6 +201,7 @@ pub fn error(request_id: &str, invocation_id: Option<&str>, diagnostic: &Diagnos
 pub fn init_error(diagnostic: &Diagnostic) -> ApiRequest {
     ApiRequest {
         method: Method::Post,
+        api: Api::Runtime,
         path: "/runtime/init/error".to_string(),
         headers: vec![(ERROR_TYPE_HEADER, diagnostic.header_error_type())],
         content_type: Some(ERROR_CONTENT_TYPE),
@@ -269,6 +351,67 @@ mod tests {
             json,
             serde_json::json!({"errorType": "Runtime.HandlerPanic", "errorMessage": "boom"})
         );
+    }
+
+    #[test]
+    fn error_trailers_fit_gos_limit_whatever_the_error() {
+        let long_type = "VeryLongErrorType".repeat(500);
+        let chain = "caused by: service error ".repeat(150); // ~3.7 KB, an SDK's chain
+        for diagnostic in [
+            Diagnostic::runtime("HandlerPanic", chain.clone()),
+            Diagnostic::from(crate::handler::HandlerError::new(
+                long_type.clone(),
+                chain.clone(),
+            )),
+            Diagnostic::runtime("HandlerPanic", "short"),
+        ] {
+            let trailers = stream_error_trailers(&diagnostic);
+            let section: usize = trailers
+                .iter()
+                .map(|(name, value)| name.len() + 2 + value.len() + 2)
+                .sum::<usize>()
+                + 2;
+            assert!(section <= MAX_TRAILER_SECTION, "{section} bytes");
+            let json: serde_json::Value =
+                serde_json::from_slice(&base64::decode(&trailers[1].1).unwrap()).unwrap();
+            let message = json["errorMessage"].as_str().unwrap();
+            if diagnostic.error_message() == "short" {
+                assert_eq!(message, "short");
+            } else {
+                assert!(
+                    message.starts_with("caused by: service error caused by"),
+                    "{message}"
+                );
+                assert!(message.ends_with("bytes in all)"), "{message}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_extension_registers_for_no_event_and_polls_with_its_id() {
+        let register = register_extension("lambda-bootstrap-shutdown");
+        assert_eq!(
+            (register.method, register.api),
+            (Method::Post, Api::Extensions)
+        );
+        assert_eq!(register.path, "/extension/register");
+        assert_eq!(
+            register.headers,
+            vec![(
+                EXTENSION_NAME_HEADER,
+                "lambda-bootstrap-shutdown".to_string()
+            )]
+        );
+        assert_eq!(register.body, br#"{"events":[]}"#);
+        let next = extension_next("id-1");
+        assert_eq!((next.method, next.api), (Method::Get, Api::Extensions));
+        assert_eq!(next.path, "/extension/event/next");
+        assert_eq!(
+            next.headers,
+            vec![(EXTENSION_ID_HEADER, "id-1".to_string())]
+        );
+        assert_eq!(Api::Extensions.version(), "/2020-01-01");
+        assert_eq!(Api::Runtime.version(), "/2018-06-01");
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! HTTP/1.1 connection, through ureq.
 //!
 //! It shapes nothing itself (that is `api.rs`) and decides nothing about
-//! what a status means beyond `/next`'s (that is `runtime.rs`).
+//! what a status means beyond `/next`'s (that is `serve.rs`). Requests
+//! ureq cannot make (a streamed answer, the extension's long poll) go out
+//! on [`Client::connect_fresh`]'s connections, written by `wire.rs`.
 
 use std::fmt;
 use std::io::{self, Read};
@@ -144,13 +146,7 @@ impl Client {
     /// pool. A transport failure is an error: the API is gone.
     pub fn send(&self, request: ApiRequest) -> Result<u16, Error> {
         // The call's name is only spelt out on failure.
-        let call = || {
-            let method = match request.method {
-                Method::Get => "GET",
-                Method::Post => "POST",
-            };
-            format!("{method} {}", request.path)
-        };
+        let call = || format!("{} {}", request.method.as_str(), request.path);
         let mut response = self
             .run(&request)
             .map_err(|e| Error::transport(call(), e))?;
@@ -177,8 +173,8 @@ impl Client {
         Err(last.map_or(ureq::Error::HostNotFound, ureq::Error::Io))
     }
 
-    /// `host:port` and the path every route hangs off
-    /// (`/[prefix/]2018-06-01`), for requests written outside ureq.
+    /// `host:port` and the path prefix every API's version hangs off (empty,
+    /// or `/prefix`), for requests written outside ureq.
     pub fn authority_and_prefix(&self) -> (&str, &str) {
         let rest = self.base.strip_prefix("http://").unwrap_or(&self.base);
         let slash = rest.find('/').unwrap_or(rest.len());
@@ -194,8 +190,10 @@ impl Client {
             let base: Uri = self.base.parse().map_err(http::Error::from)?;
             self.resolver.lookup(&base)?;
         }
-        let mut url = String::with_capacity(self.base.len() + request.path.len());
+        let version = request.api.version();
+        let mut url = String::with_capacity(self.base.len() + version.len() + request.path.len());
         url.push_str(&self.base);
+        url.push_str(version);
         url.push_str(&request.path);
         let method = match request.method {
             Method::Get => http::Method::GET,

@@ -92,11 +92,43 @@ impl Diagnostic {
 
     /// The JSON body: `{"errorMessage": ..., "errorType": ...}`.
     pub fn to_json(&self) -> Vec<u8> {
-        let body = serde_json::json!({
-            "errorMessage": self.error_message,
-            "errorType": self.error_type,
-        });
-        serde_json::to_vec(&body).expect("a JSON object of two strings always serializes")
+        json_body(&self.error_type, &self.error_message)
+    }
+
+    /// The JSON body in at most `max` bytes: when the whole one is longer,
+    /// the message is cut on a character boundary and ends by saying so
+    /// (and a type longer than [`MAX_CUT_TYPE`] is cut too). For a stream's
+    /// trailer, which has a size limit; `/error` takes the whole body.
+    pub fn to_json_within(&self, max: usize) -> Vec<u8> {
+        let whole = self.to_json();
+        if whole.len() <= max {
+            return whole;
+        }
+        let error_type = &self.error_type[..floor_char_boundary(&self.error_type, MAX_CUT_TYPE)];
+        let note = format!(
+            "… (cut to fit a stream's trailers: {} bytes in all)",
+            self.error_message.len()
+        );
+        let body = |keep: usize| {
+            let message = format!("{}{note}", &self.error_message[..keep]);
+            json_body(error_type, &message)
+        };
+        // The longest start of the message that fits, found by halving:
+        // escapes make a byte of message one to six bytes of JSON, so the
+        // length cannot be worked out in one step.
+        let (mut fits, mut too_long) = (0, self.error_message.len());
+        while too_long - fits > 1 {
+            let mid = floor_char_boundary(&self.error_message, (fits + too_long) / 2);
+            if mid == fits {
+                break;
+            }
+            if body(mid).len() <= max {
+                fits = mid;
+            } else {
+                too_long = mid;
+            }
+        }
+        body(fits)
     }
 }
 
@@ -113,6 +145,26 @@ impl From<HandlerError> for Diagnostic {
 
 /// The most letters of a handler's error type that its header carries.
 const MAX_HEADER_REASON: usize = 128;
+
+/// The most bytes of the error type a cut body keeps.
+pub const MAX_CUT_TYPE: usize = 256;
+
+fn json_body(error_type: &str, error_message: &str) -> Vec<u8> {
+    let body = serde_json::json!({
+        "errorMessage": error_message,
+        "errorType": error_type,
+    });
+    serde_json::to_vec(&body).expect("a JSON object of two strings always serializes")
+}
+
+/// The largest index at most `at` that is on a character boundary of `text`.
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
 
 #[cfg(test)]
 mod tests {
@@ -159,6 +211,35 @@ mod tests {
             body,
             json!({"errorMessage": message, "errorType": "Odd\"Type"})
         );
+    }
+
+    #[test]
+    fn a_body_too_long_for_its_room_is_cut_and_says_so() {
+        // Three-byte characters and control characters (escaped six times
+        // their size), so cuts land inside characters and escapes.
+        let message = "é€\u{1}".repeat(500);
+        let d = Diagnostic::from(HandlerError::new("SdkError", message.clone()));
+        assert_eq!(d.to_json_within(100_000), d.to_json());
+        for max in [2910, 1000, 300] {
+            let body = d.to_json_within(max);
+            assert!(body.len() <= max, "{} > {max}", body.len());
+            let json: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(json["errorType"], "SdkError");
+            let cut = json["errorMessage"].as_str().unwrap();
+            let (kept, note) = cut.split_once('…').unwrap();
+            assert!(message.starts_with(kept) && !kept.is_empty(), "{cut}");
+            assert_eq!(
+                note,
+                format!(
+                    " (cut to fit a stream's trailers: {} bytes in all)",
+                    message.len()
+                )
+            );
+        }
+        // A type too long for the room is cut too.
+        let d = Diagnostic::from(HandlerError::new("T".repeat(10_000), "m"));
+        let json: Value = serde_json::from_slice(&d.to_json_within(2910)).unwrap();
+        assert_eq!(json["errorType"], "T".repeat(MAX_CUT_TYPE));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! - [`api`]: each Runtime API call as a value; [`client`]: the one type
 //!   that sends, through [`transport`]: the socket, one write per request;
 //!   [`stream`]: a streamed answer, chunked, on a connection of its own;
+//!   [`wire`]: the HTTP the runtime writes and reads itself, outside ureq;
 //! - [`diagnostic`]: the error wire format; [`error`]: failures that end
 //!   the process;
 //! - [`config`], [`logging`], [`trace`]: start-up settings, log lines,
@@ -27,6 +28,7 @@ pub mod serve;
 pub mod stream;
 pub mod trace;
 pub mod transport;
+pub mod wire;
 pub mod workers;
 
 pub use client::Client;

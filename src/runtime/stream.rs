@@ -4,9 +4,11 @@
 //! runtime close it; ureq, which keeps the `/next` connection, cannot send
 //! trailers). The `/next` connection is not touched.
 //!
-//! - Nothing goes out until the handler has written [`CHUNK`] bytes or
-//!   flushed: a handler that fails before that gets an ordinary `/error`
-//!   answer, and its content type can still be set.
+//! - Nothing goes out until the handler has written [`CHUNK`] bytes, or
+//!   flushed some: the request's head (with the content type) leaves with
+//!   the first bytes, so a flush before any byte sends nothing, and a
+//!   handler that fails before its first byte left gets an ordinary
+//!   `/error` answer.
 //! - Small writes gather in one buffer of [`CHUNK`] bytes; each chunk leaves
 //!   in one `write`, its size line written into room kept in front of the
 //!   buffer. A write of a chunk or more, with nothing buffered, leaves as
@@ -14,16 +16,26 @@
 //!   no copy, and as few system calls as the handler's writes allow.
 //! - Memory is the one buffer, whatever the stream's length.
 //! - A failure after the first byte ends the stream with the error trailers
-//!   (`api::stream_error_trailers`); so does a stream that passes
-//!   [`MAX_STREAM_BYTES`], whose writer refuses the bytes past it.
+//!   (`api::stream_error_trailers`, within Go's 4 KiB for a trailer
+//!   section); so does a stream that passes [`MAX_STREAM_BYTES`], whose
+//!   writer refuses the bytes past it.
+//! - The API's answer is read within the limits of every response head
+//!   (`wire.rs`). After a failed send, the write side is shut first (the
+//!   API may still be waiting for the rest of a chunk) and the wait for the
+//!   answer is bounded ([`ANSWER_WAIT`]): no answer then is the API gone,
+//!   and the process ends rather than leave a worker hung.
+//! - A stream whose connection cannot be opened is the Runtime API
+//!   unreachable, as for any other call: the process ends.
 
-use std::io::{self, BufRead, BufReader, IoSlice, Read, Write};
-use std::net::TcpStream;
+use std::io::{self, IoSlice, Write};
+use std::net::{Shutdown, TcpStream};
+use std::time::Duration;
 
-use crate::runtime::api::{self, ApiRequest};
+use crate::runtime::api;
 use crate::runtime::client::Client;
 use crate::runtime::diagnostic::Diagnostic;
 use crate::runtime::error::Error;
+use crate::runtime::wire;
 use crate::stream::{DEFAULT_CONTENT_TYPE, MAX_STREAM_BYTES, ResponseStream};
 
 /// Bytes a handler writes before they leave without a flush: a chunk. Big
@@ -35,6 +47,13 @@ pub const CHUNK: usize = 16 * 1024;
 /// Room in front of the buffer for a chunk's size line: up to 8 hex
 /// digits and CRLF, more than `CHUNK` needs.
 const SIZE_ROOM: usize = 10;
+
+/// How long the API's answer is waited for after a send failed. Only then:
+/// a stream sent whole is answered at the API's pace, like every other
+/// answer, without a timeout (a freeze of the sandbox must not turn into
+/// a false failure). After a failure the write side is shut, so a live API
+/// answers at once.
+pub const ANSWER_WAIT: Duration = Duration::from_secs(10);
 
 /// How many of `wanted` bytes may still be written after `written`:
 /// all of them up to [`MAX_STREAM_BYTES`], then an error.
@@ -108,6 +127,10 @@ pub struct ApiStream<'c> {
     overflowed: bool,
     /// The connection failed while sending: the API stopped reading.
     broken: Option<io::Error>,
+    /// The connection could not be opened: the API is unreachable.
+    unreachable: Option<ureq::Error>,
+    /// How long the answer is waited for after a failed send.
+    answer_wait: Duration,
 }
 
 impl<'c> ApiStream<'c> {
@@ -123,6 +146,8 @@ impl<'c> ApiStream<'c> {
             written: 0,
             overflowed: false,
             broken: None,
+            unreachable: None,
+            answer_wait: ANSWER_WAIT,
         }
     }
 
@@ -130,13 +155,14 @@ impl<'c> ApiStream<'c> {
         self.buffer.len() - SIZE_ROOM
     }
 
-    /// Sends what is buffered as one chunk, opening the request first.
+    /// Sends what is buffered as one chunk, opening the request first;
+    /// nothing at all when nothing is buffered (an empty flush).
     fn send_chunk(&mut self) -> io::Result<()> {
-        self.ready()?;
         let len = self.buffered();
         if len == 0 {
             return Ok(());
         }
+        self.ready()?;
         let size = format!("{len:x}\r\n");
         let at = SIZE_ROOM - size.len();
         self.buffer[at..SIZE_ROOM].copy_from_slice(size.as_bytes());
@@ -168,6 +194,9 @@ impl<'c> ApiStream<'c> {
         if let Some(e) = &self.broken {
             return Err(io::Error::new(e.kind(), e.to_string()));
         }
+        if self.unreachable.is_some() {
+            return Err(io::Error::other("the Runtime API is unreachable"));
+        }
         if self.socket.is_none() {
             self.start()?;
         }
@@ -186,14 +215,21 @@ impl<'c> ApiStream<'c> {
 
     /// Connects and writes the request's head.
     fn start(&mut self) -> io::Result<()> {
+        let socket = match self.client.connect_fresh() {
+            Ok(socket) => socket,
+            Err(e) => {
+                let message = format!("could not open the stream: {e}");
+                self.unreachable = Some(e);
+                return Err(io::Error::other(message));
+            }
+        };
         let request =
             api::streaming_response(self.request_id, self.invocation_id, &self.content_type);
         let (host, prefix) = self.client.authority_and_prefix();
-        let head = head_bytes(&request, host, prefix);
-        let mut socket = self.client.connect_fresh().map_err(io::Error::other)?;
-        socket.write_all(&head)?;
-        self.socket = Some(socket);
-        Ok(())
+        let head = wire::request_head(&request, host, prefix);
+        let socket = self.socket.insert(socket);
+        let sent = socket.write_all(&head);
+        self.check(sent)
     }
 
     /// Ends the answer after the handler's `outcome`: sends what is left
@@ -206,6 +242,9 @@ impl<'c> ApiStream<'c> {
             let path = api::streaming_response(request_id, None, "").path;
             format!("POST {path} (streamed)")
         };
+        if let Some(e) = self.unreachable.take() {
+            return Err(Error::transport(call(), e));
+        }
         let failure = if self.overflowed {
             Some(too_large())
         } else {
@@ -216,26 +255,40 @@ impl<'c> ApiStream<'c> {
                 return Ok(Streamed::NotStarted(diagnostic));
             }
         }
-        // What the handler wrote goes out before the end, failure or not.
-        let sent = self.send_chunk().and_then(|()| {
-            let mut last = b"0\r\n".to_vec();
-            if let Some(diagnostic) = &failure {
-                for (name, value) in api::stream_error_trailers(diagnostic) {
-                    last.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+        // What the handler wrote goes out before the end, failure or not;
+        // an empty stream opens here.
+        let sent = self
+            .send_chunk()
+            .and_then(|()| self.ready())
+            .and_then(|()| {
+                let mut last = b"0\r\n".to_vec();
+                if let Some(diagnostic) = &failure {
+                    for (name, value) in api::stream_error_trailers(diagnostic) {
+                        last.extend_from_slice(name.as_bytes());
+                        last.extend_from_slice(b": ");
+                        last.extend_from_slice(value.as_bytes());
+                        last.extend_from_slice(b"\r\n");
+                    }
                 }
-            }
-            last.extend_from_slice(b"\r\n");
-            self.socket.as_mut().expect("sent a chunk").write_all(&last)
-        });
+                last.extend_from_slice(b"\r\n");
+                let socket = self.socket.as_mut().expect("ready");
+                let sent = socket.write_all(&last);
+                self.check(sent)
+            });
+        if let Some(e) = self.unreachable.take() {
+            return Err(Error::transport(call(), e));
+        }
+        let socket = self.socket.take().expect("opened, or unreachable above");
         // Even if sending failed (the API may have answered early, say 413,
         // and closed), its answer says why; only no answer at all is the
         // API gone.
-        let Some(socket) = self.socket.take() else {
-            return Err(Error::transport(call(), ureq::Error::Io(sent.unwrap_err())));
+        let answer = match &sent {
+            Ok(()) => wire::read_answer(&socket),
+            Err(_) => read_answer_after_failure(&socket, self.answer_wait),
         };
-        match read_status(socket) {
-            Ok(status) => Ok(Streamed::Sent {
-                status,
+        match answer {
+            Ok(answer) => Ok(Streamed::Sent {
+                status: answer.status,
                 failure,
                 bytes: self.written,
             }),
@@ -245,6 +298,24 @@ impl<'c> ApiStream<'c> {
             )),
         }
     }
+}
+
+/// The answer after a failed send: the API may still be waiting for the
+/// rest of a chunk, so it is told that nothing more comes, and given
+/// `wait` to answer.
+fn read_answer_after_failure(socket: &TcpStream, wait: Duration) -> io::Result<wire::Answer> {
+    let _ = socket.shutdown(Shutdown::Write);
+    socket.set_read_timeout(Some(wait))?;
+    wire::read_answer(socket).map_err(|e| match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!(
+                "no answer within {} s of the failed send",
+                wait.as_secs_f32()
+            ),
+        ),
+        _ => e,
+    })
 }
 
 impl Write for ApiStream<'_> {
@@ -286,24 +357,6 @@ impl ResponseStream for ApiStream<'_> {
     }
 }
 
-/// The request line and headers of `request`, for a chunked body.
-fn head_bytes(request: &ApiRequest, host: &str, prefix: &str) -> Vec<u8> {
-    let mut head = format!("POST {prefix}{} HTTP/1.1\r\nHost: {host}\r\n", request.path);
-    head.push_str(concat!(
-        "User-Agent: lambda-bootstrap/",
-        env!("CARGO_PKG_VERSION"),
-        "\r\n"
-    ));
-    for (name, value) in &request.headers {
-        head.push_str(name);
-        head.push_str(": ");
-        head.push_str(value);
-        head.push_str("\r\n");
-    }
-    head.push_str("\r\n");
-    head.into_bytes()
-}
-
 /// `Write::write_all` for several slices (std's own is unstable).
 fn write_all_vectored(socket: &mut TcpStream, mut slices: &mut [IoSlice<'_>]) -> io::Result<()> {
     while !slices.is_empty() {
@@ -317,42 +370,68 @@ fn write_all_vectored(socket: &mut TcpStream, mut slices: &mut [IoSlice<'_>]) ->
     Ok(())
 }
 
-/// Reads the API's answer to the stream (status line, headers, a small
-/// body) and returns its status; the connection is closed on return.
-fn read_status(socket: TcpStream) -> io::Result<u16> {
-    let mut reader = BufReader::new(socket);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let status = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("not an HTTP status line: {:?}", line.trim_end()),
-            )
-        })?;
-    // Headers, then as much body as announced (its text is not needed).
-    let mut length = 0u64;
-    loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 || line.trim_end().is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse().unwrap_or(0);
-            }
-        }
-    }
-    io::copy(&mut reader.take(length.min(64 * 1024)), &mut io::sink())?;
-    Ok(status)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::config::Endpoint;
+    use std::io::{BufRead, BufReader};
+    use std::net::TcpListener;
+    use std::sync::mpsc;
+    use std::time::Instant;
+
+    #[test]
+    fn after_a_failed_send_the_wait_for_the_answer_is_bounded() {
+        // An API that takes the head and a chunk, then neither reads nor
+        // answers nor closes: it may be waiting for the rest of a chunk.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client =
+            Client::new(&Endpoint::parse(&listener.local_addr().unwrap().to_string()).unwrap());
+        let (read_head, head_read) = mpsc::channel();
+        let (release, released) = mpsc::channel::<()>();
+        let api = std::thread::spawn(move || {
+            let (socket, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(socket);
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap() > 2 {
+                line.clear();
+            }
+            read_head.send(()).unwrap();
+            // Held open until the test is over.
+            let _ = released.recv();
+        });
+        let mut stream = ApiStream::new(&client, "r", None);
+        stream.answer_wait = Duration::from_millis(300);
+        stream.write_all(b"first").unwrap();
+        stream.flush().unwrap();
+        head_read.recv().unwrap();
+        // The send breaks on this side (as a reset or a full buffer with a
+        // send timeout would), the API none the wiser.
+        stream
+            .socket
+            .as_ref()
+            .unwrap()
+            .shutdown(Shutdown::Write)
+            .unwrap();
+        stream.write_all(&[b'x'; CHUNK]).unwrap_err();
+        let started = Instant::now();
+        let outcome = stream.finish(Err(Diagnostic::runtime("HandlerPanic", "late")));
+        let waited = started.elapsed();
+        let message = outcome.unwrap_err().to_string();
+        assert!(
+            message.starts_with(
+                "runtime API unreachable during POST /runtime/invocation/r/response (streamed): \
+                 io: the Runtime API stopped reading the stream: Broken pipe"
+            ),
+            "{message}"
+        );
+        // Only the bound ended the wait: the API never answered nor closed.
+        assert!(
+            waited >= Duration::from_millis(300) && waited < Duration::from_secs(5),
+            "waited {waited:?}"
+        );
+        release.send(()).unwrap();
+        api.join().unwrap();
+    }
 
     #[test]
     fn room_stops_at_the_limit() {
@@ -364,22 +443,6 @@ mod tests {
             err.to_string(),
             "the stream reached Lambda's limit of 209715200 bytes"
         );
-    }
-
-    #[test]
-    fn the_head_is_one_request_with_the_prefix_and_host() {
-        let request = api::streaming_response("r 1", None, "text/plain");
-        let head =
-            String::from_utf8(head_bytes(&request, "127.0.0.1:9001", "/.rt/2018-06-01")).unwrap();
-        assert!(head.starts_with(
-            "POST /.rt/2018-06-01/runtime/invocation/r%201/response HTTP/1.1\r\n\
-             Host: 127.0.0.1:9001\r\nUser-Agent: lambda-bootstrap/"
-        ));
-        assert!(head.ends_with(
-            "Lambda-Runtime-Function-Response-Mode: streaming\r\nContent-Type: text/plain\r\n\
-             Transfer-Encoding: chunked\r\nTrailer: Lambda-Runtime-Function-Error-Type, \
-             Lambda-Runtime-Function-Error-Body\r\n\r\n"
-        ));
     }
 
     #[test]

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 
 use crate::support::{
-    Event, FakeApi, Next, Pid, Recorded, answered_id, answers_per_id, assert_no_runtime_panic,
-    bootstrap, finish, finish_with_stdin, probe, status_kib,
+    Event, FakeApi, Next, Pid, Recorded, Reply, answered_id, answers_per_id,
+    assert_no_runtime_panic, bootstrap, finish, finish_with_stdin, probe, status_kib,
 };
 
 /// `lambda_bootstrap::stream::MAX_STREAM_BYTES`.
@@ -351,4 +351,257 @@ fn local_invoke_streams_to_stdout_and_reports_a_mid_stream_error() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn an_error_too_long_for_the_trailers_is_cut_to_fit_and_the_loop_goes_on() {
+    // An SDK's error chain of 3 KB, after the first byte: base64 makes it
+    // 4 KB, past Go's limit for a trailer section (the fake keeps it).
+    let chain = "dispatch failure: io error: connection reset; ".repeat(70);
+    let api = FakeApi::start(vec![
+        Next::Event(Event::json(
+            "long",
+            &json!({"lines": ["a\n"], "flush": true, "error": chain}),
+        )),
+        Next::Event(Event::json("after", &json!({"lines": ["ok\n"]}))),
+    ]);
+    let out = finish(probe(&api, "probe_stream"));
+    assert_eq!(out.code, Some(1), "the fake closes when its script ends");
+    let long = answer_for(&api, "long");
+    assert_eq!(long.body, b"a\n");
+    assert_eq!(
+        long.trailer("Lambda-Runtime-Function-Error-Type"),
+        Some("Function.ProbeFailure")
+    );
+    let error = trailer_error(&long);
+    assert_eq!(error["errorType"], "ProbeFailure");
+    let message = error["errorMessage"].as_str().unwrap();
+    let (kept, note) = message.split_once('…').unwrap();
+    assert!(chain.starts_with(kept) && kept.len() > 2000, "{message}");
+    assert_eq!(
+        note,
+        format!(
+            " (cut to fit a stream's trailers: {} bytes in all)",
+            chain.len()
+        )
+    );
+    // The whole message is still in the log, and the next event was served.
+    assert!(out.stderr.contains(&chain), "{}", out.stderr);
+    assert_eq!(answer_for(&api, "after").body, b"ok\n");
+}
+
+#[test]
+fn a_flush_before_the_first_byte_sends_nothing() {
+    let api = FakeApi::start(vec![
+        // Flush, then set the content type: it is the one the head carries.
+        Next::Event(Event::json(
+            "typed",
+            &json!({"flush_first": true, "content_type": "text/csv", "lines": ["a,b\n"]}),
+        )),
+        // Flush, then fail: nothing went out, so an ordinary /error.
+        Next::Event(Event::json(
+            "fails",
+            &json!({"flush_first": true, "error": "before any byte"}),
+        )),
+        // Flush and nothing else: an empty stream, still one answer.
+        Next::Event(Event::json("empty", &json!({"flush_first": true}))),
+    ]);
+    let out = finish(probe(&api, "probe_stream"));
+    let typed = answer_for(&api, "typed");
+    assert_streamed(&typed, "text/csv");
+    assert_eq!(typed.body, b"a,b\n", "{}", out.stderr);
+    let fails = answer_for(&api, "fails");
+    assert!(fails.path.ends_with("/error"), "{}", fails.path);
+    assert_eq!(
+        fails.json(),
+        json!({"errorType": "ProbeFailure", "errorMessage": "before any byte"})
+    );
+    let empty = answer_for(&api, "empty");
+    assert_streamed(&empty, "application/octet-stream");
+    assert!(empty.body.is_empty() && empty.trailers.is_empty());
+}
+
+#[test]
+fn the_answer_to_a_stream_is_read_within_the_limits_of_every_head() {
+    let answer = |head: &[u8]| {
+        let mut bytes = b"HTTP/1.1 202 Accepted\r\n".to_vec();
+        bytes.extend_from_slice(head);
+        bytes.extend_from_slice(b"Content-Length: 0\r\n\r\n");
+        bytes
+    };
+    // A field that is not UTF-8: still an answer, and the loop goes on.
+    let odd = answer(b"X-Odd: \xff\xfe\r\n");
+    let api = FakeApi::start_replying(
+        vec![
+            Next::Event(Event::json("odd", &json!({"lines": ["a\n"]}))),
+            Next::Event(Event::json("after", &json!({"lines": ["b\n"]}))),
+        ],
+        Box::new(move |r| {
+            if answered_id(r) == "odd" {
+                Reply::Raw(odd.clone())
+            } else {
+                Reply::Status(202)
+            }
+        }),
+    );
+    let out = finish(probe(&api, "probe_stream"));
+    assert_eq!(answer_for(&api, "after").body, b"b\n", "{}", out.stderr);
+    // The only error is the end of the script, on the next long poll.
+    let errors: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("ERROR"))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "ERROR runtime API unreachable during GET /runtime/invocation/next: io: Peer disconnected"
+        ]
+    );
+
+    // A head past 16 KiB, or past 128 fields: the API is broken, and the
+    // process ends naming it, as for any other answer.
+    for (head, says) in [
+        (
+            format!("X-Big: {}\r\n", "a".repeat(17 * 1024)),
+            "longer than 16383 bytes",
+        ),
+        ("X: a\r\n".repeat(129), "more than 128 header fields"),
+    ] {
+        let raw = answer(head.as_bytes());
+        let api = FakeApi::start_replying(
+            vec![
+                Next::Event(Event::json("bad", &json!({"lines": ["a\n"]}))),
+                Next::Event(Event::json("never", &json!({}))),
+            ],
+            Box::new(move |_| Reply::Raw(raw.clone())),
+        );
+        let out = finish(probe(&api, "probe_stream"));
+        assert_eq!(out.code, Some(1));
+        let last = out.stderr.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with(
+                "ERROR [bad] runtime API unreachable during POST \
+                 /runtime/invocation/bad/response (streamed)"
+            ) && last.contains(says),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(api.posts().len(), 1, "nothing posted after it");
+    }
+}
+
+#[test]
+fn the_api_refusing_a_stream_is_logged_and_the_loop_goes_on() {
+    let api = FakeApi::start_with(
+        vec![
+            Next::Event(Event::json("refused", &json!({"lines": ["a\n"]}))),
+            Next::Event(Event::json("after", &json!({"lines": ["b\n"]}))),
+        ],
+        Box::new(|r| {
+            if answered_id(r) == "refused" {
+                403
+            } else {
+                202
+            }
+        }),
+    );
+    let out = finish(probe(&api, "probe_stream"));
+    assert!(
+        out.stderr.lines().any(|l| l
+            == "ERROR [refused] runtime API refused the streamed response for request \
+                refused with status 403"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(answer_for(&api, "after").body, b"b\n");
+    assert_eq!(
+        answers_per_id(&api).get("refused"),
+        Some(&1),
+        "no /error after it"
+    );
+}
+
+#[test]
+fn a_connection_dropped_mid_stream_ends_the_process_with_the_cause() {
+    let api = FakeApi::start_cutting_streams(
+        vec![
+            Next::Event(Event::json("cut", &json!({"bytes": 4 << 20}))),
+            Next::Event(Event::json("never", &json!({}))),
+        ],
+        64 * 1024,
+    );
+    let out = finish(probe(&api, "probe_stream"));
+    assert_eq!(out.code, Some(1));
+    let last = out.stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with(
+            "ERROR [cut] runtime API unreachable during POST /runtime/invocation/cut/response (streamed)"
+        ),
+        "{}",
+        out.stderr
+    );
+    // Nothing was answered twice, nor the next event fetched.
+    assert!(api.posts().is_empty(), "{:?}", api.posts());
+    let gets = api.requests().iter().filter(|r| r.method == "GET").count();
+    assert_eq!(gets, 1);
+}
+
+#[test]
+fn a_stream_whose_connection_is_refused_ends_the_process() {
+    let api = FakeApi::start(vec![
+        Next::StopListening(Box::new(Next::Event(Event::json(
+            "refused",
+            &json!({"lines": ["a\n"], "flush": true, "ignore_write_errors": true}),
+        )))),
+        Next::Event(Event::json("never", &json!({}))),
+    ]);
+    let out = finish(probe(&api, "probe_stream"));
+    assert_eq!(out.code, Some(1));
+    let last = out.stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with(
+            "ERROR [refused] runtime API unreachable during POST \
+             /runtime/invocation/refused/response (streamed)"
+        ) && last.contains("onnection refused"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        api.posts().is_empty(),
+        "no /error on the old connection either"
+    );
+}
+
+#[test]
+fn streaming_handlers_under_several_workers_answer_each_event_once() {
+    let mut script = Vec::new();
+    for i in 0..12 {
+        let event = match i % 4 {
+            0 => json!({"lines": [format!("{i}\n")], "flush": true}),
+            1 => json!({"bytes": 100_000}),
+            2 => json!({"lines": ["a\n"], "flush": true, "error": "late"}),
+            _ => json!({"panic": "early"}),
+        };
+        script.push(Next::Event(Event::json(&format!("e{i}"), &event)));
+    }
+    let api = FakeApi::start(script);
+    let mut cmd = probe(&api, "probe_stream");
+    cmd.env("AWS_LAMBDA_MAX_CONCURRENCY", "3");
+    let out = finish(cmd);
+    assert_no_runtime_panic(&out);
+    assert_eq!(answers_per_id(&api).len(), 12, "{}", out.stderr);
+    assert!(answers_per_id(&api).values().all(|&n| n == 1));
+    for i in 0..12 {
+        let post = answer_for(&api, &format!("e{i}"));
+        match i % 4 {
+            0 => assert_eq!(post.body, format!("{i}\n").as_bytes()),
+            1 => assert_eq!(post.body.len(), 100_000),
+            2 => {
+                assert_eq!(post.body, b"a\n");
+                assert_eq!(trailer_error(&post)["errorMessage"], "late");
+            }
+            _ => assert_eq!(post.json()["errorType"], "Runtime.HandlerPanic"),
+        }
+    }
 }

@@ -46,6 +46,27 @@ pub enum Next {
     /// `GET /next` has arrived, so the runtime is idle in its long poll:
     /// the moment to read its `/proc` files.
     Then(Box<dyn FnOnce() + Send>, Box<Next>),
+    /// Holds the long poll without answering until the runtime closes the
+    /// connection (it exits, or is killed): Lambda's `/next` while the
+    /// environment idles, e.g. when it is about to be shut down.
+    Hold,
+    /// Stops listening (new connections are refused from then on; the
+    /// ones open stay), then does the rest.
+    StopListening(Box<Next>),
+}
+
+/// How the fake answers a POST.
+#[allow(dead_code)]
+pub enum Reply {
+    /// This status, with a short JSON body.
+    Status(u16),
+    /// These bytes verbatim, then the connection is closed.
+    Raw(Vec<u8>),
+    /// No answer: the connection is dropped.
+    Drop,
+    /// No answer, and the connection kept open until the runtime closes
+    /// it: an API that hangs.
+    Hang,
 }
 
 /// One event and the headers that come with it.
@@ -160,9 +181,27 @@ impl Recorded {
 /// without answering.
 pub type PostRule = Box<dyn Fn(&Recorded) -> u16 + Send + Sync>;
 
+/// How the fake answers POSTs, when a status is not enough.
+pub type ReplyRule = Box<dyn Fn(&Recorded) -> Reply + Send + Sync>;
+
+/// The most bytes of a chunked body's trailer section the fake reads, as
+/// Go's `net/http` (AWS's emulator): past it, the request is refused and
+/// the connection closed without an answer.
+pub const MAX_TRAILER_SECTION: usize = 4096;
+
+/// The id the fake gives a registered extension.
+pub const EXTENSION_ID: &str = "fake-extension-id";
+
 struct Shared {
     script: Mutex<VecDeque<Next>>,
-    post_rule: PostRule,
+    reply_rule: ReplyRule,
+    /// Set while the acceptor should stop; it answers by leaving.
+    stop_listening: Mutex<bool>,
+    stopped_listening: Condvar,
+    addr: String,
+    /// A streamed (chunked) body's connection is dropped once this many of
+    /// its bytes were read.
+    cut_streams_after: Option<usize>,
     recorded: Mutex<Vec<Recorded>>,
     connections: AtomicUsize,
     load: Mutex<Load>,
@@ -197,11 +236,40 @@ impl FakeApi {
 
     /// Serves `script`, answering POSTs as `post_rule` says.
     pub fn start_with(script: Vec<Next>, post_rule: PostRule) -> FakeApi {
+        FakeApi::start_replying(
+            script,
+            Box::new(move |request| match post_rule(request) {
+                0 => Reply::Drop,
+                status => Reply::Status(status),
+            }),
+        )
+    }
+
+    /// Serves `script`, answering POSTs as `reply_rule` says.
+    pub fn start_replying(script: Vec<Next>, reply_rule: ReplyRule) -> FakeApi {
+        FakeApi::start_full(script, reply_rule, None)
+    }
+
+    /// Serves `script`, answering POSTs with 202, but dropping each
+    /// streamed answer's connection once `bytes` of its body were read.
+    pub fn start_cutting_streams(script: Vec<Next>, bytes: usize) -> FakeApi {
+        FakeApi::start_full(script, Box::new(|_| Reply::Status(202)), Some(bytes))
+    }
+
+    fn start_full(
+        script: Vec<Next>,
+        reply_rule: ReplyRule,
+        cut_streams_after: Option<usize>,
+    ) -> FakeApi {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap().to_string();
         let shared = Arc::new(Shared {
             script: Mutex::new(script.into()),
-            post_rule,
+            reply_rule,
+            stop_listening: Mutex::new(false),
+            stopped_listening: Condvar::new(),
+            addr: addr.clone(),
+            cut_streams_after,
             recorded: Mutex::new(Vec::new()),
             connections: AtomicUsize::new(0),
             load: Mutex::new(Load::default()),
@@ -211,6 +279,15 @@ impl FakeApi {
         thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { return };
+                let mut stop = accept_shared.stop_listening.lock().unwrap();
+                if *stop {
+                    // Asked to stop (this connection is the asker's wake-up):
+                    // the listener closes as the thread leaves.
+                    *stop = false;
+                    accept_shared.stopped_listening.notify_all();
+                    return;
+                }
+                drop(stop);
                 let conn = accept_shared.connections.fetch_add(1, Ordering::SeqCst);
                 let shared = Arc::clone(&accept_shared);
                 thread::spawn(move || serve_connection(stream, conn, &shared));
@@ -252,23 +329,48 @@ fn serve_connection(stream: TcpStream, conn: usize, shared: &Shared) {
     let _ = stream.set_nodelay(true);
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
-    while let Some(request) = read_request(&mut reader, conn) {
+    while let Some(request) = read_request_cut(&mut reader, conn, shared.cut_streams_after) {
         shared.recorded.lock().unwrap().push(request.clone());
+        if request.path == "/2020-01-01/extension/register" {
+            let id = [(
+                "Lambda-Extension-Identifier".to_string(),
+                EXTENSION_ID.to_string(),
+            )];
+            if write_answer(&mut writer, 200, &id, b"{}").is_err() {
+                return;
+            }
+            continue;
+        }
+        if request.path == "/2020-01-01/extension/event/next" {
+            // An internal extension subscribed to no event: never answered.
+            hold(&mut reader);
+            return;
+        }
         if request.method == "POST" {
             if request.path.ends_with("/response") || request.path.ends_with("/error") {
                 shared.change_load(|load| load.in_flight = load.in_flight.saturating_sub(1));
             }
-            let status = (shared.post_rule)(&request);
-            if status == 0 {
-                return; // 0: drop the connection without answering
-            }
-            let body = if (200..300).contains(&status) {
-                r#"{"status":"OK"}"#
-            } else {
-                r#"{"errorMessage":"refused by the fake","errorType":"Fake.Refused"}"#
-            };
-            if write_answer(&mut writer, status, &[], body.as_bytes()).is_err() {
-                return;
+            match (shared.reply_rule)(&request) {
+                Reply::Status(status) => {
+                    let body = if (200..300).contains(&status) {
+                        r#"{"status":"OK"}"#
+                    } else {
+                        r#"{"errorMessage":"refused by the fake","errorType":"Fake.Refused"}"#
+                    };
+                    if write_answer(&mut writer, status, &[], body.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+                Reply::Raw(bytes) => {
+                    let _ = writer.write_all(&bytes);
+                    let _ = writer.shutdown(std::net::Shutdown::Both);
+                    return;
+                }
+                Reply::Drop => return,
+                Reply::Hang => {
+                    hold(&mut reader);
+                    return;
+                }
             }
             continue;
         }
@@ -344,7 +446,28 @@ fn answer_next(writer: &mut TcpStream, step: Next, shared: &Shared) -> bool {
             first();
             answer_next(writer, *then, shared)
         }
+        Next::Hold => {
+            hold(&mut BufReader::new(writer.try_clone().unwrap()));
+            false
+        }
+        Next::StopListening(then) => {
+            *shared.stop_listening.lock().unwrap() = true;
+            // The acceptor sees the flag on its next connection: this one.
+            let wake = TcpStream::connect(&shared.addr).unwrap();
+            let mut stop = shared.stop_listening.lock().unwrap();
+            while *stop {
+                stop = shared.stopped_listening.wait(stop).unwrap();
+            }
+            drop((stop, wake));
+            answer_next(writer, *then, shared)
+        }
     }
+}
+
+/// Reads until the other side closes the connection; what it sends is
+/// not a request the fake answers.
+fn hold(reader: &mut BufReader<TcpStream>) {
+    let _ = std::io::copy(reader, &mut std::io::sink());
 }
 
 fn write_answer(
@@ -376,8 +499,19 @@ fn write_answer(
 }
 
 /// Reads one HTTP/1.1 request (Content-Length or chunked body); `None` at
-/// the end of the connection or on anything unparsable.
+/// the end of the connection or on anything unparsable, and (as Go's
+/// `net/http`) on a trailer section over [`MAX_TRAILER_SECTION`].
 pub fn read_request(reader: &mut BufReader<TcpStream>, conn: usize) -> Option<Recorded> {
+    read_request_cut(reader, conn, None)
+}
+
+/// `read_request`, giving up (`None`) on a chunked body once `cut_after`
+/// of its bytes were read.
+fn read_request_cut(
+    reader: &mut BufReader<TcpStream>,
+    conn: usize,
+    cut_after: Option<usize>,
+) -> Option<Recorded> {
     let mut line = String::new();
     if reader.read_line(&mut line).ok()? == 0 {
         return None;
@@ -424,11 +558,19 @@ pub fn read_request(reader: &mut BufReader<TcpStream>, conn: usize) -> Option<Re
             }
             body.extend_from_slice(&chunk[..size]);
             chunks.push((std::time::Instant::now(), body.len()));
+            if cut_after.is_some_and(|cut| body.len() >= cut) {
+                return None;
+            }
         }
-        // The trailer section: fields until an empty line.
+        // The trailer section: fields until an empty line, all of it within
+        // Go's limit.
+        let mut section = 0;
         loop {
             let mut field = String::new();
-            reader.read_line(&mut field).ok()?;
+            section += reader.read_line(&mut field).ok()?;
+            if section > MAX_TRAILER_SECTION {
+                return None;
+            }
             let field = field.trim_end();
             if field.is_empty() {
                 break;
