@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -29,20 +30,73 @@ pub enum Handler {
     Streaming(StreamingFn),
 }
 
-/// A handler table: names (as `_HANDLER` gives them) and functions.
-pub type Table = &'static [(&'static str, Handler)];
+/// A shutdown hook: runs once when Lambda shuts the execution environment
+/// down (SIGTERM), on a thread of its own where it may block, with about
+/// 500 ms to finish ([`Shutdown::remaining_time`]); then the process
+/// exits. Never run on a timeout or an out-of-memory kill.
+pub type ShutdownFn = fn(&Shutdown);
+
+/// What a shutdown hook knows: how long it has before Lambda kills the
+/// process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shutdown {
+    deadline: Instant,
+}
+
+impl Shutdown {
+    /// A shutdown that must be done by `deadline`.
+    pub fn new(deadline: Instant) -> Shutdown {
+        Shutdown { deadline }
+    }
+
+    /// Time left before Lambda kills the process; zero once it has passed.
+    pub fn remaining_time(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+}
+
+/// One line of the handler table: the name `_HANDLER` selects it by, the
+/// handler, and the module's shutdown hook if it declares one.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    /// The name, as `_HANDLER` (serverless.yml's `handler:`) gives it.
+    pub name: &'static str,
+    /// The function that answers events.
+    pub handler: Handler,
+    /// Run once at shutdown, when declared.
+    pub shutdown: Option<ShutdownFn>,
+}
+
+impl Entry {
+    /// An entry without a shutdown hook.
+    pub const fn new(name: &'static str, handler: Handler) -> Entry {
+        Entry {
+            name,
+            handler,
+            shutdown: None,
+        }
+    }
+
+    /// The same entry, with `hook` run at shutdown.
+    pub const fn with_shutdown(mut self, hook: ShutdownFn) -> Entry {
+        self.shutdown = Some(hook);
+        self
+    }
+}
+
+/// A handler table: every entry this binary can serve.
+pub type Table = &'static [Entry];
 
 /// Looks `name` up in `table`; surrounding whitespace in `_HANDLER` is
 /// forgiven, anything else must match exactly.
-pub fn find(table: Table, name: Option<&str>) -> Result<Handler, UnknownHandler> {
+pub fn find(table: Table, name: Option<&str>) -> Result<&'static Entry, UnknownHandler> {
     let wanted = name.map(str::trim);
     table
         .iter()
-        .find(|(n, _)| Some(*n) == wanted)
-        .map(|&(_, handler)| handler)
+        .find(|entry| Some(entry.name) == wanted)
         .ok_or_else(|| UnknownHandler {
             name: name.map(str::to_string),
-            known: table.iter().map(|(n, _)| *n).collect(),
+            known: table.iter().map(|entry| entry.name).collect(),
         })
 }
 

@@ -44,5 +44,7 @@ pub mod runtime;
 pub mod stream;
 
 pub use context::{Context, FunctionInfo};
-pub use handler::{BufferedFn, Handler, HandlerError, StreamingFn, Table};
+pub use handler::{
+    BufferedFn, Entry, Handler, HandlerError, Shutdown, ShutdownFn, StreamingFn, Table,
+};
 pub use stream::ResponseStream;

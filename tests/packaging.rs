@@ -529,7 +529,7 @@ fn serverless_yml_packages_to_the_expected_stack() {
             assert!(
                 lambda_bootstrap::handlers::HANDLERS
                     .iter()
-                    .any(|(name, _)| name == handler),
+                    .any(|entry| entry.name == *handler),
                 "serverless.yml's handler {handler:?} is not in src/handlers/mod.rs"
             );
         }

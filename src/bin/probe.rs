@@ -1,5 +1,6 @@
-//! `probe`: the `bootstrap` binary with one extra handler, `probe`, for the
-//! end-to-end tests. It runs the same `app::main`; the only difference is
+//! `probe`: the `bootstrap` binary with extra handlers for the end-to-end
+//! tests: `probe`, `probe_stream`, and `probe_hooked` (`probe` with a
+//! shutdown hook). It runs the same `app::main`; the only difference is
 //! the table. Never deployed (build.sh builds `bootstrap` only).
 //!
 //! `probe` answers with what it saw (event, context, `_X_AMZN_TRACE_ID`, the
@@ -20,7 +21,9 @@ use std::net::TcpStream;
 use std::process::ExitCode;
 
 use lambda_bootstrap::http::HttpResponse;
-use lambda_bootstrap::{Context, Handler, HandlerError, ResponseStream, handlers::HANDLERS};
+use lambda_bootstrap::{
+    Context, Entry, Handler, HandlerError, ResponseStream, Shutdown, handlers::HANDLERS,
+};
 use serde_json::{Value, json};
 
 fn probe(event: Value, ctx: &Context) -> Result<Value, HandlerError> {
@@ -166,9 +169,27 @@ fn probe_stream(
     Ok(())
 }
 
+/// `probe_hooked`'s shutdown hook, as `PROBE_SHUTDOWN` says: `panic`,
+/// `block` (past Lambda's budget), or (unset) one INFO line with the time
+/// it was given.
+fn probe_shutdown(shutdown: &Shutdown) {
+    match std::env::var("PROBE_SHUTDOWN").as_deref() {
+        Ok("panic") => panic!("the shutdown hook failed"),
+        Ok("block") => loop {
+            std::thread::park();
+        },
+        _ => log::info!(
+            "probe shutdown hook: {} ms left",
+            shutdown.remaining_time().as_millis()
+        ),
+    }
+}
+
 fn main() -> ExitCode {
-    let mut table: Vec<(&'static str, Handler)> = HANDLERS.to_vec();
-    table.push(("probe", Handler::Buffered(probe)));
-    table.push(("probe_stream", Handler::Streaming(probe_stream)));
+    let mut table: Vec<Entry> = HANDLERS.to_vec();
+    table.push(Entry::new("probe", Handler::Buffered(probe)));
+    table.push(Entry::new("probe_stream", Handler::Streaming(probe_stream)));
+    // The probe, with a shutdown hook (and so an extension and SIGTERM).
+    table.push(Entry::new("probe_hooked", Handler::Buffered(probe)).with_shutdown(probe_shutdown));
     lambda_bootstrap::runtime::app::main(Box::leak(table.into_boxed_slice()))
 }

@@ -5,28 +5,38 @@
 //! `pub fn handle(event: Value, ctx: &Context) -> Result<Value, HandlerError>`
 //! (or, streaming, `pub fn handle(event: Value, ctx: &Context, out: &mut dyn
 //! ResponseStream) -> Result<(), HandlerError>`) and one line in the table
-//! below. Handlers never touch HTTP or ureq.
+//! below; a module that keeps something to flush when Lambda shuts the
+//! environment down also exports `pub fn shutdown(shutdown: &Shutdown)`
+//! and says `with shutdown` on its line. Handlers never touch the Runtime
+//! API.
 
-use crate::handler::Handler;
+use crate::handler::{Entry, Handler};
 
 /// Declares each handler's module and lists it in `HANDLERS`, so a new
 /// handler is exactly one line here: `"name" => module,` for a buffered
-/// handler, `"name" => module as streaming,` for a streaming one.
+/// handler, `"name" => module as streaming,` for a streaming one; either
+/// followed by `with shutdown` when the module has a shutdown hook,
+/// `pub fn shutdown(shutdown: &Shutdown)`.
 macro_rules! handler_table {
-    ($($name:literal => $module:ident $(as $kind:ident)?,)*) => {
+    ($($name:literal => $module:ident $(as $kind:ident)? $(with $hook:ident)?,)*) => {
         $(mod $module;)*
 
         /// Every handler, by name, in the order errors list them.
-        pub static HANDLERS: &[(&str, Handler)] =
-            &[$(($name, handler_table!(@kind $module $($kind)?)),)*];
+        pub static HANDLERS: &[Entry] = &[$(Entry {
+            name: $name,
+            handler: handler_table!(@kind $module $($kind)?),
+            shutdown: handler_table!(@hook $module $($hook)?),
+        },)*];
     };
     (@kind $module:ident) => { Handler::Buffered($module::handle) };
     (@kind $module:ident streaming) => { Handler::Streaming($module::handle) };
+    (@hook $module:ident) => { None };
+    (@hook $module:ident $hook:ident) => { Some($module::$hook) };
 }
 
 handler_table! {
     "httpevent" => httpevent,
-    "scheduleevent" => scheduleevent,
+    "scheduleevent" => scheduleevent with shutdown,
     "snsevent" => snsevent,
     "streamevent" => streamevent as streaming,
 }
@@ -38,10 +48,11 @@ mod tests {
 
     #[test]
     fn names_are_unique_and_found() {
-        for (i, (name, _)) in HANDLERS.iter().enumerate() {
+        for (i, entry) in HANDLERS.iter().enumerate() {
+            let name = entry.name;
             assert!(find(HANDLERS, Some(name)).is_ok(), "{name}");
             assert!(
-                !HANDLERS[..i].iter().any(|(n, _)| n == name),
+                !HANDLERS[..i].iter().any(|e| e.name == name),
                 "{name} twice"
             );
         }
@@ -50,7 +61,7 @@ mod tests {
     #[test]
     fn unknown_names_list_the_known_ones() {
         let err = find(HANDLERS, Some("htpevent")).err().unwrap();
-        let names: Vec<&str> = HANDLERS.iter().map(|(name, _)| *name).collect();
+        let names: Vec<&str> = HANDLERS.iter().map(|entry| entry.name).collect();
         assert_eq!(
             err.to_string(),
             format!(

@@ -1,6 +1,7 @@
 //! `scheduleevent`: runs on a schedule, with serverless.yml's `input` object
 //! or EventBridge's bare "Scheduled Event" envelope. It also shows how a
-//! handler keeps state from one invocation to the next.
+//! handler keeps state from one invocation to the next, and a shutdown hook
+//! that reports it when Lambda shuts the environment down.
 
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,7 +10,7 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use crate::context::Context;
-use crate::handler::{HandlerError, json_kind};
+use crate::handler::{HandlerError, Shutdown, json_kind};
 
 /// What this handler keeps across invocations. Lambda reuses an execution
 /// environment for many invocations, so whatever is costly to make (a
@@ -51,6 +52,16 @@ pub fn handle(event: Value, _ctx: &Context) -> Result<Value, HandlerError> {
     let runs = ENVIRONMENT.runs.fetch_add(1, Ordering::Relaxed) + 1;
     let warm_for_ms = ENVIRONMENT.started.elapsed().as_millis() as u64;
     Ok(json!({ "runs": runs, "warm_for_ms": warm_for_ms }))
+}
+
+/// The shutdown hook (`with shutdown` in the table): Lambda is about to
+/// shut this environment down. Logs `shutting down after N runs` at INFO;
+/// a function that buffers (metrics, a batch, a log shipper) would flush
+/// here, within `shutdown.remaining_time()` (about 500 ms).
+pub fn shutdown(shutdown: &Shutdown) {
+    let runs = ENVIRONMENT.runs.load(Ordering::Relaxed);
+    log::info!("shutting down after {runs} runs");
+    log::debug!("{:?} left to shut down", shutdown.remaining_time());
 }
 
 #[cfg(test)]

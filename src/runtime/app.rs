@@ -16,8 +16,7 @@ use crate::runtime::config::{self, Config};
 use crate::runtime::diagnostic::Diagnostic;
 use crate::runtime::error::Error;
 use crate::runtime::logging::{self, LogSettings};
-use crate::runtime::serve;
-use crate::runtime::workers;
+use crate::runtime::{serve, shutdown, workers};
 
 /// Runs the binary with `table` as its handlers.
 pub fn main(table: Table) -> ExitCode {
@@ -58,10 +57,11 @@ pub fn main(table: Table) -> ExitCode {
 fn serve(table: Table, env: &dyn Fn(&str) -> Option<String>) -> Result<Infallible, Error> {
     let config = Config::from_lookup(env)?;
     let client = Client::new(&config.endpoint);
-    let handler = find(table, config.handler.as_deref()).map_err(|unknown| {
+    let entry = find(table, config.handler.as_deref()).map_err(|unknown| {
         let diagnostic = Diagnostic::runtime("NoSuchHandler", unknown.to_string());
         serve::fail_init(&client, diagnostic)
     })?;
+    let handler = entry.handler;
     let workers =
         config::max_concurrency(config.max_concurrency.as_deref()).map_err(|message| {
             serve::fail_init(
@@ -69,6 +69,12 @@ fn serve(table: Table, env: &dyn Fn(&str) -> Option<String>) -> Result<Infallibl
                 Diagnostic::runtime("InvalidMaxConcurrency", message),
             )
         })?;
+    // Before any other thread starts and before the first /next: the
+    // extension must be registered during init.
+    let _armed = entry
+        .shutdown
+        .map(|hook| shutdown::arm(&client, hook))
+        .transpose()?;
     if workers == 1 {
         // SAFETY: one serving loop, and the runtime starts no other thread
         // that reads the environment: the shutdown hook's thread (when a

@@ -138,7 +138,7 @@ pub fn invoke_local(
     function: FunctionInfo,
 ) -> ExitCode {
     let handler = match find(table, Some(handler)) {
-        Ok(h) => h,
+        Ok(entry) => entry.handler,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);

@@ -7,7 +7,7 @@
 //! on [`Client::connect_fresh`]'s connections, written by `wire.rs`.
 
 use std::fmt;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
@@ -25,6 +25,7 @@ use crate::runtime::api::{self, ApiRequest, Method};
 use crate::runtime::config::Endpoint;
 use crate::runtime::error::Error;
 use crate::runtime::transport::RuntimeConnector;
+use crate::runtime::wire;
 
 /// The most bytes of one event the runtime reads. Lambda's largest events
 /// (synchronous invokes) are 6 MiB + 100 bytes at the Runtime API; the
@@ -171,6 +172,18 @@ impl Client {
             }
         }
         Err(last.map_or(ureq::Error::HostNotFound, ureq::Error::Io))
+    }
+
+    /// Sends `request` on a fresh connection of its own (see
+    /// [`Client::connect_fresh`]) and returns that connection, for its
+    /// answer to be read (`wire::read_answer`), or never.
+    pub fn open(&self, request: &ApiRequest) -> Result<TcpStream, ureq::Error> {
+        let mut socket = self.connect_fresh()?;
+        let (host, prefix) = self.authority_and_prefix();
+        let mut bytes = wire::request_head(request, host, prefix);
+        bytes.extend_from_slice(&request.body);
+        socket.write_all(&bytes)?;
+        Ok(socket)
     }
 
     /// `host:port` and the path prefix every API's version hangs off (empty,

@@ -46,6 +46,9 @@ pub enum Error {
     /// `/next` sent an event without `Lambda-Runtime-Aws-Request-Id`, so
     /// it cannot be answered.
     MissingRequestId,
+    /// The shutdown hook could not be armed: SIGTERM could not be blocked,
+    /// or its thread not started.
+    Signal(std::io::Error),
 }
 
 impl Error {
@@ -97,6 +100,7 @@ impl fmt::Display for Error {
                 f,
                 "runtime API sent an event without a Lambda-Runtime-Aws-Request-Id header"
             ),
+            Error::Signal(e) => write!(f, "could not arm the shutdown hook: {e}"),
         }
     }
 }
@@ -106,7 +110,7 @@ impl std::error::Error for Error {
         match self {
             Error::Config(e) => Some(e),
             Error::Transport { source, .. } => Some(source),
-            Error::Spawn(_, e) => Some(e),
+            Error::Spawn(_, e) | Error::Signal(e) => Some(e),
             _ => None,
         }
     }

@@ -13,7 +13,9 @@
 //! - [`diagnostic`]: the error wire format; [`error`]: failures that end
 //!   the process;
 //! - [`config`], [`logging`], [`trace`]: start-up settings, log lines,
-//!   `_X_AMZN_TRACE_ID`.
+//!   `_X_AMZN_TRACE_ID`;
+//! - [`shutdown`]: a handler's shutdown hook, on SIGTERM ([`signal`]),
+//!   through an internal extension.
 
 pub mod api;
 pub mod app;
@@ -25,6 +27,8 @@ pub mod error;
 pub mod invoke;
 pub mod logging;
 pub mod serve;
+pub mod shutdown;
+pub mod signal;
 pub mod stream;
 pub mod trace;
 pub mod transport;

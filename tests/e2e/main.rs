@@ -14,6 +14,7 @@ mod logs;
 mod memory;
 mod secrets;
 mod serving;
+mod shutdown;
 mod soak;
 mod streaming;
 mod support;

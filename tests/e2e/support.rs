@@ -192,6 +192,16 @@ pub const MAX_TRAILER_SECTION: usize = 4096;
 /// The id the fake gives a registered extension.
 pub const EXTENSION_ID: &str = "fake-extension-id";
 
+/// How long the fake, like Lambda, holds the runtime's first `/next` for a
+/// registered extension to call `event/next` (init is done only then).
+pub const INIT_WAIT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Extension {
+    registered: bool,
+    polling: bool,
+}
+
 struct Shared {
     script: Mutex<VecDeque<Next>>,
     reply_rule: ReplyRule,
@@ -202,6 +212,9 @@ struct Shared {
     /// A streamed (chunked) body's connection is dropped once this many of
     /// its bytes were read.
     cut_streams_after: Option<usize>,
+    /// The extension's state: registered, then polling `event/next`.
+    extension: Mutex<Extension>,
+    extension_changed: Condvar,
     recorded: Mutex<Vec<Recorded>>,
     connections: AtomicUsize,
     load: Mutex<Load>,
@@ -270,6 +283,8 @@ impl FakeApi {
             stopped_listening: Condvar::new(),
             addr: addr.clone(),
             cut_streams_after,
+            extension: Mutex::default(),
+            extension_changed: Condvar::new(),
             recorded: Mutex::new(Vec::new()),
             connections: AtomicUsize::new(0),
             load: Mutex::new(Load::default()),
@@ -316,11 +331,12 @@ impl FakeApi {
         *self.shared.load.lock().unwrap()
     }
 
-    /// Every POST so far.
+    /// Every POST to the Runtime API so far (answers and init errors; not
+    /// the Extensions API's registration).
     pub fn posts(&self) -> Vec<Recorded> {
         self.requests()
             .into_iter()
-            .filter(|r| r.method == "POST")
+            .filter(|r| r.method == "POST" && r.path.starts_with("/2018-06-01/"))
             .collect()
     }
 }
@@ -332,6 +348,7 @@ fn serve_connection(stream: TcpStream, conn: usize, shared: &Shared) {
     while let Some(request) = read_request_cut(&mut reader, conn, shared.cut_streams_after) {
         shared.recorded.lock().unwrap().push(request.clone());
         if request.path == "/2020-01-01/extension/register" {
+            shared.extension.lock().unwrap().registered = true;
             let id = [(
                 "Lambda-Extension-Identifier".to_string(),
                 EXTENSION_ID.to_string(),
@@ -342,8 +359,15 @@ fn serve_connection(stream: TcpStream, conn: usize, shared: &Shared) {
             continue;
         }
         if request.path == "/2020-01-01/extension/event/next" {
+            shared.extension.lock().unwrap().polling = true;
+            shared.extension_changed.notify_all();
             // An internal extension subscribed to no event: never answered.
             hold(&mut reader);
+            return;
+        }
+        if request.method == "GET" && !shared.init_done() {
+            let body = r#"{"errorMessage":"init not done: the extension never called event/next"}"#;
+            let _ = write_answer(&mut writer, 403, &[], body.as_bytes());
             return;
         }
         if request.method == "POST" {
@@ -397,6 +421,17 @@ fn serve_connection(stream: TcpStream, conn: usize, shared: &Shared) {
 }
 
 impl Shared {
+    /// Whether init is done, as Lambda counts it: every registered
+    /// extension has called `event/next`; waited for up to [`INIT_WAIT`].
+    fn init_done(&self) -> bool {
+        let extension = self.extension.lock().unwrap();
+        let (extension, _) = self
+            .extension_changed
+            .wait_timeout_while(extension, INIT_WAIT, |e| e.registered && !e.polling)
+            .unwrap();
+        !extension.registered || extension.polling
+    }
+
     fn change_load(&self, change: impl FnOnce(&mut Load)) {
         change(&mut self.load.lock().unwrap());
         self.load_changed.notify_all();
@@ -760,7 +795,7 @@ pub fn assert_no_runtime_panic(out: &Finished) {
 pub fn known_handlers() -> String {
     let names: Vec<&str> = lambda_bootstrap::handlers::HANDLERS
         .iter()
-        .map(|(name, _)| *name)
+        .map(|entry| entry.name)
         .collect();
     names.join(", ")
 }

@@ -1,0 +1,137 @@
+//! The shutdown hook, for a handler whose module declares one (`with
+//! shutdown` in the table). Lambda sends SIGTERM at shutdown only to a
+//! runtime that has an extension, so the runtime registers an internal one
+//! (in its own process, subscribed to no event) during init, and then:
+//!
+//! - SIGTERM is blocked in every thread and taken by one thread that waits
+//!   in `sigwait` (`signal.rs`); that thread is the only one the runtime
+//!   adds, and it sleeps until shutdown;
+//! - the extension's `event/next` long poll is sent and never read: Lambda
+//!   needs it before init is done, and never answers it for an extension
+//!   with no events, so it needs no thread to wait on it either;
+//! - on SIGTERM the hook runs once (whatever the number of workers), on a
+//!   thread of its own where it may block, told how long it has (Lambda's
+//!   500 ms); a panic in it is logged; then the process exits 0, without
+//!   waiting for invocations still running.
+//!
+//! Without a hook none of this happens: no registration, no signal mask.
+
+use std::net::TcpStream;
+use std::panic::{self, AssertUnwindSafe};
+use std::process;
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::handler::{Shutdown, ShutdownFn};
+use crate::runtime::api;
+use crate::runtime::client::Client;
+use crate::runtime::error::Error;
+use crate::runtime::{signal, trace, wire, workers};
+
+/// The internal extension's name; unique within the function, as Lambda
+/// requires of internal extensions.
+pub const EXTENSION_NAME: &str = "lambda-bootstrap-shutdown";
+
+/// How long Lambda gives a runtime with an internal extension between
+/// SIGTERM and SIGKILL.
+pub const BUDGET: Duration = Duration::from_millis(500);
+
+/// The armed hook: keeps the extension's long poll open for the life of
+/// the process.
+#[derive(Debug)]
+pub struct Armed {
+    _event_next: Option<TcpStream>,
+}
+
+/// Arms `hook`: SIGTERM blocked and waited for, the extension registered
+/// and its long poll sent. Call it during init, before any other thread
+/// starts (workers, handlers' threads), and before the first `/next`.
+/// An Extensions API that refuses the registration (an emulator without
+/// one) leaves the hook unarmed, with a warning; one that cannot be
+/// reached is the Runtime API gone.
+pub fn arm(client: &Client, hook: ShutdownFn) -> Result<Armed, Error> {
+    signal::block_sigterm().map_err(Error::Signal)?;
+    thread::Builder::new()
+        .name("sigterm".into())
+        // It only waits, then starts the hook's thread.
+        .stack_size(64 * 1024)
+        .spawn(move || run_on_sigterm(hook))
+        .map_err(Error::Signal)?;
+    let Some(id) = register(client)? else {
+        return Ok(Armed { _event_next: None });
+    };
+    let request = api::extension_next(&id);
+    let event_next = client
+        .open(&request)
+        .map_err(|e| Error::transport(call(&request), e))?;
+    log::debug!("shutdown hook armed: extension {EXTENSION_NAME} registered");
+    Ok(Armed {
+        _event_next: Some(event_next),
+    })
+}
+
+/// Registers the extension; its id, or `None` when the API refused.
+fn register(client: &Client) -> Result<Option<String>, Error> {
+    let request = api::register_extension(EXTENSION_NAME);
+    let failed = |e| Error::transport(call(&request), e);
+    let socket = client.open(&request).map_err(failed)?;
+    let answer = wire::read_answer(&socket).map_err(|e| failed(ureq::Error::Io(e)))?;
+    let id = answer
+        .header(api::EXTENSION_ID_HEADER)
+        .filter(|id| api::is_header_safe(id));
+    match (answer.status, id) {
+        (200..300, Some(id)) => Ok(Some(id.to_string())),
+        (status, _) => {
+            log::warn!(
+                "the shutdown hook will not run: the Extensions API answered {status} to {}{}",
+                call(&request),
+                if (200..300).contains(&status) {
+                    " without an extension id"
+                } else {
+                    ""
+                }
+            );
+            Ok(None)
+        }
+    }
+}
+
+fn call(request: &api::ApiRequest) -> String {
+    format!("{} {}", request.method.as_str(), request.path)
+}
+
+/// The SIGTERM thread: waits for the signal, runs the hook once on a
+/// thread of its own for at most [`BUDGET`], then exits 0.
+fn run_on_sigterm(hook: ShutdownFn) {
+    if let Err(e) = signal::wait_for_sigterm() {
+        log::error!("the shutdown hook will not run: waiting for SIGTERM failed: {e}");
+        return;
+    }
+    let deadline = Instant::now() + BUDGET;
+    // The hook is user code running beside the serving loop: the trace id
+    // is not written to the environment from now on.
+    let _environment = trace::hold();
+    log::debug!("SIGTERM: running the shutdown hook");
+    let (done, finished) = mpsc::channel();
+    let started = thread::Builder::new()
+        .name("shutdown-hook".into())
+        .stack_size(workers::MIN_STACK)
+        .spawn(move || {
+            let outcome = panic::catch_unwind(AssertUnwindSafe(|| hook(&Shutdown::new(deadline))));
+            let _ = done.send(outcome.is_ok());
+        });
+    match started {
+        Err(e) => log::error!("the shutdown hook did not run: no thread for it: {e}"),
+        Ok(_) => match finished.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(true) => {}
+            // The panic hook logged the panic itself.
+            Ok(false) => log::error!("the shutdown hook panicked; exiting all the same"),
+            Err(_) => log::warn!(
+                "the shutdown hook is still running after {} ms, Lambda's budget: exiting",
+                BUDGET.as_millis()
+            ),
+        },
+    }
+    process::exit(0);
+}
