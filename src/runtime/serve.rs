@@ -7,6 +7,7 @@
 
 use std::convert::Infallible;
 use std::rc::Rc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::context::{Context, FunctionInfo};
 use crate::handler::Handler;
@@ -99,12 +100,14 @@ pub(crate) fn serve_loop(
         let (route, status) = match handler {
             Handler::Buffered(handler) => {
                 let outcome = event.and_then(|event| invoke(handler, event, ctx));
+                warn_if_late(ctx, SystemTime::now());
                 answer(client, ctx, outcome)?
             }
             Handler::Streaming(handler) => {
                 let mut out = ApiStream::new(client, &ctx.request_id, ctx.invocation_id.as_deref());
                 let outcome =
                     event.and_then(|event| invoke_streaming(handler, event, ctx, &mut out));
+                warn_if_late(ctx, SystemTime::now());
                 match out.finish(outcome)? {
                     Streamed::NotStarted(diagnostic) => answer(client, ctx, Err(diagnostic))?,
                     Streamed::Sent {
@@ -139,6 +142,28 @@ pub(crate) fn serve_loop(
             );
         }
         logging::set_request_id(None);
+    }
+}
+
+/// Says so when the handler returned after its deadline: on Lambda Managed
+/// Instances Lambda does not stop a handler at its timeout, and its worker
+/// served nothing meanwhile. The answer still goes out (Lambda may refuse
+/// it with 410, which is logged like any refusal).
+fn warn_if_late(ctx: &Context, now: SystemTime) {
+    let Some(deadline) = ctx.deadline_ms else {
+        return;
+    };
+    let now_ms = now
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis() as u64;
+    if now_ms > deadline {
+        log::warn!(
+            "request {} returned {} ms after its deadline (its worker served nothing \
+             meanwhile: check ctx.remaining_time() in long loops)",
+            ctx.request_id,
+            now_ms - deadline
+        );
     }
 }
 

@@ -531,3 +531,47 @@ fn json_logs_are_one_object_a_line() {
         "no request id between invocations"
     );
 }
+
+#[test]
+fn a_handler_that_returns_after_its_deadline_is_reported_and_still_answered() {
+    // A deadline already behind: whatever the handler does, it returns
+    // late (on Managed Instances, Lambda would not have stopped it).
+    let past = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        - 1500)
+        .to_string();
+    for workers in ["1", "3"] {
+        let api = FakeApi::start(vec![
+            Next::Event(
+                Event::json("late", &json!({})).header("Lambda-Runtime-Deadline-Ms", &past),
+            ),
+            event("on-time", json!({})),
+        ]);
+        let mut cmd = probe(&api, "probe");
+        cmd.env("AWS_LAMBDA_MAX_CONCURRENCY", workers);
+        let out = finish(cmd);
+        let warnings: Vec<&str> = out
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("WARN"))
+            .collect();
+        let [warning] = warnings[..] else {
+            panic!("{workers} worker(s): {}", out.stderr)
+        };
+        let overrun: u64 = warning
+            .strip_prefix("WARN [late] request late returned ")
+            .and_then(|rest| rest.split_once(" ms after its deadline (its worker served nothing"))
+            .and_then(|(ms, _)| ms.parse().ok())
+            .unwrap_or_else(|| panic!("{warning}"));
+        assert!(overrun >= 1500, "{warning}");
+        // Still answered, like the one on time.
+        let answered: Vec<String> = api.posts().iter().map(|p| p.line()).collect();
+        assert_eq!(answered.len(), 2, "{answered:?}");
+        assert!(
+            answered.iter().all(|l| l.ends_with("/response")),
+            "{answered:?}"
+        );
+    }
+}
