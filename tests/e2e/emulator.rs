@@ -132,3 +132,34 @@ fn answers_cargo_lambda_invoke() {
     assert!(ok, "{out}");
     assert!(out.contains("Hello World from Rust"), "{out}");
 }
+
+#[test]
+#[ignore = "needs cargo-lambda on PATH; run by .ci/run"]
+fn the_shutdown_hook_registers_with_the_emulator_and_runs_on_sigterm() {
+    let port = free_port();
+    let (_emulator, api) = start_emulator(port);
+    let mut cmd = lambda(env!("CARGO_BIN_EXE_bootstrap"), &api, "scheduleevent");
+    cmd.env("AWS_LAMBDA_FUNCTION_NAME", "_")
+        .env("RUST_LOG", "debug");
+    let runtime = crate::support::start(&mut cmd, Vec::new());
+    let (ok, out) = invoke(port, r#"{"hello":"world"}"#);
+    assert!(ok, "{out}");
+    assert!(out.contains(r#""runs":1"#), "{out}");
+    // As Lambda does at shutdown.
+    let status = Command::new("kill")
+        .args(["-TERM", &runtime.pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = runtime.wait();
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    // The emulator took the registration (a refusal is a warning and no
+    // hook), and the hook ran.
+    assert!(
+        out.stderr
+            .contains("DEBUG shutdown hook armed: extension lambda-bootstrap-shutdown registered")
+            && out.stderr.contains("INFO shutting down after 1 runs"),
+        "{}",
+        out.stderr
+    );
+}
