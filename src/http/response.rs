@@ -136,8 +136,8 @@ impl HttpResponse {
         }
         // Brings each name's values together, in the order they were added,
         // under the first spelling of the name. A scan rather than a sort:
-        // an answer has a few headers, and a stable sort of them shipped
-        // 5 KB of sorting code.
+        // an answer has a few headers, and a stable sort would ship a sort
+        // routine for them.
         let mut grouped: Vec<(String, String, Vec<String>)> = Vec::new();
         for (name, value) in headers {
             match grouped

@@ -100,7 +100,7 @@ impl Client {
             .max_idle_connections(1)
             .max_idle_connections_per_host(1)
             // 16 KiB instead of ureq's 128: events stream through it either
-            // way, and the default pair showed as ~120 KiB of peak RSS. The
+            // way, and the default pair is resident memory for nothing. The
             // transport (RuntimeConnector) starts its buffers at a page and
             // grows them to these sizes at most.
             .input_buffer_size(BUFFER_SIZE)

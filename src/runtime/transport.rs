@@ -3,9 +3,8 @@
 //!
 //! Built on ureq's `unversioned` transport traits, which ureq keeps outside
 //! semver: Cargo.toml pins ureq exactly for it. It stays because it is
-//! measurably cheaper than ureq's own transport (BENCHMARKS.md, "The
-//! transport, A/B": 0.81x-0.83x the cycle, 0.83x-0.90x the CPU per
-//! invocation).
+//! measurably cheaper than ureq's own transport, in time and CPU per
+//! invocation (BENCHMARKS.md, "The transport, A/B").
 //!
 //! ureq's own TCP transport sends a request's head and body in two writes,
 //! waking the API side twice per answer, and checks a pooled connection
