@@ -19,7 +19,7 @@
 use std::net::TcpStream;
 use std::panic::{self, AssertUnwindSafe};
 use std::process;
-use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -113,25 +113,37 @@ fn run_on_sigterm(hook: ShutdownFn) {
     // is not written to the environment from now on.
     let _environment = trace::hold();
     log::debug!("SIGTERM: running the shutdown hook");
-    let (done, finished) = mpsc::channel();
+    // Whether the hook returned (true) or panicked (false), once it ended.
+    // A mutex and condvar, as in workers.rs: an mpsc channel costs more code.
+    let ended = Arc::new((Mutex::new(None), Condvar::new()));
+    let tell = Arc::clone(&ended);
     let started = thread::Builder::new()
         .name("shutdown-hook".into())
         .stack_size(workers::MIN_STACK)
         .spawn(move || {
             let outcome = panic::catch_unwind(AssertUnwindSafe(|| hook(&Shutdown::new(deadline))));
-            let _ = done.send(outcome.is_ok());
+            let (state, changed) = &*tell;
+            *state.lock().unwrap_or_else(PoisonError::into_inner) = Some(outcome.is_ok());
+            changed.notify_one();
         });
-    match started {
-        Err(e) => log::error!("the shutdown hook did not run: no thread for it: {e}"),
-        Ok(_) => match finished.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(true) => {}
-            // The panic hook logged the panic itself.
-            Ok(false) => log::error!("the shutdown hook panicked; exiting all the same"),
-            Err(_) => log::warn!(
-                "the shutdown hook is still running after {} ms, Lambda's budget: exiting",
-                BUDGET.as_millis()
-            ),
-        },
+    if let Err(e) = started {
+        log::error!("the shutdown hook did not run: no thread for it: {e}");
+        process::exit(0);
+    }
+    let (state, changed) = &*ended;
+    let state = state.lock().unwrap_or_else(PoisonError::into_inner);
+    let left = deadline.saturating_duration_since(Instant::now());
+    let (state, _) = changed
+        .wait_timeout_while(state, left, |ended| ended.is_none())
+        .unwrap_or_else(PoisonError::into_inner);
+    match *state {
+        Some(true) => {}
+        // The panic hook logged the panic itself.
+        Some(false) => log::error!("the shutdown hook panicked; exiting all the same"),
+        None => log::warn!(
+            "the shutdown hook is still running after {} ms, Lambda's budget: exiting",
+            BUDGET.as_millis()
+        ),
     }
     process::exit(0);
 }
