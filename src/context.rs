@@ -4,7 +4,7 @@
 //! Built from header values through a lookup function, so the parsing is
 //! tested here without HTTP, and handlers read it without touching HTTP.
 
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -82,7 +82,7 @@ pub struct Context {
     /// `Lambda-Runtime-Invocation-Id`, echoed on the answer.
     pub invocation_id: Option<String>,
     /// The function's name, version, memory and log destination.
-    pub function: Rc<FunctionInfo>,
+    pub function: Arc<FunctionInfo>,
 }
 
 impl Context {
@@ -90,7 +90,7 @@ impl Context {
     /// when the request id is missing: such an event cannot be answered.
     pub fn from_headers<'h>(
         header: impl Fn(&str) -> Option<&'h str>,
-        function: Rc<FunctionInfo>,
+        function: Arc<FunctionInfo>,
     ) -> Option<Context> {
         // An optional header that arrives empty is absent (AWS's emulator
         // sends an empty client context and Cognito identity).
@@ -138,7 +138,7 @@ impl Context {
 
     /// A context for running a handler outside Lambda (`bootstrap invoke`):
     /// no deadline, no trace.
-    pub fn local(request_id: &str, function: Rc<FunctionInfo>) -> Context {
+    pub fn local(request_id: &str, function: Arc<FunctionInfo>) -> Context {
         Context {
             request_id: request_id.to_string(),
             deadline_ms: None,
@@ -171,7 +171,7 @@ mod tests {
 
     fn check(pairs: &[(&str, &str)]) -> Option<Context> {
         let lookup = |name: &str| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
-        Context::from_headers(lookup, Rc::new(FunctionInfo::default()))
+        Context::from_headers(lookup, Arc::new(FunctionInfo::default()))
     }
 
     #[test]
@@ -276,7 +276,7 @@ mod tests {
 
     #[test]
     fn remaining_time_counts_down_to_zero() {
-        let mut ctx = Context::local("r", Rc::new(FunctionInfo::default()));
+        let mut ctx = Context::local("r", Arc::new(FunctionInfo::default()));
         assert_eq!(ctx.remaining_time(), None);
         ctx.deadline_ms = Some(10_000);
         let at = |ms| UNIX_EPOCH + Duration::from_millis(ms);

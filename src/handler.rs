@@ -1,33 +1,181 @@
-//! What a handler is: a plain function from an event and a `Context` to a
-//! JSON answer or a `HandlerError`; or, streaming, one that writes its
-//! answer as it goes into a [`ResponseStream`]. Nothing here knows about
-//! HTTP.
+//! What a handler is: a plain function from an event and a `Context` to an
+//! answer or a `HandlerError`; or, streaming, one that writes its answer as
+//! it goes into a [`ResponseStream`]. The event is any type serde can
+//! deserialize (`serde_json::Value`, a struct of the user's with
+//! `#[derive(Deserialize)]`, an `aws_lambda_events` type), the answer any
+//! type it can serialize. Nothing here knows about HTTP.
+//!
+//! ```
+//! use lambda_bootstrap::{Context, HandlerError};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Deserialize)]
+//! pub struct Order {
+//!     id: String,
+//!     qty: u32,
+//! }
+//!
+//! #[derive(Serialize)]
+//! pub struct Receipt {
+//!     id: String,
+//!     accepted: bool,
+//! }
+//!
+//! pub fn handle(order: Order, _ctx: &Context) -> Result<Receipt, HandlerError> {
+//!     Ok(Receipt { id: order.id, accepted: order.qty > 0 })
+//! }
+//! # let ctx = Context::local("r", Default::default());
+//! # let answer = lambda_bootstrap::handler::buffered(handle, br#"{"id":"a","qty":2}"#, &ctx);
+//! # assert_eq!(answer.unwrap(), br#"{"id":"a","accepted":true}"#);
+//! ```
 
+use std::any::type_name;
 use std::borrow::Cow;
+use std::error::Error;
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::context::Context;
 use crate::stream::ResponseStream;
 
-/// A buffered handler: the whole answer, as JSON, at once (up to Lambda's
-/// 6 MB).
-pub type BufferedFn = fn(Value, &Context) -> Result<Value, HandlerError>;
+/// A buffered handler, as the table holds it: the event's bytes in, the
+/// answer's JSON bytes out. [`buffered`] makes one of a typed function;
+/// `handler_table!` does that for each line.
+pub type BufferedFn = fn(&[u8], &Context) -> Result<Vec<u8>, Failure>;
 
-/// A streaming handler: writes its answer into `out` as it goes (up to
-/// Lambda's 200 MB), for callers that take a stream (Function URLs with
-/// `RESPONSE_STREAM`, `InvokeWithResponseStream`).
-pub type StreamingFn = fn(Value, &Context, &mut dyn ResponseStream) -> Result<(), HandlerError>;
+/// A streaming handler, as the table holds it: the event's bytes in, the
+/// answer written into `out` as it goes (up to Lambda's 200 MB), for
+/// callers that take a stream (Function URLs with `RESPONSE_STREAM`,
+/// `InvokeWithResponseStream`). [`streaming`] makes one of a typed function.
+pub type StreamingFn = fn(&[u8], &Context, &mut dyn ResponseStream) -> Result<(), Failure>;
 
 /// One entry of the handler table: either kind of handler.
 #[derive(Debug, Clone, Copy)]
 pub enum Handler {
-    /// Returns its answer.
+    /// Returns its answer (up to Lambda's 6 MB).
     Buffered(BufferedFn),
     /// Writes its answer as it goes.
     Streaming(StreamingFn),
+}
+
+/// The table's [`Handler`] for a typed buffered handler function (`fn(T,
+/// &Context) -> Result<U, HandlerError>`), for tables written by hand:
+/// `Entry::new("orders", buffered!(orders::handle))`. `handler_table!`
+/// writes it for each line.
+#[macro_export]
+macro_rules! buffered {
+    ($handler:path) => {
+        $crate::handler::Handler::Buffered(|event, ctx| {
+            $crate::handler::buffered($handler, event, ctx)
+        })
+    };
+}
+
+/// The table's [`Handler`] for a typed streaming handler function (`fn(T,
+/// &Context, &mut dyn ResponseStream) -> Result<(), HandlerError>`).
+#[macro_export]
+macro_rules! streaming {
+    ($handler:path) => {
+        $crate::handler::Handler::Streaming(|event, ctx, out| {
+            $crate::handler::streaming($handler, event, ctx, out)
+        })
+    };
+}
+
+/// Why a handler gave no answer: the runtime turns each into the error
+/// Lambda receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The event is not JSON, or does not fit the handler's event type; the
+    /// handler was not called. The message says where and what.
+    Unmarshal(String),
+    /// The handler's own error.
+    Handler(HandlerError),
+    /// The handler's answer could not be serialized as JSON.
+    Marshal(String),
+}
+
+impl From<HandlerError> for Failure {
+    fn from(err: HandlerError) -> Failure {
+        Failure::Handler(err)
+    }
+}
+
+/// Runs a buffered handler on an event's raw bytes: parses them straight
+/// into its event type `T` (no intermediate `Value`, fields `T` does not
+/// name are skipped), calls it, and serializes its answer.
+pub fn buffered<T, U>(
+    handler: impl FnOnce(T, &Context) -> Result<U, HandlerError>,
+    event: &[u8],
+    ctx: &Context,
+) -> Result<Vec<u8>, Failure>
+where
+    T: DeserializeOwned,
+    U: Serialize,
+{
+    let answer = handler(parse_event(event)?, ctx)?;
+    serde_json::to_vec(&answer)
+        .map_err(|e| Failure::Marshal(format!("the handler's answer is not JSON: {e}")))
+}
+
+/// Runs a streaming handler on an event's raw bytes: parses them into its
+/// event type `T`, then lets it write into `out`.
+pub fn streaming<T>(
+    handler: impl FnOnce(T, &Context, &mut dyn ResponseStream) -> Result<(), HandlerError>,
+    event: &[u8],
+    ctx: &Context,
+    out: &mut dyn ResponseStream,
+) -> Result<(), Failure>
+where
+    T: DeserializeOwned,
+{
+    handler(parse_event(event)?, ctx, out).map_err(Failure::Handler)
+}
+
+/// Parses an event straight into `T`. When it does not fit, it is parsed
+/// once more, this time keeping track of where it was (the common case
+/// pays nothing for that), so that the message names the place:
+/// `Records[2].body: invalid type: integer `5`, expected a string`.
+pub fn parse_event<T: DeserializeOwned>(event: &[u8]) -> Result<T, Failure> {
+    let first = match serde_json::from_slice(event) {
+        Ok(value) => return Ok(value),
+        Err(e) => e,
+    };
+    if !first.is_data() {
+        return Err(Failure::Unmarshal(format!(
+            "could not parse the event as JSON: {first}"
+        )));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(event);
+    let (path, e) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Ok(_) => (String::new(), first),
+        Err(e) => (e.path().to_string(), e.into_inner()),
+    };
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    let text = e.to_string();
+    let what = text.strip_suffix(&position).unwrap_or(&text);
+    let at = if path.is_empty() || path == "." {
+        String::new()
+    } else {
+        format!("{path}: ")
+    };
+    Err(Failure::Unmarshal(format!(
+        "the event does not fit {}: {at}{what} (line {}, column {})",
+        short_type_name::<T>(),
+        e.line(),
+        e.column()
+    )))
+}
+
+/// `Order` for `my_crate::handlers::orders::Order`; generics kept.
+fn short_type_name<T>() -> &'static str {
+    let full = type_name::<T>();
+    let end = full.find('<').unwrap_or(full.len());
+    full[..end].rfind("::").map_or(full, |i| &full[i + 2..])
 }
 
 /// A shutdown hook: runs once when Lambda shuts the execution environment
@@ -154,15 +302,55 @@ impl HandlerError {
     }
 }
 
-/// Lets a handler use `?` on any standard error; the error's type name (its
-/// last path segment, e.g. `ParseIntError`) becomes the `errorType`.
-impl<E: std::error::Error> From<E> for HandlerError {
+/// Lets a handler use `?` on the errors crates give: any
+/// `std::error::Error + Send + Sync` (serde_json's, `io::Error`, an SDK's),
+/// a `Box<dyn Error + Send + Sync>` (what most crates, and the official
+/// runtime's `Error`, are), a `String` or a `&str`.
+///
+/// The `errorType` is the error's full type path, as the official runtime
+/// names it (`std::any::type_name`): `serde_json::error::Error`,
+/// `std::io::error::Error`, `core::num::error::ParseIntError`. A box is
+/// looked into for the common std and serde_json errors; a box of another
+/// type, a `String` or a `&str` is `Error`. The message is the error's
+/// `Display`. (The `Lambda-Runtime-Function-Error-Type` header, which takes
+/// letters only, gets `Function.` and the path's last name, with its module
+/// for a bare `Error`: `Function.SerdeJsonError`, `Function.IoError`.)
+impl<E: Into<Box<dyn Error + Send + Sync>>> From<E> for HandlerError {
     fn from(err: E) -> Self {
-        let full = std::any::type_name::<E>();
-        let short = full.split('<').next().unwrap_or(full);
-        let short = short.rsplit("::").next().unwrap_or(short);
-        HandlerError::new(short.to_string(), err.to_string())
+        let name = type_name::<E>();
+        let err: Box<dyn Error + Send + Sync> = err.into();
+        let opaque = name.starts_with("alloc::boxed::Box<")
+            || name == type_name::<String>()
+            || name == type_name::<&str>();
+        let error_type = if opaque { boxed_type_name(&*err) } else { name };
+        HandlerError::new(error_type, err.to_string())
     }
+}
+
+/// The type of a boxed error, when it is one of the common ones; `Error`.
+fn boxed_type_name(err: &(dyn Error + 'static)) -> &'static str {
+    macro_rules! known {
+        ($($t:ty),* $(,)?) => {
+            $(if err.is::<$t>() {
+                return type_name::<$t>();
+            })*
+        };
+    }
+    known!(
+        std::io::Error,
+        serde_json::Error,
+        std::fmt::Error,
+        std::num::ParseIntError,
+        std::num::ParseFloatError,
+        std::num::TryFromIntError,
+        std::str::ParseBoolError,
+        std::str::Utf8Error,
+        std::string::FromUtf8Error,
+        std::net::AddrParseError,
+        std::env::VarError,
+        std::time::SystemTimeError,
+    );
+    "Error"
 }
 
 impl fmt::Display for HandlerError {
@@ -189,14 +377,144 @@ pub fn json_kind(value: &Value) -> &'static str {
 mod tests {
     use super::*;
 
+    fn check_question_mark<E>(err: E, error_type: &str, message: &str)
+    where
+        E: Into<Box<dyn Error + Send + Sync>>,
+    {
+        let handler = move || -> Result<(), HandlerError> { Err(err)? };
+        let err = handler().unwrap_err();
+        assert_eq!((err.error_type(), err.message()), (error_type, message));
+    }
+
     #[test]
-    fn question_mark_keeps_the_error_type_name() {
-        fn parse(s: &str) -> Result<u32, HandlerError> {
-            Ok(s.parse::<u32>()?)
+    fn question_mark_names_the_errors_full_type() {
+        check_question_mark(
+            "x".parse::<u32>().unwrap_err(),
+            "core::num::error::ParseIntError",
+            "invalid digit found in string",
+        );
+        let json = serde_json::from_str::<u32>("[").unwrap_err();
+        check_question_mark(
+            json,
+            "serde_json::error::Error",
+            "invalid type: sequence, expected u32 at line 1 column 0",
+        );
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        check_question_mark(io, "std::io::error::Error", "no such file");
+        // A box: looked into for the common errors, else `Error`.
+        let boxed: Box<dyn Error + Send + Sync> =
+            serde_json::from_str::<u32>("x").unwrap_err().into();
+        check_question_mark(
+            boxed,
+            "serde_json::error::Error",
+            "expected value at line 1 column 1",
+        );
+        let boxed: Box<dyn Error + Send + Sync> = "a crate's own error".into();
+        check_question_mark(boxed, "Error", "a crate's own error");
+        check_question_mark(format!("made up {}", 1), "Error", "made up 1");
+        check_question_mark("plain", "Error", "plain");
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Batch {
+        #[serde(rename = "Records")]
+        records: Vec<Message>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Message {
+        #[serde(rename = "messageId")]
+        message_id: String,
+        body: String,
+    }
+
+    fn check_parse<T: DeserializeOwned + fmt::Debug>(event: &str, expected: Result<(), &str>) {
+        match (parse_event::<T>(event.as_bytes()), expected) {
+            (Ok(_), Ok(())) => {}
+            (Err(Failure::Unmarshal(message)), Err(expected)) => assert_eq!(message, expected),
+            (got, expected) => panic!("got {got:?}, expected {expected:?}"),
         }
-        let err = parse("x").unwrap_err();
-        assert_eq!(err.error_type(), "ParseIntError");
-        assert_eq!(err.message(), "invalid digit found in string");
+    }
+
+    #[test]
+    fn an_event_that_does_not_fit_says_where_and_what() {
+        let ok = r#"{"Records": [{"messageId": "1", "body": "a", "md5OfBody": "x"}], "more": [1]}"#;
+        check_parse::<Batch>(ok, Ok(()));
+        check_parse::<Batch>(
+            r#"{"Records": [{"messageId": "1", "body": "a"}, {"messageId": "2", "body": "b"},
+                {"messageId": "3", "body": 5}]}"#,
+            Err(
+                "the event does not fit Batch: Records[2].body: invalid type: integer `5`, \
+                 expected a string (line 2, column 44)",
+            ),
+        );
+        check_parse::<Batch>(
+            r#"{"Records": [{"body": "a"}]}"#,
+            Err(
+                "the event does not fit Batch: Records[0]: missing field `messageId` \
+                 (line 1, column 26)",
+            ),
+        );
+        check_parse::<Batch>(
+            "5",
+            Err(
+                "the event does not fit Batch: invalid type: integer `5`, expected struct Batch \
+                 (line 1, column 1)",
+            ),
+        );
+        check_parse::<Batch>(
+            "{nope",
+            Err("could not parse the event as JSON: key must be a string at line 1 column 2"),
+        );
+        check_parse::<Value>("{\"any\": [\"thing\"]}", Ok(()));
+        check_parse::<u8>(
+            "300",
+            Err(
+                "the event does not fit u8: invalid value: integer `300`, expected u8 \
+                 (line 1, column 3)",
+            ),
+        );
+    }
+
+    #[test]
+    fn typed_handlers_answer_with_their_serialized_type() {
+        #[derive(serde::Serialize)]
+        struct Count {
+            records: usize,
+        }
+        fn count(batch: Batch, _: &Context) -> Result<Count, HandlerError> {
+            Ok(Count {
+                records: batch.records.len(),
+            })
+        }
+        let ctx = Context::local("r", Default::default());
+        let event = br#"{"Records": [{"messageId": "1", "body": "a"}]}"#;
+        assert_eq!(buffered(count, event, &ctx).unwrap(), br#"{"records":1}"#);
+        // A map with keys JSON cannot have: a marshal failure, not a panic.
+        fn bad_keys(
+            _: Value,
+            _: &Context,
+        ) -> Result<std::collections::BTreeMap<Vec<u8>, u8>, HandlerError> {
+            Ok([(vec![1], 1)].into())
+        }
+        assert!(matches!(
+            buffered(bad_keys, b"{}", &ctx),
+            Err(Failure::Marshal(m)) if m.starts_with("the handler's answer is not JSON: key must be a string")
+        ));
+    }
+
+    #[test]
+    fn the_context_can_be_shared_with_scoped_threads() {
+        let ctx = Context::local("r", Default::default());
+        let ids: Vec<String> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..2)
+                .map(|_| scope.spawn(|| ctx.request_id.clone()))
+                .collect();
+            workers.into_iter().map(|w| w.join().unwrap()).collect()
+        });
+        assert_eq!(ids, ["r", "r"]);
     }
 
     #[test]

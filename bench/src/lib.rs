@@ -5,21 +5,21 @@
 //! comparison ([`pieces`]), each written once here and called by the
 //! runtimes that compare on it.
 
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use lambda_bootstrap::FunctionInfo;
 use lambda_bootstrap::{BufferedFn, Context, Handler, handlers::HANDLERS};
 use serde_json::{Value, json};
 
-/// `bootstrap`'s own `httpevent`, from its handler table.
+/// `bootstrap`'s own `httpevent`, from its handler table: the event's
+/// bytes in, the answer's JSON out, as the table holds every handler.
 pub fn httpevent() -> BufferedFn {
-    match HANDLERS
+    let entry = HANDLERS
         .iter()
-        .find(|(name, _)| *name == "httpevent")
-        .expect("httpevent in the table")
-        .1
-    {
+        .find(|entry| entry.name == "httpevent")
+        .expect("httpevent in the table");
+    match entry.handler {
         Handler::Buffered(handler) => handler,
         Handler::Streaming(_) => panic!("httpevent is a buffered handler"),
     }
@@ -27,15 +27,12 @@ pub fn httpevent() -> BufferedFn {
 
 /// Runs `httpevent` on a raw event the way every runtime here must: parse,
 /// call, serialize. Errors become a JSON error body.
-pub fn answer(event: &[u8], request_id: &str, function: &Rc<FunctionInfo>) -> Vec<u8> {
-    let ctx = Context::local(request_id, Rc::clone(function));
-    let result = serde_json::from_slice::<Value>(event)
-        .map_err(|e| e.to_string())
-        .and_then(|event| httpevent()(event, &ctx).map_err(|e| e.to_string()));
-    match result {
-        Ok(value) => serde_json::to_vec(&value).expect("a Value serializes"),
-        Err(message) => serde_json::to_vec(&serde_json::json!({"errorMessage": message})).unwrap(),
-    }
+pub fn answer(event: &[u8], request_id: &str, function: &Arc<FunctionInfo>) -> Vec<u8> {
+    let ctx = Context::local(request_id, Arc::clone(function));
+    httpevent()(event, &ctx).unwrap_or_else(|failure| {
+        let message = format!("{failure:?}");
+        serde_json::to_vec(&serde_json::json!({"errorMessage": message})).unwrap()
+    })
 }
 
 /// A job of the concurrency comparison, chosen by `_HANDLER`.

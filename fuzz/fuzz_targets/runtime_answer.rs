@@ -1,17 +1,19 @@
 //! Fuzzes what the runtime does with a `/next` answer: header values into a
 //! `Context`, the body through `invoke` with a handler that reads every
-//! context field. Whatever the bytes, the result must be an answer or a
+//! context field, and through a typed one (`sqsevent`, whose ill-shaped
+//! events are parsed twice to name the place). Whatever the bytes, the result must be an answer or a
 //! `Diagnostic` whose body is valid JSON, and the paths built from the
 //! request id must stay one segment.
 #![no_main]
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use lambda_bootstrap::FunctionInfo;
-use lambda_bootstrap::HandlerError;
 use lambda_bootstrap::context::{Context, headers};
+use lambda_bootstrap::handlers::HANDLERS;
 use lambda_bootstrap::runtime::api;
 use lambda_bootstrap::runtime::invoke::invoke;
+use lambda_bootstrap::{Handler, HandlerError, buffered};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 
@@ -47,20 +49,34 @@ fuzz_target!(|data: &[u8]| {
             .position(|n| *n == name)
             .and_then(|i| values[i])
     };
-    let Some(ctx) = Context::from_headers(lookup, Rc::new(FunctionInfo::default())) else {
+    let Some(ctx) = Context::from_headers(lookup, Arc::new(FunctionInfo::default())) else {
         return;
     };
     let path = api::response(&ctx.request_id, ctx.invocation_id.as_deref(), Vec::new()).path;
     let segment = &path["/runtime/invocation/".len()..path.len() - "/response".len()];
     assert!(!segment.contains(['/', '?', '#', ' ']), "{path}");
-    match invoke(echo, body, &ctx) {
-        Ok(answer) => {
-            serde_json::from_slice::<Value>(&answer).expect("answers are JSON");
-        }
-        Err(diagnostic) => {
-            serde_json::from_slice::<Value>(&diagnostic.to_json()).expect("error bodies are JSON");
-            let header = diagnostic.header_error_type();
-            assert!(header.starts_with("Runtime.") || header.starts_with("Function."));
+    let Handler::Buffered(echo) = buffered!(echo) else {
+        unreachable!()
+    };
+    let sqs = HANDLERS
+        .iter()
+        .find(|e| e.name == "sqsevent")
+        .unwrap()
+        .handler;
+    let Handler::Buffered(sqs) = sqs else {
+        unreachable!()
+    };
+    for handler in [echo, sqs] {
+        match invoke(handler, body, &ctx) {
+            Ok(answer) => {
+                serde_json::from_slice::<Value>(&answer).expect("answers are JSON");
+            }
+            Err(diagnostic) => {
+                serde_json::from_slice::<Value>(&diagnostic.to_json())
+                    .expect("error bodies are JSON");
+                let header = diagnostic.header_error_type();
+                assert!(header.starts_with("Runtime.") || header.starts_with("Function."));
+            }
         }
     }
 });

@@ -1,6 +1,6 @@
 //! `probe`: the `bootstrap` binary with extra handlers for the end-to-end
-//! tests: `probe`, `probe_stream`, and `probe_hooked` (`probe` with a
-//! shutdown hook). It runs the same `app::main`; the only difference is
+//! tests: `probe`, `probe_stream`, `probe_stream_typed` (a typed event),
+//! and `probe_hooked` (`probe` with a shutdown hook). It runs the same `app::main`; the only difference is
 //! the table. Never deployed (build.sh builds `bootstrap` only).
 //!
 //! `probe` answers with what it saw (event, context, `_X_AMZN_TRACE_ID`, the
@@ -22,7 +22,7 @@ use std::process::ExitCode;
 
 use lambda_bootstrap::http::HttpResponse;
 use lambda_bootstrap::{
-    Context, Entry, Handler, HandlerError, ResponseStream, Shutdown, handlers::HANDLERS,
+    Context, Entry, HandlerError, ResponseStream, Shutdown, buffered, handlers::HANDLERS, streaming,
 };
 use serde_json::{Value, json};
 
@@ -169,6 +169,24 @@ fn probe_stream(
     Ok(())
 }
 
+/// `probe_stream_typed`'s event: lines of text.
+#[derive(serde::Deserialize)]
+struct Lines {
+    lines: Vec<String>,
+}
+
+/// `probe_stream_typed`, streaming with a typed event: writes each line.
+fn probe_stream_typed(
+    event: Lines,
+    _ctx: &Context,
+    out: &mut dyn ResponseStream,
+) -> Result<(), HandlerError> {
+    for line in event.lines {
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
 /// `probe_hooked`'s shutdown hook, as `PROBE_SHUTDOWN` says: `panic`,
 /// `block` (past Lambda's budget), or (unset) one INFO line with the time
 /// it was given.
@@ -187,9 +205,13 @@ fn probe_shutdown(shutdown: &Shutdown) {
 
 fn main() -> ExitCode {
     let mut table: Vec<Entry> = HANDLERS.to_vec();
-    table.push(Entry::new("probe", Handler::Buffered(probe)));
-    table.push(Entry::new("probe_stream", Handler::Streaming(probe_stream)));
+    table.push(Entry::new("probe", buffered!(probe)));
+    table.push(Entry::new("probe_stream", streaming!(probe_stream)));
+    table.push(Entry::new(
+        "probe_stream_typed",
+        streaming!(probe_stream_typed),
+    ));
     // The probe, with a shutdown hook (and so an extension and SIGTERM).
-    table.push(Entry::new("probe_hooked", Handler::Buffered(probe)).with_shutdown(probe_shutdown));
+    table.push(Entry::new("probe_hooked", buffered!(probe)).with_shutdown(probe_shutdown));
     lambda_bootstrap::runtime::app::main(Box::leak(table.into_boxed_slice()))
 }

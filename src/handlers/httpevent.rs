@@ -25,7 +25,7 @@ mod tests {
     fn check(fixture: &str, expected: Result<(&str, &str), &str>) {
         let path = format!("{}/tests/data/{fixture}", env!("CARGO_MANIFEST_DIR"));
         let event = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let ctx = Context::local("r", std::rc::Rc::new(FunctionInfo::default()));
+        let ctx = Context::local("r", std::sync::Arc::new(FunctionInfo::default()));
         match (handle(event, &ctx), expected) {
             (Ok(answer), Ok((body, shape_key))) => {
                 assert_eq!(answer["statusCode"], 200);
@@ -56,7 +56,7 @@ mod tests {
         let not_http = "not an API Gateway event: no 'httpMethod' or 'requestContext.http.method'";
         check("sns-two-records.json", Err(not_http));
         check("eventbridge-scheduled.json", Err(not_http));
-        let ctx = Context::local("r", std::rc::Rc::new(FunctionInfo::default()));
+        let ctx = Context::local("r", std::sync::Arc::new(FunctionInfo::default()));
         assert!(handle(json!("GET /hello"), &ctx).is_err());
     }
 }

@@ -2,15 +2,17 @@
 //! `_HANDLER` (serverless.yml's `handler:`) selects it with.
 //!
 //! Adding a handler is one file in this folder exporting
-//! `pub fn handle(event: Value, ctx: &Context) -> Result<Value, HandlerError>`
-//! (or, streaming, `pub fn handle(event: Value, ctx: &Context, out: &mut dyn
-//! ResponseStream) -> Result<(), HandlerError>`) and one line in the table
-//! below; a module that keeps something to flush when Lambda shuts the
+//! `pub fn handle(event: T, ctx: &Context) -> Result<U, HandlerError>`, where
+//! `T` is any type serde can deserialize (`serde_json::Value`, or a struct
+//! of yours with `#[derive(Deserialize)]`) and `U` any it can serialize (or,
+//! streaming, `pub fn handle(event: T, ctx: &Context, out: &mut dyn
+//! ResponseStream) -> Result<(), HandlerError>`), and one line in the table
+//! below (the types are read off the function); a module that keeps something to flush when Lambda shuts the
 //! environment down also exports `pub fn shutdown(shutdown: &Shutdown)`
 //! and says `with shutdown` on its line. Handlers never touch the Runtime
 //! API.
 
-use crate::handler::{Entry, Handler};
+use crate::handler::Entry;
 
 /// Declares each handler's module and lists it in `HANDLERS`, so a new
 /// handler is exactly one line here: `"name" => module,` for a buffered
@@ -19,7 +21,9 @@ use crate::handler::{Entry, Handler};
 /// `pub fn shutdown(shutdown: &Shutdown)`.
 macro_rules! handler_table {
     ($($name:literal => $module:ident $(as $kind:ident)? $(with $hook:ident)?,)*) => {
-        $(mod $module;)*
+        // Public, so that a benchmark or a test outside the crate can call
+        // a handler as it is written (`handlers::httpevent::handle`).
+        $(pub mod $module;)*
 
         /// Every handler, by name, in the order errors list them.
         pub static HANDLERS: &[Entry] = &[$(Entry {
@@ -28,8 +32,8 @@ macro_rules! handler_table {
             shutdown: handler_table!(@hook $module $($hook)?),
         },)*];
     };
-    (@kind $module:ident) => { Handler::Buffered($module::handle) };
-    (@kind $module:ident streaming) => { Handler::Streaming($module::handle) };
+    (@kind $module:ident) => { crate::buffered!($module::handle) };
+    (@kind $module:ident streaming) => { crate::streaming!($module::handle) };
     (@hook $module:ident) => { None };
     (@hook $module:ident $hook:ident) => { Some($module::$hook) };
 }
@@ -38,6 +42,7 @@ handler_table! {
     "httpevent" => httpevent,
     "scheduleevent" => scheduleevent with shutdown,
     "snsevent" => snsevent,
+    "sqsevent" => sqsevent,
     "streamevent" => streamevent as streaming,
 }
 

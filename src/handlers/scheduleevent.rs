@@ -7,10 +7,11 @@ use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use crate::context::Context;
-use crate::handler::{HandlerError, Shutdown, json_kind};
+use crate::handler::{HandlerError, Shutdown};
 
 /// What this handler keeps across invocations. Lambda reuses an execution
 /// environment for many invocations, so whatever is costly to make (a
@@ -31,27 +32,51 @@ static ENVIRONMENT: LazyLock<Environment> = LazyLock::new(|| Environment {
     runs: AtomicU64::new(0),
 });
 
+/// A scheduled event: EventBridge's "Scheduled Event" envelope, or the
+/// object serverless.yml's `schedule: {input: …}` sends instead (then only
+/// `input` is set). Anything but a JSON object is refused before the
+/// handler runs.
+#[derive(Debug, Deserialize)]
+pub struct Scheduled {
+    /// `aws.events` for EventBridge's envelope.
+    pub source: Option<String>,
+    /// `Scheduled Event` for EventBridge's envelope.
+    #[serde(rename = "detail-type")]
+    pub detail_type: Option<String>,
+    /// When the rule fired.
+    pub time: Option<String>,
+    /// The rule's ARN.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Every other field: the whole `input` object, or the envelope's rest.
+    #[serde(flatten)]
+    pub input: Map<String, Value>,
+}
+
+/// What it answers.
+#[derive(Debug, Serialize)]
+pub struct Runs {
+    /// Scheduled runs this environment has served, this one included.
+    pub runs: u64,
+    /// Since the first of them.
+    pub warm_for_ms: u64,
+}
+
 /// Logs what it got at DEBUG and answers how many scheduled runs this
 /// environment has served, this one included, and for how long:
-/// `{"runs": 3, "warm_for_ms": 1200000}`. Anything but a JSON object is a
-/// handler error: neither form of scheduled event is anything else.
-pub fn handle(event: Value, _ctx: &Context) -> Result<Value, HandlerError> {
-    let Some(object) = event.as_object() else {
-        return Err(HandlerError::new(
-            "InvalidEvent",
-            format!("a scheduled event is a JSON object, got {}", json_kind(&event)),
-        ));
-    };
-    let text = |key: &str| object.get(key).and_then(Value::as_str);
-    if text("source") == Some("aws.events") && text("detail-type") == Some("Scheduled Event") {
-        let rule = event.pointer("/resources/0").and_then(Value::as_str).unwrap_or("?");
-        log::debug!("scheduled event from {rule} at {}", text("time").unwrap_or("?"));
+/// `{"runs": 3, "warm_for_ms": 1200000}`.
+pub fn handle(event: Scheduled, _ctx: &Context) -> Result<Runs, HandlerError> {
+    let from_eventbridge = event.source.as_deref() == Some("aws.events")
+        && event.detail_type.as_deref() == Some("Scheduled Event");
+    if from_eventbridge {
+        let rule = event.resources.first().map_or("?", String::as_str);
+        log::debug!("scheduled event from {rule} at {}", event.time.as_deref().unwrap_or("?"));
     } else {
-        log::debug!("scheduled with input: {event}");
+        log::debug!("scheduled with input: {}", Value::Object(event.input));
     }
     let runs = ENVIRONMENT.runs.fetch_add(1, Ordering::Relaxed) + 1;
     let warm_for_ms = ENVIRONMENT.started.elapsed().as_millis() as u64;
-    Ok(json!({ "runs": runs, "warm_for_ms": warm_for_ms }))
+    Ok(Runs { runs, warm_for_ms })
 }
 
 /// The shutdown hook (`with shutdown` in the table): Lambda is about to
@@ -67,16 +92,13 @@ pub fn shutdown(shutdown: &Shutdown) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::context::FunctionInfo;
+    use crate::handler::{Failure, buffered};
 
-    fn check(event: Value, expected: Result<(), &str>) -> Option<Value> {
-        let ctx = Context::local("r", std::rc::Rc::new(FunctionInfo::default()));
-        let got = handle(event, &ctx);
-        assert_eq!(
-            got.as_ref().map(|_| ()).map_err(|e| e.message().to_string()),
-            expected.map_err(String::from)
-        );
-        got.ok()
+    /// Runs the handler as the runtime does: from the event's bytes.
+    fn check(event: &str) -> Result<Value, Failure> {
+        let ctx = Context::local("r", Default::default());
+        buffered(handle, event.as_bytes(), &ctx)
+            .map(|answer| serde_json::from_slice(&answer).unwrap())
     }
 
     #[test]
@@ -86,7 +108,7 @@ mod tests {
             include_str!("../../tests/data/schedule-input.json"),
             include_str!("../../tests/data/eventbridge-scheduled.json"),
         ] {
-            let answer = check(serde_json::from_str(fixture).unwrap(), Ok(())).unwrap();
+            let answer = check(fixture).unwrap();
             // Other tests in this process may run it too, on other threads:
             // the count only ever goes up.
             let runs = answer["runs"].as_u64().unwrap();
@@ -97,9 +119,16 @@ mod tests {
     }
 
     #[test]
-    fn non_objects_are_refused() {
-        check(json!(42), Err("a scheduled event is a JSON object, got a number"));
-        check(json!(null), Err("a scheduled event is a JSON object, got null"));
-        check(json!(["x"]), Err("a scheduled event is a JSON object, got an array"));
+    fn non_objects_are_refused_before_the_handler() {
+        for (event, kind) in [("42", "integer `42`"), ("null", "null"), ("\"x\"", "string \"x\"")] {
+            assert_eq!(
+                check(event),
+                Err(Failure::Unmarshal(format!(
+                    "the event does not fit Scheduled: invalid type: {kind}, expected struct \
+                     Scheduled (line 1, column {})",
+                    event.len()
+                )))
+            );
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::context::Context;
@@ -83,6 +83,11 @@ pub fn parse(args: &[OsString]) -> Result<Command, UsageError> {
     match args.as_slice() {
         [] => Ok(Command::Serve),
         ["-h" | "--help" | "help", ..] => Ok(Command::Help),
+        // Asking for help anywhere after `invoke` is asking for help, not
+        // naming a handler `--help`.
+        ["invoke", rest @ ..] if rest.iter().any(|a| matches!(*a, "-h" | "--help")) => {
+            Ok(Command::Help)
+        }
         ["invoke", rest @ ..] => parse_invoke(rest),
         [other, ..] => Err(UsageError(format!("unknown command '{other}'"))),
     }
@@ -163,7 +168,7 @@ pub fn invoke_local(
             return ExitCode::from(2);
         }
     };
-    let mut ctx = Context::local("local-invoke", Rc::new(function));
+    let mut ctx = Context::local("local-invoke", Arc::new(function));
     // The deadline as Lambda sends it: epoch milliseconds.
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -322,6 +327,9 @@ mod tests {
         check(&[], Ok(Command::Serve));
         check(&["--help"], Ok(Command::Help));
         check(&["-h"], Ok(Command::Help));
+        check(&["invoke", "--help"], Ok(Command::Help));
+        check(&["invoke", "-h"], Ok(Command::Help));
+        check(&["invoke", "httpevent", "--help"], Ok(Command::Help));
         let invoke = |file: Option<&str>| Command::Invoke {
             handler: "httpevent".into(),
             event_file: file.map(String::from),

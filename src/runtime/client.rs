@@ -9,7 +9,6 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -121,7 +120,7 @@ impl Client {
 
     /// Waits for the next event. Any failure here ends the process: Lambda
     /// starts a fresh one.
-    pub fn next(&self, function: &Rc<FunctionInfo>) -> Result<Invocation, Error> {
+    pub fn next(&self, function: &Arc<FunctionInfo>) -> Result<Invocation, Error> {
         let request = api::next();
         let call = "GET /runtime/invocation/next";
         let mut response = self.run(&request).map_err(|e| Error::transport(call, e))?;
@@ -136,7 +135,7 @@ impl Client {
             });
         }
         let headers = response.headers();
-        let context = Context::from_headers(|name| header(headers, name), Rc::clone(function))
+        let context = Context::from_headers(|name| header(headers, name), Arc::clone(function))
             .ok_or(Error::MissingRequestId)?;
         let body = read_body(response.body_mut()).map_err(|e| Error::transport(call, e))?;
         Ok(Invocation { context, body })

@@ -70,16 +70,25 @@ impl Diagnostic {
             Category::Runtime => "Runtime.",
             Category::Function => "Function.",
         };
-        let last = self
-            .error_type
-            .rsplit([':', '.'])
-            .find(|s| !s.is_empty())
-            .unwrap_or("");
-        let mut reason: String = last
-            .chars()
-            .filter(char::is_ascii_alphabetic)
-            .take(MAX_HEADER_REASON)
-            .collect();
+        // A Rust type path (`serde_json::error::Error<T>`): its generics
+        // dropped, and a bare `Error` named after its module.
+        let path = self.error_type.split('<').next().unwrap_or_default();
+        let mut names = path.rsplit([':', '.']).filter(|s| !s.is_empty());
+        let last = names.next().unwrap_or("");
+        let module = if last == "Error" && path.contains("::") {
+            names.find(|m| *m != "error").unwrap_or("")
+        } else {
+            ""
+        };
+        let mut reason = String::with_capacity(MAX_HEADER_REASON);
+        // `serde_json` to `SerdeJson`: each word capitalised.
+        for word in module.split('_') {
+            let mut letters = word.chars().filter(char::is_ascii_alphabetic);
+            reason.extend(letters.next().map(|c| c.to_ascii_uppercase()));
+            reason.extend(letters);
+        }
+        reason.extend(last.chars().filter(char::is_ascii_alphabetic));
+        reason.truncate(MAX_HEADER_REASON);
         if reason.len() < 2 {
             reason = "Unhandled".to_string();
         }
@@ -188,6 +197,24 @@ mod tests {
             "Function.ParseIntError",
         );
         check_header(HandlerError::new("bad-type 42!", "m"), "Function.Badtype");
+        // Full type paths, as `?` gives them: a bare `Error` takes its module.
+        check_header(
+            HandlerError::new("serde_json::error::Error", "m"),
+            "Function.SerdeJsonError",
+        );
+        check_header(
+            HandlerError::new("std::io::error::Error", "m"),
+            "Function.IoError",
+        );
+        check_header(
+            HandlerError::new("core::num::error::ParseIntError", "m"),
+            "Function.ParseIntError",
+        );
+        check_header(
+            HandlerError::new("my_app::Wrapper<alloc::string::String>", "m"),
+            "Function.Wrapper",
+        );
+        check_header(HandlerError::new("Error", "m"), "Function.Error");
         check_header(HandlerError::new("", "m"), "Function.Unhandled");
         check_header(HandlerError::new("é", "m"), "Function.Unhandled");
         let long = "Long".repeat(2000);

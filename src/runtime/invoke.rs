@@ -2,52 +2,44 @@
 //! one answer: the JSON to post to `/response` (or, streaming, what the
 //! handler wrote), or the `Diagnostic` for `/error`. Shared by the serving
 //! loop and `bootstrap invoke`.
+//!
+//! Everything user code does runs inside one `catch_unwind`: the event's
+//! `Deserialize`, the handler, the answer's `Serialize` and the drops of
+//! both, so that a panic in any of them is an answer too.
 
 use std::panic::{self, AssertUnwindSafe};
 
-use serde_json::Value;
-
 use crate::context::Context;
-use crate::handler::{BufferedFn, HandlerError, StreamingFn};
+use crate::handler::{BufferedFn, Failure, StreamingFn};
 use crate::runtime::diagnostic::Diagnostic;
 use crate::stream::ResponseStream;
 
-/// Parses `event` as JSON, runs `handler` with panics caught, and serializes
-/// its result. A bad event or a panic never escapes as anything but a
-/// `Diagnostic`.
+/// Runs `handler` on `event` (parsed into its type, its answer serialized)
+/// with panics caught. A bad event or a panic never escapes as anything
+/// but a `Diagnostic`.
 pub fn invoke(handler: BufferedFn, event: &[u8], context: &Context) -> Result<Vec<u8>, Diagnostic> {
-    let value = run(event, |event| handler(event, context))?;
-    Ok(serde_json::to_vec(&value).expect("a serde_json::Value always serializes"))
+    run(|| handler(event, context))
 }
 
-/// Parses `event` as JSON and runs a streaming `handler` into `out`, with
-/// panics caught. What it wrote stays written; the `Diagnostic` says why it
-/// stopped early.
+/// Runs a streaming `handler` on `event` into `out`, with panics caught.
+/// What it wrote stays written; the `Diagnostic` says why it stopped early.
 pub fn invoke_streaming(
     handler: StreamingFn,
     event: &[u8],
     context: &Context,
     out: &mut dyn ResponseStream,
 ) -> Result<(), Diagnostic> {
-    run(event, |event| handler(event, context, out))
+    run(|| handler(event, context, out))
 }
 
-/// The part both kinds share: the event parsed, the handler called with
-/// its panics caught, its error turned into a `Diagnostic`.
-fn run<T>(
-    event: &[u8],
-    call: impl FnOnce(Value) -> Result<T, HandlerError>,
-) -> Result<T, Diagnostic> {
-    let event = serde_json::from_slice(event).map_err(|e| {
-        Diagnostic::runtime(
-            "UnmarshalError",
-            format!("could not parse the event as JSON: {e}"),
-        )
-    })?;
-    log::trace!("event parsed, calling the handler");
-    match panic::catch_unwind(AssertUnwindSafe(|| call(event))) {
+/// The part both kinds share: the call with its panics caught, its failure
+/// turned into a `Diagnostic`.
+fn run<T>(call: impl FnOnce() -> Result<T, Failure>) -> Result<T, Diagnostic> {
+    match panic::catch_unwind(AssertUnwindSafe(call)) {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(err)) => Err(Diagnostic::from(err)),
+        Ok(Err(Failure::Unmarshal(message))) => Err(Diagnostic::runtime("UnmarshalError", message)),
+        Ok(Err(Failure::Marshal(message))) => Err(Diagnostic::runtime("MarshalError", message)),
+        Ok(Err(Failure::Handler(err))) => Err(Diagnostic::from(err)),
         Err(payload) => {
             let diagnostic = Diagnostic::panic(&*payload);
             // The payload is the handler's value: its `Drop` may panic in
@@ -64,9 +56,12 @@ fn run<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::buffered;
     use crate::context::FunctionInfo;
-    use serde_json::json;
-    use std::rc::Rc;
+    use crate::handler::{Handler, HandlerError};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::{Value, json};
+    use std::sync::Arc;
 
     fn echo(event: Value, _: &Context) -> Result<Value, HandlerError> {
         Ok(json!({ "got": event }))
@@ -80,8 +75,11 @@ mod tests {
         panic!("handler bug {}", 7)
     }
 
-    fn check(handler: BufferedFn, event: &[u8], expected: Result<Value, (&str, &str)>) {
-        let ctx = Context::local("r", Rc::new(FunctionInfo::default()));
+    fn check(handler: Handler, event: &[u8], expected: Result<Value, (&str, &str)>) {
+        let Handler::Buffered(handler) = handler else {
+            panic!("a buffered handler")
+        };
+        let ctx = Context::local("r", Arc::new(FunctionInfo::default()));
         let got = invoke(handler, event, &ctx)
             .map(|bytes| serde_json::from_slice::<Value>(&bytes).unwrap());
         match (got, expected) {
@@ -110,7 +108,7 @@ mod tests {
     #[test]
     fn a_payload_that_panics_on_drop_is_still_an_answer() {
         check(
-            throws_grenade,
+            buffered!(throws_grenade),
             b"{}",
             Err((
                 "Runtime.HandlerPanic",
@@ -119,29 +117,90 @@ mod tests {
         );
     }
 
+    /// An event type whose `Deserialize` panics, and an answer type whose
+    /// `Serialize` does: user code, run inside the same catch.
+    struct Touchy;
+
+    impl<'de> Deserialize<'de> for Touchy {
+        fn deserialize<D: Deserializer<'de>>(_: D) -> Result<Touchy, D::Error> {
+            panic!("deserialize bug")
+        }
+    }
+
+    impl Serialize for Touchy {
+        fn serialize<S: Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            panic!("serialize bug")
+        }
+    }
+
+    fn takes_touchy(_: Touchy, _: &Context) -> Result<Value, HandlerError> {
+        Ok(Value::Null)
+    }
+
+    fn gives_touchy(_: Value, _: &Context) -> Result<Touchy, HandlerError> {
+        Ok(Touchy)
+    }
+
+    #[derive(Deserialize, Serialize)]
+    struct Order {
+        id: String,
+        qty: u32,
+    }
+
+    fn order(order: Order, _: &Context) -> Result<Order, HandlerError> {
+        Ok(order)
+    }
+
+    #[test]
+    fn user_types_in_and_out() {
+        check(
+            buffered!(order),
+            br#"{"id": "a", "qty": 2, "note": "skipped"}"#,
+            Ok(json!({"id": "a", "qty": 2})),
+        );
+        check(
+            buffered!(order),
+            br#"{"id": "a", "qty": -2}"#,
+            Err((
+                "Runtime.UnmarshalError",
+                "the event does not fit Order: qty: invalid value: integer `-2`, expected u32",
+            )),
+        );
+        check(
+            buffered!(takes_touchy),
+            b"{}",
+            Err(("Runtime.HandlerPanic", "deserialize bug")),
+        );
+        check(
+            buffered!(gives_touchy),
+            b"{}",
+            Err(("Runtime.HandlerPanic", "serialize bug")),
+        );
+    }
+
     #[test]
     fn outcomes() {
-        check(echo, br#"{"a":1}"#, Ok(json!({"got": {"a": 1}})));
-        check(fails, b"{}", Err(("InvalidEvent", "no Records")));
+        check(buffered!(echo), br#"{"a":1}"#, Ok(json!({"got": {"a": 1}})));
+        check(buffered!(fails), b"{}", Err(("InvalidEvent", "no Records")));
         check(
-            panics,
+            buffered!(panics),
             b"{}",
             Err(("Runtime.HandlerPanic", "handler bug 7")),
         );
         check(
-            echo,
+            buffered!(echo),
             b"{nope",
             Err(("Runtime.UnmarshalError", "could not parse")),
         );
-        check(echo, b"", Err(("Runtime.UnmarshalError", "EOF")));
+        check(buffered!(echo), b"", Err(("Runtime.UnmarshalError", "EOF")));
         check(
-            echo,
+            buffered!(echo),
             b"\"\xff\"",
             Err(("Runtime.UnmarshalError", "could not parse")),
         );
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         check(
-            echo,
+            buffered!(echo),
             deep.as_bytes(),
             Err(("Runtime.UnmarshalError", "recursion limit")),
         );

@@ -6,7 +6,7 @@
 //! Runtime API ends the loop with an `Error`, and the process exits.
 
 use std::convert::Infallible;
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::context::{Context, FunctionInfo};
@@ -53,7 +53,7 @@ pub unsafe fn serve(
     handler: Handler,
     function: FunctionInfo,
 ) -> Result<Infallible, Error> {
-    serve_loop(client, handler, &Rc::new(function), Trace::Export)
+    serve_loop(client, handler, &Arc::new(function), Trace::Export)
 }
 
 /// Whether the loop may write the trace id into the process environment.
@@ -73,7 +73,7 @@ pub(crate) enum Trace {
 pub(crate) fn serve_loop(
     client: &Client,
     handler: Handler,
-    function: &Rc<FunctionInfo>,
+    function: &Arc<FunctionInfo>,
     trace: Trace,
 ) -> Result<Infallible, Error> {
     loop {

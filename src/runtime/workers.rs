@@ -11,7 +11,6 @@
 
 use std::convert::Infallible;
 use std::panic::{self, AssertUnwindSafe};
-use std::rc::Rc;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
 
@@ -45,7 +44,7 @@ pub fn serve_concurrently(
         serve_loop(
             &client,
             handler,
-            &Rc::new(function.clone()),
+            &Arc::new(function.clone()),
             Trace::ContextOnly,
         )
     })

@@ -1,5 +1,5 @@
-//! The seed's three handlers on their fixtures, through the real
-//! `bootstrap` and the fake Runtime API: what Lambda would receive.
+//! The example handlers on their fixtures, through the real `bootstrap`
+//! and the fake Runtime API: what Lambda would receive.
 
 use serde_json::{Value, json};
 
@@ -76,11 +76,14 @@ fn httpevent_answers_both_payload_versions() {
 fn snsevent_logs_each_record_at_info() {
     let (answers, out) = check("snsevent", &["sns-two-records.json", "schedule-input.json"]);
     assert_eq!(answers[0], ("response".to_string(), json!({})));
+    // Not SNS records: refused before the handler, naming what is missing.
     assert_eq!(
         answers[1],
         (
             "error".to_string(),
-            json!({"errorType": "InvalidEvent", "errorMessage": "not an SNS event: no 'Records' array"})
+            json!({"errorType": "Runtime.UnmarshalError",
+                   "errorMessage": "the event does not fit SnsEvent: missing field `Records` \
+                                    (line 1, column 18)"})
         )
     );
     assert!(out.stderr.contains(
@@ -120,6 +123,53 @@ fn scheduleevent_takes_input_and_envelope() {
     assert!(
         out.stderr
             .contains("DEBUG [s] scheduled event from arn:aws:events:us-east-1:123456789012:rule/"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn sqsevent_reports_only_the_bad_messages() {
+    let (answers, out) = check(
+        "sqsevent",
+        &["sqs-orders.json", "sqs-empty.json", "sns-two-records.json"],
+    );
+    assert_eq!(
+        answers[0],
+        (
+            "response".to_string(),
+            json!({"batchItemFailures": [
+                {"itemIdentifier": "2b7c4a19-1e5d-4f3a-8c6b-9d0e1f2a3b02"},
+                {"itemIdentifier": "c3d2e1f0-a9b8-4c7d-8e6f-5a4b3c2d1e03"},
+            ]})
+        )
+    );
+    assert_eq!(
+        answers[1],
+        ("response".to_string(), json!({"batchItemFailures": []}))
+    );
+    assert_eq!(answers[2].0, "error");
+    assert_eq!(
+        answers[2].1["errorMessage"],
+        "the event does not fit SqsBatch: Records[0]: missing field `messageId` (line 22, column 5)"
+    );
+    for line in [
+        "INFO [sqsevent-0] order o-1001: qty 2",
+        "INFO [sqsevent-0] order o-1004: qty 1",
+        "WARN [sqsevent-0] message c3d2e1f0-a9b8-4c7d-8e6f-5a4b3c2d1e03: order o-1003 has qty 0; \
+         SQS will deliver it again",
+    ] {
+        assert!(
+            out.stderr.lines().any(|l| l == line),
+            "{line}\n{}",
+            out.stderr
+        );
+    }
+    assert!(
+        out.stderr.contains(
+            "WARN [sqsevent-0] message 2b7c4a19-1e5d-4f3a-8c6b-9d0e1f2a3b02: its body is not an \
+             order: expected value at line 1 column 1"
+        ),
         "{}",
         out.stderr
     );

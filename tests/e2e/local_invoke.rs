@@ -53,7 +53,9 @@ fn invoke_prints_the_error_body_and_exits_1() {
     );
     assert_eq!(
         stdout_json(&out),
-        json!({"errorType": "InvalidEvent", "errorMessage": "not an SNS event: no 'Records' array"})
+        json!({"errorType": "Runtime.UnmarshalError",
+               "errorMessage": "the event does not fit SnsEvent: missing field `Records` \
+                                (line 1, column 18)"})
     );
     assert_eq!(out.stderr, "", "the answer is on stdout, once");
 
@@ -100,6 +102,15 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn help_says_how_to_use_it() {
+    // `bootstrap invoke --help` asks for help too; it is no handler's name.
+    for args in [&["--help"][..], &["invoke", "--help"], &["invoke", "-h"]] {
+        let out = finish(bootstrap(args));
+        assert_eq!(out.code, Some(0), "{args:?}: {}", out.stderr);
+        assert!(
+            out.stdout
+                .starts_with("bootstrap: a minimal AWS Lambda custom runtime")
+        );
+    }
     let out = finish(bootstrap(&["--help"]));
     assert_eq!(out.code, Some(0));
     assert!(

@@ -232,7 +232,7 @@ fn a_failure_before_anything_went_out_is_an_ordinary_error() {
     for (id, error_type) in [
         ("early-error", "ProbeFailure"),
         ("early-panic", "Runtime.HandlerPanic"),
-        ("late-type", "Error"),
+        ("late-type", "std::io::error::Error"),
         ("bad-json", "Runtime.UnmarshalError"),
     ] {
         let post = answer_for(&api, id);
@@ -604,4 +604,22 @@ fn streaming_handlers_under_several_workers_answer_each_event_once() {
             _ => assert_eq!(post.json()["errorType"], "Runtime.HandlerPanic"),
         }
     }
+}
+
+#[test]
+fn a_typed_streaming_handler_refuses_an_ill_shaped_event_naming_the_place() {
+    let api = FakeApi::start(vec![
+        Next::Event(Event::json("good", &json!({"lines": ["a\n", "b\n"]}))),
+        Next::Event(Event::json("bad", &json!({"lines": ["a\n", 7]}))),
+    ]);
+    let out = finish(probe(&api, "probe_stream_typed"));
+    assert_eq!(answer_for(&api, "good").body, b"a\nb\n");
+    let bad = answer_for(&api, "bad");
+    assert!(bad.path.ends_with("/error"), "{}", out.stderr);
+    assert_eq!(
+        bad.json(),
+        json!({"errorType": "Runtime.UnmarshalError",
+               "errorMessage": "the event does not fit Lines: lines[1]: invalid type: integer `7`, \
+                                expected a string (line 1, column 17)"})
+    );
 }

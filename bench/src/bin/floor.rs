@@ -5,13 +5,13 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use lambda_bootstrap::FunctionInfo;
 
 fn main() {
     let api = std::env::var("AWS_LAMBDA_RUNTIME_API").expect("AWS_LAMBDA_RUNTIME_API");
-    let function = Rc::new(FunctionInfo::default());
+    let function = Arc::new(FunctionInfo::default());
     let stream = TcpStream::connect(&api).expect("connect");
     stream.set_nodelay(true).unwrap();
     let mut writer = stream.try_clone().unwrap();

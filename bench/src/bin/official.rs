@@ -1,7 +1,7 @@
 //! The official runtime, `lambda_runtime`, as its users write it
 //! (`#[tokio::main]`, `service_fn`), around the same handler as `bootstrap`.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use lambda_bootstrap::FunctionInfo;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
@@ -10,9 +10,9 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
-        let function = Rc::new(FunctionInfo::default());
+        let function = Arc::new(FunctionInfo::default());
         let ctx = lambda_bootstrap::Context::local(&event.context.request_id, function);
-        lambda_bootstrap_bench::httpevent()(event.payload, &ctx)
+        lambda_bootstrap::handlers::httpevent::handle(event.payload, &ctx)
             .map_err(|e| Error::from(e.to_string()))
     }))
     .await

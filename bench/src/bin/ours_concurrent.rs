@@ -5,14 +5,14 @@
 
 use std::process::ExitCode;
 
-use lambda_bootstrap::{Context, Handler, HandlerError};
+use lambda_bootstrap::{Context, Entry, HandlerError, buffered};
 use lambda_bootstrap_bench::{Job, SLEEP};
 use serde_json::Value;
 
 /// `_HANDLER` picks one; the names are `Job::name`'s.
-static TABLE: &[(&str, Handler)] = &[
-    ("sleep10", Handler::Buffered(sleep10)),
-    ("compute", Handler::Buffered(compute)),
+static TABLE: &[Entry] = &[
+    Entry::new("sleep10", buffered!(sleep10)),
+    Entry::new("compute", buffered!(compute)),
 ];
 
 /// Blocks this worker for `SLEEP`: the other workers go on.

@@ -5,11 +5,11 @@
 
 use std::process::ExitCode;
 
-use lambda_bootstrap::{Context, Handler, HandlerError, ResponseStream};
+use lambda_bootstrap::{Context, Entry, HandlerError, ResponseStream, streaming};
 use lambda_bootstrap_bench::{CONTENT_TYPE, STREAM_HANDLER, pieces, requested_bytes};
 use serde_json::Value;
 
-static TABLE: &[(&str, Handler)] = &[(STREAM_HANDLER, Handler::Streaming(stream))];
+static TABLE: &[Entry] = &[Entry::new(STREAM_HANDLER, streaming!(stream))];
 
 /// `{"bytes": N}`: N bytes of the generator, piece by piece.
 fn stream(event: Value, _ctx: &Context, out: &mut dyn ResponseStream) -> Result<(), HandlerError> {
