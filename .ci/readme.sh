@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs what README.md tells a new user to run, as written, on a scratch
 # clone of this repository: the "Try it locally" commands, the streaming
-# example, the cargo-lambda emulator commands, and the whole "Add a
-# handler" walk-through (the
-# `greet` handler, its table line and fixture, exactly as the README shows
-# them), then `cargo test` there. The README marks each block it means with
+# example, the cargo-lambda emulator commands, the whole "Add a handler"
+# walk-through (the `greet` handler, its table line and fixture, exactly as
+# the README shows them, and an event that does not fit it), the typed SQS
+# consumer, then `cargo test` there, and the `events` feature's handler. The README marks each block it means with
 # an HTML comment, `<!-- readme-check: NAME -->`, on the line before it;
 # this script takes the blocks from there, so a change to the README is a
 # change to what runs here.
@@ -62,12 +62,10 @@ grep -qF 'http: {"cookies":[],"headers":{"content-type":"text/plain; charset=utf
     "$scratch/stream.log" || fail "streamevent's HTTP part: $(cat "$scratch/stream.log")"
 
 echo "--- README: Add a handler (greet)"
-block src/handlers/greet.rs >src/handlers/greet.rs
-block tests/data/greet.json >tests/data/greet.json
-line="$(block 'table line' | grep -F '"greet" => greet,' | sed 's/^ *//')"
-[ -n "$line" ] || fail "the README's table block has no greet line"
-# The one line, where the README shows it: first in the table.
-python3 - "$line" <<'PY'
+# add_line LINE: the table line, first in src/handlers/mod.rs's table,
+# where the README shows a new line.
+add_line() {
+    python3 - "$1" <<'PY'
 import sys
 path = "src/handlers/mod.rs"
 text = open(path, encoding="utf-8").read()
@@ -75,13 +73,41 @@ anchor = "handler_table! {\n"
 assert text.count(anchor) == 1, "one handler_table! in src/handlers/mod.rs"
 open(path, "w", encoding="utf-8").write(text.replace(anchor, anchor + "    " + sys.argv[1] + "\n"))
 PY
+}
+block src/handlers/greet.rs >src/handlers/greet.rs
+block tests/data/greet.json >tests/data/greet.json
+line="$(block 'table line' | grep -F '"greet" => greet,' | sed 's/^ *//')"
+[ -n "$line" ] || fail "the README's table block has no greet line"
+add_line "$line"
 out="$(bash -euo pipefail -c "$(block 'run greet')" 2>"$scratch/greet.log")" || fail "running greet failed: $(cat "$scratch/greet.log")"
 [ "$out" = '{"greeting":"hello Ada"}' ] || fail "greet printed $out"
 grep -q 'INFO \[local-invoke\] greeting Ada, Some(' "$scratch/greet.log" ||
     fail "greet's log line: $(cat "$scratch/greet.log")"
+# An event that does not fit: the error Lambda would get, exit 1.
+code=0
+out="$(bash -euo pipefail -c "$(block 'greet unfit')" 2>"$scratch/unfit.log")" || code=$?
+[ "$code" = 1 ] || fail "an unfit event exited $code: $(cat "$scratch/unfit.log")"
+[ "$out" = '{"errorMessage":"the event does not fit Greet: name: invalid type: integer `5`, expected a string (line 1, column 10)","errorType":"Runtime.UnmarshalError"}' ] ||
+    fail "an unfit event printed $out"
 
-echo "--- README: cargo test with greet added"
+echo "--- README: Typed events (an SQS consumer)"
+block src/handlers/queue.rs >src/handlers/queue.rs
+add_line '"queue" => queue,'
+out="$(bash -euo pipefail -c "$(block 'run queue')" 2>"$scratch/queue.log")" || fail "running queue failed: $(cat "$scratch/queue.log")"
+[ "$out" = '{"batchItemFailures":[{"itemIdentifier":"2b7c4a19-1e5d-4f3a-8c6b-9d0e1f2a3b02"},{"itemIdentifier":"c3d2e1f0-a9b8-4c7d-8e6f-5a4b3c2d1e03"}]}' ] ||
+    fail "queue printed $out"
+grep -q 'INFO \[local-invoke\] order o-1001: qty 2' "$scratch/queue.log" ||
+    fail "queue's log: $(cat "$scratch/queue.log")"
+
+echo "--- README: cargo test with greet and queue added"
 cargo test --locked -q 2>&1 | tail -n 5
+
+echo "--- README: the events feature's types"
+block events >src/handlers/evqueue.rs
+add_line '"evqueue" => evqueue,'
+out="$(cargo run -q --locked --features events -- invoke evqueue tests/data/sqs-orders.json 2>"$scratch/events.log")" ||
+    fail "the events block failed: $(cat "$scratch/events.log")"
+[ "$out" = '{"batchItemFailures":[]}' ] || fail "the events block printed $out"
 
 echo "--- README: the cargo-lambda emulator"
 if command -v cargo-lambda >/dev/null 2>&1; then

@@ -43,6 +43,13 @@ pub mod http;
 pub mod runtime;
 pub mod stream;
 
+/// The event types of the `aws_lambda_events` crate (`events::sqs::SqsEvent`,
+/// `events::dynamodb::Event`, `events::s3::S3Event`, ...), for handlers
+/// that take them: `pub fn handle(event: SqsEvent, ctx: &Context) ->
+/// Result<SqsBatchResponse, HandlerError>`. Only with the `events` feature.
+#[cfg(feature = "events")]
+pub use aws_lambda_events as events;
+
 pub use context::{Context, FunctionInfo};
 pub use handler::{
     BufferedFn, Entry, Handler, HandlerError, Shutdown, ShutdownFn, StreamingFn, Table,

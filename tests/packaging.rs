@@ -522,7 +522,13 @@ fn serverless_yml_packages_to_the_expected_stack() {
             .collect();
         // The examples, and whatever a user adds: every one a name the
         // handler table serves.
-        for example in ["httpevent", "scheduleevent", "snsevent", "streamevent"] {
+        for example in [
+            "httpevent",
+            "scheduleevent",
+            "snsevent",
+            "sqsevent",
+            "streamevent",
+        ] {
             assert!(handlers.contains(&example), "{example} in {handlers:?}");
         }
         for handler in &handlers {
@@ -553,6 +559,7 @@ fn serverless_yml_packages_to_the_expected_stack() {
             ("AWS::Logs::LogGroup", "LogGroupName"),
             ("AWS::IAM::Role", "RoleName"),
             ("AWS::SNS::Topic", "TopicName"),
+            ("AWS::SQS::Queue", "QueueName"),
         ] {
             let named = resources(&template, kind);
             assert!(!named.is_empty(), "no {kind}");
@@ -658,6 +665,31 @@ fn serverless_yml_packages_to_the_expected_stack() {
         assert_eq!(
             topic["Subscription"],
             json!([{"Endpoint": function_arn(&template, "snsevent"), "Protocol": "lambda"}])
+        );
+
+        // The orders queue, read by sqsevent in batches whose failed
+        // messages alone come back.
+        let queues = resources(&template, "AWS::SQS::Queue");
+        let [(queue, orders)] = queues[..] else {
+            panic!("one queue: {queues:?}")
+        };
+        assert_eq!(
+            orders["QueueName"],
+            format!("lambda-bootstrap-orders-{stage}")
+        );
+        let mappings = resources(&template, "AWS::Lambda::EventSourceMapping");
+        let [(_, mapping)] = mappings[..] else {
+            panic!("one event source mapping: {mappings:?}")
+        };
+        assert_eq!(
+            mapping["EventSourceArn"],
+            json!({"Fn::GetAtt": [queue, "Arn"]})
+        );
+        assert_eq!(mapping["FunctionName"], function_arn(&template, "sqsevent"));
+        assert_eq!(mapping["BatchSize"], 10);
+        assert_eq!(
+            mapping["FunctionResponseTypes"],
+            json!(["ReportBatchItemFailures"])
         );
 
         // Every ten minutes, scheduleevent gets exactly {"hello": "world"}.
