@@ -21,8 +21,9 @@
 //! }
 //! ```
 //!
-//! What is written is buffered (a few KiB) and leaves when the buffer is
-//! full or the handler calls `flush`; it is never all held in memory. What
+//! What is written is buffered (16 KiB before the first bytes leave, up to
+//! 256 KiB later in a long stream) and leaves when the buffer is full or
+//! the handler calls `flush`; it is never all held in memory. What
 //! went out stays out: if the handler then fails, the caller's stream ends
 //! with the error in its trailers. A failure before anything went out is an
 //! ordinary error answer.
