@@ -839,9 +839,10 @@ fn streaming_meanings(opts: &Options, large: &str) -> String {
   (opt-level 3, LTO, one codegen unit, stripped), lambda_runtime without the
   concurrency feature, as `official` is.
   **trivial writer** is `bench --trivial-writer`, the least a streaming runtime
-  can do: one connection, each piece one chunk in one `writev`. It is the fake
-  API alone, fed as fast as anything can feed it over TCP here, and a floor for
-  the other two: no runtime streams for less CPU per MB than it.
+  that sends each piece as it comes can do: one connection, each piece one
+  chunk in one `writev`. It is the fake API alone, fed piece by piece as fast
+  as anything can feed it over TCP here; ours, which gathers pieces into
+  larger chunks (fewer writes), can stream for less CPU per MB than it.
 - The fake API hands out the event and reads the chunked `POST .../response`
   (`Lambda-Runtime-Function-Response-Mode: streaming`) as fast as it comes, in
   reads of up to 256 KiB, without copying it, comparing every payload byte with
