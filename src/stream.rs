@@ -21,9 +21,10 @@
 //! }
 //! ```
 //!
-//! What is written is buffered (a few KiB) and leaves when the buffer is
-//! full or the handler calls `flush`; it is never all held in memory. One
-//! rule decides the rest: **the answer's head (status, content type) leaves
+//! What is written is buffered (16 KiB before the first bytes leave, up to
+//! 256 KiB later in a long stream) and leaves when the buffer is full or
+//! the handler calls `flush`; it is never all held in memory. One rule
+//! decides the rest: **the answer's head (status, content type) leaves
 //! with its first bytes.** So:
 //! - the content type can be set until the first byte is written, and not
 //!   after (the caller may have the head already);

@@ -4,16 +4,18 @@
 //! runtime close it; ureq, which keeps the `/next` connection, cannot send
 //! trailers). The `/next` connection is not touched.
 //!
-//! - Nothing goes out until the handler has written [`CHUNK`] bytes, or
-//!   flushed some: the request's head (with the content type) leaves with
-//!   the first bytes, so a flush before any byte sends nothing, and a
+//! - Nothing goes out until the handler has written [`FIRST_CHUNK`] bytes,
+//!   or flushed some: the request's head (with the content type) leaves
+//!   with the first bytes, so a flush before any byte sends nothing, and a
 //!   handler that fails before its first byte left gets an ordinary
 //!   `/error` answer.
-//! - Small writes gather in one buffer of [`CHUNK`] bytes; each chunk leaves
-//!   in one `write`, its size line written into room kept in front of the
-//!   buffer. A write of a chunk or more, with nothing buffered, leaves as
-//!   its own chunk straight from the handler's slice (one vectored write):
-//!   no copy, and as few system calls as the handler's writes allow.
+//! - Writes gather in one buffer; each chunk leaves in one `write`, its
+//!   size line written into room kept in front of the buffer. A chunk is
+//!   [`FIRST_CHUNK`] bytes at first, so that the first bytes leave soon,
+//!   and twice the last one after each, up to [`CHUNK`], so that a long
+//!   stream leaves in few, large writes. A write of a chunk or more, with
+//!   nothing buffered, leaves as its own chunk straight from the handler's
+//!   slice (one vectored write): no copy.
 //! - Memory is the one buffer, whatever the stream's length.
 //! - A failure after the first byte ends the stream with the error trailers
 //!   (`api::stream_error_trailers`, within Go's 4 KiB for a trailer
@@ -38,11 +40,22 @@ use crate::runtime::error::Error;
 use crate::runtime::wire;
 use crate::stream::{DEFAULT_CONTENT_TYPE, MAX_STREAM_BYTES, ResponseStream};
 
-/// Bytes a handler writes before they leave without a flush: a chunk. Big
-/// enough that a bulk stream costs one system call per 16 KiB, small
-/// enough that memory stays flat and a slow trickle still leaves in
-/// pieces; `flush` sends whatever is buffered at once.
-pub const CHUNK: usize = 16 * 1024;
+/// Bytes a handler writes before the first of them leave without a
+/// flush: the first chunk, small so that a stream starts soon (before the
+/// buffer a larger one needs is even touched); `flush` sends whatever is
+/// buffered at once.
+pub const FIRST_CHUNK: usize = 16 * 1024;
+
+/// The largest chunk, which a long stream reaches after a few: larger than
+/// the pieces bulk handlers write (a 64 KiB buffer, a file's block),
+/// because what a stream costs both sides goes by writes more than by
+/// bytes. Each write wakes the Runtime API's reader, and each ends in a
+/// partial TCP segment (a chunk's framing never lines up with the segment
+/// size) that `TCP_NODELAY` sends on its own, one more packet for the
+/// reader. Copying the pieces together costs less than the writes it
+/// saves (BENCHMARKS.md, "Streaming"); memory is still one buffer of at
+/// most this size, whatever the stream's length.
+pub const CHUNK: usize = 256 * 1024;
 
 /// Room in front of the buffer for a chunk's size line: up to 8 hex
 /// digits and CRLF, more than `CHUNK` needs.
@@ -121,6 +134,9 @@ pub struct ApiStream<'c> {
     content_type: String,
     /// `SIZE_ROOM` bytes of room, then what waits to be sent.
     buffer: Vec<u8>,
+    /// Bytes that make the next chunk: `FIRST_CHUNK`, doubled by each
+    /// chunk sent, up to `CHUNK`.
+    chunk: usize,
     socket: Option<TcpStream>,
     written: u64,
     /// The handler wrote past `MAX_STREAM_BYTES`.
@@ -142,6 +158,7 @@ impl<'c> ApiStream<'c> {
             invocation_id,
             content_type: DEFAULT_CONTENT_TYPE.to_string(),
             buffer: vec![0; SIZE_ROOM],
+            chunk: FIRST_CHUNK,
             socket: None,
             written: 0,
             overflowed: false,
@@ -170,6 +187,7 @@ impl<'c> ApiStream<'c> {
         let socket = self.socket.as_mut().expect("ready");
         let sent = socket.write_all(&self.buffer[at..]);
         self.buffer.truncate(SIZE_ROOM);
+        self.grow_chunk();
         self.check(sent)
     }
 
@@ -186,7 +204,13 @@ impl<'c> ApiStream<'c> {
         ];
         let socket = self.socket.as_mut().expect("ready");
         let sent = write_all_vectored(socket, &mut slices);
+        self.grow_chunk();
         self.check(sent)
+    }
+
+    /// After a chunk left: the next may be twice as large, up to `CHUNK`.
+    fn grow_chunk(&mut self) {
+        self.chunk = (self.chunk * 2).min(CHUNK);
     }
 
     /// The connection, opened if need be; an error if it broke before.
@@ -321,15 +345,19 @@ fn read_answer_after_failure(socket: &TcpStream, wait: Duration) -> io::Result<w
 impl Write for ApiStream<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = room(self.written, buf.len()).inspect_err(|_| self.overflowed = true)?;
-        if self.buffered() == 0 && n >= CHUNK {
+        if self.buffered() == 0 && n >= self.chunk {
             self.send_direct(&buf[..n])?;
             self.written += n as u64;
             return Ok(n);
         }
-        let n = n.min(CHUNK - self.buffered());
+        let n = n.min(self.chunk - self.buffered());
+        // Room for the whole chunk and its CRLF at once: growing by
+        // doubling would copy what is buffered, and end at twice the size.
+        self.buffer
+            .reserve_exact(SIZE_ROOM + self.chunk + 2 - self.buffer.len());
         self.buffer.extend_from_slice(&buf[..n]);
         self.written += n as u64;
-        if self.buffered() == CHUNK {
+        if self.buffered() == self.chunk {
             self.send_chunk()?;
         }
         Ok(n)

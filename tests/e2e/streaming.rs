@@ -282,6 +282,41 @@ fn a_stream_past_the_limit_is_cut_with_a_trailer() {
 }
 
 #[test]
+fn a_stream_starts_after_16_kib_and_its_chunks_grow_to_256_kib_at_most() {
+    const KIB: usize = 1024;
+    let api = FakeApi::start(vec![
+        Next::Event(Event::json(
+            "small-writes",
+            &json!({"bytes": 2 << 20, "piece": 1000}),
+        )),
+        Next::Event(Event::json("bulk", &json!({"bytes": 2 << 20}))),
+    ]);
+    let out = finish(probe(&api, "probe_stream"));
+    let sizes = |id: &str| {
+        let post = answer_for(&api, id);
+        assert_eq!(post.body.len(), 2 << 20, "{id}: {}", out.stderr);
+        let ends: Vec<usize> = post.chunks.iter().map(|&(_, end)| end).collect();
+        let sizes: Vec<usize> = ends
+            .iter()
+            .scan(0, |start, &end| Some(end - std::mem::replace(start, end)))
+            .collect();
+        sizes
+    };
+    // Small writes: the first bytes leave once 16 KiB gathered, and the
+    // buffer never holds more than 256 KiB.
+    let small = sizes("small-writes");
+    assert_eq!(small[..5], [16, 32, 64, 128, 256].map(|k| k * KIB));
+    assert!(small.iter().all(|&s| s <= 256 * KIB), "{small:?}");
+    // 64 KiB writes leave as they come until a chunk is larger than one,
+    // then gather.
+    let bulk = sizes("bulk");
+    assert_eq!(bulk[..5], [64, 64, 64, 128, 256].map(|k| k * KIB));
+    let (last, middle) = bulk[5..].split_last().unwrap();
+    assert!(middle.iter().all(|&s| s == 256 * KIB), "{bulk:?}");
+    assert!(*last <= 256 * KIB, "{bulk:?}");
+}
+
+#[test]
 fn a_hundred_megabyte_stream_takes_no_more_memory_than_a_small_one() {
     let peaks: Arc<Mutex<Vec<u64>>> = Arc::default();
     let pid = Arc::new(Pid::default());

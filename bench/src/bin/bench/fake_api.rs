@@ -25,6 +25,7 @@
 //! `{"status":"OK"}` to each answer), because what a client does with that
 //! body decides whether it can reuse its connection.
 
+use std::cell::Cell;
 use std::io::{self, BufRead, BufReader, IoSlice, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -93,6 +94,10 @@ pub struct Stream {
     pub cpu_at_end_ns: u64,
     /// CPU the fake API's own thread spent reading and checking the body.
     pub reader_cpu_ns: u64,
+    /// `read` system calls the fake API made for the body.
+    pub reader_reads: u64,
+    /// Times the fake API's thread slept for want of data during the body.
+    pub reader_waits: u64,
     /// Payload bytes read.
     pub payload: u64,
     /// What is wrong with the answer (its headers, trailers or body), if
@@ -394,7 +399,14 @@ fn serve(stream: TcpStream, shared: &Shared) {
         Answers::Buffered => 64 * 1024,
         Answers::Streamed(_) => 256 * 1024,
     };
-    let mut reader = BufReader::with_capacity(capacity, &stream);
+    let reads = Cell::new(0);
+    let mut reader = BufReader::with_capacity(
+        capacity,
+        Counted {
+            inner: &stream,
+            reads: &reads,
+        },
+    );
     let mut writer = &stream;
     let (mut line, mut header, mut body, mut head) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -421,7 +433,7 @@ fn serve(stream: TcpStream, shared: &Shared) {
             if method != "POST" {
                 return shared.fail(format!("unexpected chunked request {method} {path}"));
             }
-            match shared.stream(path, &request, &mut reader, &mut header) {
+            match shared.stream(path, &request, &mut reader, &reads, &mut header) {
                 Some(()) => match writer.write_all(ACCEPTED) {
                     Ok(()) => continue,
                     Err(_) => return,
@@ -616,6 +628,7 @@ impl Shared {
         path: &str,
         head: &Head,
         reader: &mut impl BufRead,
+        reads: &Cell<u64>,
         line: &mut Vec<u8>,
     ) -> Option<()> {
         let Answers::Streamed(bytes) = self.answers else {
@@ -653,6 +666,7 @@ impl Shared {
             }
         };
         let reader_cpu = procfs::thread_cpu_ns();
+        let (reads_before, waits_before) = (reads.get(), procfs::thread_waits());
         let mut wrong = None;
         if !head.streaming {
             wrong = Some(format!(
@@ -674,6 +688,8 @@ impl Shared {
         });
         let cpu_at_end_ns = procfs::cpu_ns(pid);
         let reader_cpu_ns = procfs::thread_cpu_ns().saturating_sub(reader_cpu);
+        let reader_waits = procfs::thread_waits().saturating_sub(waits_before);
+        let reader_reads = reads.get() - reads_before;
         let trailers = match read {
             Ok(trailers) => trailers,
             Err(e) if e.kind() == io::ErrorKind::InvalidData => {
@@ -710,6 +726,8 @@ impl Shared {
             last_byte,
             cpu_at_end_ns,
             reader_cpu_ns,
+            reader_reads,
+            reader_waits,
             payload: check.map_or(0, |c| c.payload),
             wrong,
         };
@@ -719,6 +737,21 @@ impl Shared {
         samples.answered_event.push(event);
         samples.answer_ends.push(samples.answers.len());
         Some(())
+    }
+}
+
+/// A connection's reading half that counts its `read` system calls: how
+/// many a stream costs the fake API is a property of how the runtime wrote
+/// it (segment sizes, pauses), and a count is not noisy as a time is.
+struct Counted<'a> {
+    inner: &'a TcpStream,
+    reads: &'a Cell<u64>,
+}
+
+impl Read for Counted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.reads.set(self.reads.get() + 1);
+        self.inner.read(buf)
     }
 }
 

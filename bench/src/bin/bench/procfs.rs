@@ -30,6 +30,21 @@ pub fn thread_cpu_ns() -> u64 {
         .unwrap_or(0)
 }
 
+/// Times the calling thread gave up its CPU to wait
+/// (`voluntary_ctxt_switches` in `/proc/thread-self/status`): for the fake
+/// API's reader, how often it found no data and slept until more came.
+pub fn thread_waits() -> u64 {
+    fs::read_to_string("/proc/thread-self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("voluntary_ctxt_switches:"))
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 /// Minor page faults of `pid` so far, all threads (`/proc/<pid>/stat`).
 /// Each is a page touched for the first time: at start-up, most of the CPU
 /// that is not instructions.
@@ -126,6 +141,9 @@ mod tests {
         assert!(cpu_ns(pid) > 0);
         let spin: u64 = (0..1_000_000u64).map(std::hint::black_box).sum();
         assert!(spin > 0 && thread_cpu_ns() > 0);
+        let waits = thread_waits();
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        assert!(thread_waits() > waits);
         assert!(peak_rss_kib(pid) > 0);
         assert!(minor_faults(pid) > 0);
         assert!(machine().contains("cores"));

@@ -47,6 +47,10 @@ pub struct StreamFigures {
     /// That CPU over the time from the first payload byte to the last: 1.0
     /// is a fake API that never waits for data, and so limits the stream.
     pub fake_busy: f64,
+    /// The fake API's `read` system calls per MB of payload.
+    pub fake_reads_per_mb: f64,
+    /// Times per MB the fake API's reading thread slept waiting for data.
+    pub fake_waits_per_mb: f64,
     /// `VmHWM` when the runtime asked for the event after the last.
     pub peak_rss_kib: f64,
     /// TCP connections the runtime opened.
@@ -125,8 +129,8 @@ fn measure_all(opts: &Options, streaming: &Streaming) -> Result<StreamRuns, Stri
             let (large, small) = (&runs.large[i][round - 1], &runs.small[i][round - 1]);
             eprintln!(
                 "streaming round {round}/{} {:18}: first byte {:6.0} us, {:5.0} MB/s, \
-                 cpu {:4.0} us/MB ({:3.0}% busy), the fake's {:4.0} us/MB ({:3.0}% busy), \
-                 rss {:5.0} KiB ({:.0} after 1 MB)",
+                 cpu {:4.0} us/MB ({:3.0}% busy), the fake's {:4.0} us/MB ({:3.0}% busy, \
+                 {:4.1} reads and {:4.1} waits per MB), rss {:5.0} KiB ({:.0} after 1 MB)",
                 opts.rounds,
                 runtime.name,
                 large.first_byte_us,
@@ -135,6 +139,8 @@ fn measure_all(opts: &Options, streaming: &Streaming) -> Result<StreamRuns, Stri
                 large.runtime_busy * 100.0,
                 large.fake_cpu_us_per_mb,
                 large.fake_busy * 100.0,
+                large.fake_reads_per_mb,
+                large.fake_waits_per_mb,
                 large.peak_rss_kib,
                 small.peak_rss_kib
             );
@@ -159,8 +165,17 @@ fn measure(
 
 /// The session's figures from what the fake API sampled.
 pub fn figures(samples: &Samples) -> StreamFigures {
-    let mut each: [Vec<f64>; 6] = Default::default();
-    let [first_byte, rate, cpu, runtime_busy, fake_cpu, fake_busy] = &mut each;
+    let mut each: [Vec<f64>; 8] = Default::default();
+    let [
+        first_byte,
+        rate,
+        cpu,
+        runtime_busy,
+        fake_cpu,
+        fake_busy,
+        reads,
+        waits,
+    ] = &mut each;
     // With one invocation at a time, streams and their ends come in order.
     for (stream, end) in samples.streams.iter().zip(&samples.answered) {
         let sent = &samples.sent[stream.event];
@@ -183,8 +198,19 @@ pub fn figures(samples: &Samples) -> StreamFigures {
         }
         cpu.push(used / 1e3 / mb);
         fake_cpu.push(stream.reader_cpu_ns as f64 / 1e3 / mb);
+        reads.push(stream.reader_reads as f64 / mb);
+        waits.push(stream.reader_waits as f64 / mb);
     }
-    let [first_byte, rate, cpu, runtime_busy, fake_cpu, fake_busy] = each.map(median);
+    let [
+        first_byte,
+        rate,
+        cpu,
+        runtime_busy,
+        fake_cpu,
+        fake_busy,
+        reads,
+        waits,
+    ] = each.map(median);
     StreamFigures {
         first_byte_us: first_byte,
         mb_per_s: rate,
@@ -192,6 +218,8 @@ pub fn figures(samples: &Samples) -> StreamFigures {
         runtime_busy,
         fake_cpu_us_per_mb: fake_cpu,
         fake_busy,
+        fake_reads_per_mb: reads,
+        fake_waits_per_mb: waits,
         peak_rss_kib: samples.end.map_or(0.0, |e| e.peak_rss_kib as f64),
         connections: samples.connections as f64,
     }
@@ -284,6 +312,8 @@ mod tests {
             last_byte: None,
             cpu_at_end_ns: end_cpu_ms * 1_000_000,
             reader_cpu_ns: 10_000_000,
+            reader_reads: 800,
+            reader_waits: 200,
             payload: 100 * 1024 * 1024,
             wrong: None,
         };
@@ -326,6 +356,7 @@ mod tests {
         assert!((f.runtime_busy - 40.0 / 100.2).abs() < 1e-9, "{f:?}");
         assert_eq!(f.fake_cpu_us_per_mb, 100.0);
         assert_eq!(f.fake_busy, 0.1);
+        assert_eq!((f.fake_reads_per_mb, f.fake_waits_per_mb), (8.0, 2.0));
         assert_eq!((f.peak_rss_kib, f.connections), (900.0, 4.0));
     }
 
