@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 
 use crate::support::{
-    Event, FakeApi, Next, Pid, Recorded, Reply, answered_id, answers_per_id,
+    Event, FakeApi, Finished, Next, Pid, Recorded, Reply, answered_id, answers_per_id,
     assert_no_runtime_panic, bootstrap, finish, finish_with_stdin, probe, status_kib,
 };
 
@@ -65,6 +65,22 @@ fn trailer_error(post: &Recorded) -> Value {
         .unwrap_or_else(|| panic!("no error body trailer: {:?}", post.trailers));
     let bytes = lambda_bootstrap::http::base64::decode(encoded).unwrap();
     serde_json::from_slice(&bytes).unwrap()
+}
+
+/// The process ended (exit 1) as on any Runtime API failure: its last
+/// line names the streamed answer for `id` and contains `cause`.
+fn assert_the_stream_ended_the_process(out: &Finished, id: &str, cause: &str) {
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let last = out.stderr.lines().last().unwrap_or_default();
+    let call = format!(
+        "ERROR [{id}] runtime API unreachable during POST /runtime/invocation/{id}/response \
+         (streamed)"
+    );
+    assert!(
+        last.starts_with(&call) && last.contains(cause),
+        "{}",
+        out.stderr
+    );
 }
 
 fn assert_streamed(post: &Recorded, content_type: &str) {
@@ -512,16 +528,7 @@ fn the_answer_to_a_stream_is_read_within_the_limits_of_every_head() {
             Box::new(move |_| Reply::Raw(raw.clone())),
         );
         let out = finish(probe(&api, "probe_stream"));
-        assert_eq!(out.code, Some(1));
-        let last = out.stderr.lines().last().unwrap_or_default();
-        assert!(
-            last.starts_with(
-                "ERROR [bad] runtime API unreachable during POST \
-                 /runtime/invocation/bad/response (streamed)"
-            ) && last.contains(says),
-            "{}",
-            out.stderr
-        );
+        assert_the_stream_ended_the_process(&out, "bad", says);
         assert_eq!(api.posts().len(), 1, "nothing posted after it");
     }
 }
@@ -567,15 +574,7 @@ fn a_connection_dropped_mid_stream_ends_the_process_with_the_cause() {
         64 * 1024,
     );
     let out = finish(probe(&api, "probe_stream"));
-    assert_eq!(out.code, Some(1));
-    let last = out.stderr.lines().last().unwrap_or_default();
-    assert!(
-        last.starts_with(
-            "ERROR [cut] runtime API unreachable during POST /runtime/invocation/cut/response (streamed)"
-        ),
-        "{}",
-        out.stderr
-    );
+    assert_the_stream_ended_the_process(&out, "cut", "the Runtime API stopped reading the stream");
     // Nothing was answered twice, nor the next event fetched.
     assert!(api.posts().is_empty(), "{:?}", api.posts());
     let gets = api.requests().iter().filter(|r| r.method == "GET").count();
@@ -592,16 +591,7 @@ fn a_stream_whose_connection_is_refused_ends_the_process() {
         Next::Event(Event::json("never", &json!({}))),
     ]);
     let out = finish(probe(&api, "probe_stream"));
-    assert_eq!(out.code, Some(1));
-    let last = out.stderr.lines().last().unwrap_or_default();
-    assert!(
-        last.starts_with(
-            "ERROR [refused] runtime API unreachable during POST \
-             /runtime/invocation/refused/response (streamed)"
-        ) && last.contains("onnection refused"),
-        "{}",
-        out.stderr
-    );
+    assert_the_stream_ended_the_process(&out, "refused", "onnection refused");
     assert!(
         api.posts().is_empty(),
         "no /error on the old connection either"
