@@ -18,15 +18,16 @@ use crate::handler::Entry;
 /// handler is exactly one line here: `"name" => module,` for a buffered
 /// handler, `"name" => module as streaming,` for a streaming one; either
 /// followed by `with shutdown` when the module has a shutdown hook,
-/// `pub fn shutdown(shutdown: &Shutdown)`.
+/// `pub fn shutdown(shutdown: &Shutdown)`. A line may carry attributes,
+/// e.g. `#[cfg(feature = "aws")]` for a handler that needs a feature.
 macro_rules! handler_table {
-    ($($name:literal => $module:ident $(as $kind:ident)? $(with $hook:ident)?,)*) => {
+    ($($(#[$attr:meta])* $name:literal => $module:ident $(as $kind:ident)? $(with $hook:ident)?,)*) => {
         // Public, so that a benchmark or a test outside the crate can call
         // a handler as it is written (`handlers::httpevent::handle`).
-        $(pub mod $module;)*
+        $($(#[$attr])* pub mod $module;)*
 
         /// Every handler, by name, in the order errors list them.
-        pub static HANDLERS: &[Entry] = &[$(Entry {
+        pub static HANDLERS: &[Entry] = &[$($(#[$attr])* Entry {
             name: $name,
             handler: handler_table!(@kind $module $($kind)?),
             shutdown: handler_table!(@hook $module $($hook)?),
