@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds bootstrap.zip at the repo root: one fully static (musl) `bootstrap`
-# binary, mode 0755, at the zip's root, for Lambda's provided.al2023 (and
-# provided.al2) runtimes. The same source gives the same zip bytes, so an
-# unchanged function deploys as unchanged.
+# binary, mode 0755, at the zip's root, for Lambda's provided.al2023 runtime.
+# The same source gives the same zip bytes, so an unchanged function deploys
+# as unchanged.
 set -euo pipefail
 
 usage() {
@@ -10,13 +10,14 @@ usage() {
 usage: ./build.sh [--arch arm64|x86_64] [--bin NAME]
 
 Builds bootstrap.zip (one static `bootstrap`, mode 0755) for AWS Lambda's
-provided.al2023 and provided.al2 runtimes.
+provided.al2023 runtime.
 
   --arch ARCH   arm64 (default) or x86_64; without it, the ARCH environment
                 variable, the same knob serverless.yml reads
-  --bin NAME    the binary packaged as `bootstrap`: bootstrap (default), or
-                probe, the tests' handler-misbehaving twin, built the same
-                way into probe.zip (never deploy it)
+  --bin NAME    the program packaged as `bootstrap`: bootstrap (default), or
+                probe, the tests' handler-misbehaving twin (the example
+                examples/probe.rs), built the same way into probe.zip
+                (never deploy it)
   -h, --help    this text
 
 Environment:
@@ -64,6 +65,7 @@ while [ $# -gt 0 ]; do
             bin="$2"
             shift 2
             ;;
+        --bin=*) bin="${1#--bin=}"; shift ;;
         -h | --help) usage; exit 0 ;;
         *) echo "build.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
@@ -77,6 +79,13 @@ case "$arch" in
     arm64) triple=aarch64-unknown-linux-musl; elf_machine=183 elf_type=2 linking=static ;; # EM_AARCH64
     x86_64) triple=x86_64-unknown-linux-musl; elf_machine=62 elf_type=3 linking=static-pie ;; # EM_X86_64
     *) echo "build.sh: unknown architecture '$arch' (from $arch_from): use arm64 or x86_64" >&2; exit 2 ;;
+esac
+
+# The probe is an example, so that no deploy tool takes it for a function.
+case "$bin" in
+    bootstrap) cargo_target=(--bin bootstrap) built_as=bootstrap ;;
+    probe) cargo_target=(--example probe) built_as=examples/probe ;;
+    *) echo "build.sh: unknown --bin '$bin': use bootstrap or probe" >&2; exit 2 ;;
 esac
 
 cd "$(dirname "$0")"
@@ -101,7 +110,7 @@ else
     fi
 fi
 
-step="building: cargo build --release --locked --target $triple"
+step="building: cargo build --release --locked --target $triple ${cargo_target[*]}"
 # rust-lld ships with every toolchain, so either architecture links on either
 # kind of machine without a cross C toolchain (nothing in the dependency tree
 # compiles C), and the bytes depend on the Rust toolchain alone, not on the
@@ -126,8 +135,8 @@ fi
 flags+=("--remap-path-prefix=$root=." "--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=~/.cargo")
 CARGO_ENCODED_RUSTFLAGS="$(IFS=$'\x1f' && echo "${flags[*]}")"
 export CARGO_ENCODED_RUSTFLAGS
-cargo build --release --locked --target "$triple" --bin "$bin"
-binary="${CARGO_TARGET_DIR:-$root/target}/$triple/release/$bin"
+cargo build --release --locked --target "$triple" "${cargo_target[@]}"
+binary="${CARGO_TARGET_DIR:-$root/target}/$triple/release/$built_as"
 [ -f "$binary" ] || die "cargo built no $binary"
 
 step="checking $binary (architecture, $linking linking)"

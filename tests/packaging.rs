@@ -369,7 +369,7 @@ fn the_arm64_binary_serves_an_api_gateway_event_under_qemu() {
 
 /// The release build (LTO, stripped, opt-level "s") must still catch a
 /// handler's panic and go on, and move a big answer. `--bin probe` builds
-/// the test twin exactly as `bootstrap` is.
+/// the test twin (the example `examples/probe.rs`) exactly as `bootstrap` is.
 #[test]
 #[ignore = "slow: a release build; run by .ci/run"]
 fn the_shipped_build_still_catches_panics_and_serves_on() {
@@ -378,7 +378,9 @@ fn the_shipped_build_still_catches_panics_and_serves_on() {
         &[],
         &target_dir("probe"),
     );
-    let binary = built.target.join("x86_64-unknown-linux-musl/release/probe");
+    let binary = built
+        .target
+        .join("x86_64-unknown-linux-musl/release/examples/probe");
     let event = |id: &str, value: Value| Next::Event(Event::json(id, &value));
     let api = FakeApi::start(vec![
         event("boom", json!({"panic": "boom"})),
