@@ -7,7 +7,7 @@ set -euo pipefail
 
 usage() {
     cat <<'EOF'
-usage: ./build.sh [--arch arm64|x86_64] [--bin NAME]
+usage: ./build.sh [--arch arm64|x86_64] [--bin NAME] [--zip PATH]
 
 Builds bootstrap.zip (one static `bootstrap`, mode 0755) for AWS Lambda's
 provided.al2023 runtime.
@@ -18,6 +18,9 @@ provided.al2023 runtime.
                 probe, the tests' handler-misbehaving twin (the example
                 examples/probe.rs), built the same way into probe.zip
                 (never deploy it)
+  --zip PATH    where the zip goes (default: NAME.zip beside build.sh,
+                i.e. ./bootstrap.zip); the Makefile `sam build` runs gives
+                each function its own
   -h, --help    this text
 
 Environment:
@@ -50,6 +53,7 @@ die() {
 # An empty ARCH is an error, as it is for serverless.yml.
 arch="${ARCH-arm64}"
 bin=bootstrap
+zip_arg=""
 arch_from="ARCH"
 [ -n "${ARCH+set}" ] || arch_from="the default"
 while [ $# -gt 0 ]; do
@@ -66,6 +70,12 @@ while [ $# -gt 0 ]; do
             shift 2
             ;;
         --bin=*) bin="${1#--bin=}"; shift ;;
+        --zip)
+            [ $# -ge 2 ] && [ -n "$2" ] || { echo "build.sh: --zip needs a path" >&2; exit 2; }
+            zip_arg="$2"
+            shift 2
+            ;;
+        --zip=*) zip_arg="${1#--zip=}"; shift ;;
         -h | --help) usage; exit 0 ;;
         *) echo "build.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
@@ -88,11 +98,16 @@ case "$bin" in
     *) echo "build.sh: unknown --bin '$bin': use bootstrap or probe" >&2; exit 2 ;;
 esac
 
+# Only `bootstrap` makes bootstrap.zip, the one to deploy; the probe never
+# takes its place. A --zip path is the caller's, relative to where it ran.
+if [ -n "$zip_arg" ]; then
+    zip_dir="$(cd "$(dirname "$zip_arg")" 2>/dev/null && pwd)" ||
+        { echo "build.sh: no directory for --zip '$zip_arg'" >&2; exit 2; }
+    zip_path="$zip_dir/$(basename "$zip_arg")"
+fi
 cd "$(dirname "$0")"
 root="$(pwd)"
-# Only `bootstrap` makes bootstrap.zip, the one to deploy; the probe never
-# takes its place.
-zip_path="$root/$bin.zip"
+zip_path="${zip_path:-$root/$bin.zip}"
 
 step="checking for the rust target $triple"
 if command -v rustup >/dev/null 2>&1; then

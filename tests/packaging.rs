@@ -4,11 +4,14 @@
 //! stack the open-source Serverless Framework makes of it, whose functions
 //! always take the architecture of the zip (deploy/architecture.js); and,
 //! each in a file of its own under `packaging/`, the same binary built by
-//! cargo-lambda (`cargo_lambda.rs`).
+//! cargo-lambda (`cargo_lambda.rs`), and template.yaml, the same stack for
+//! AWS SAM, checked by SAM and cfn-lint and kept alike to serverless.yml
+//! (`sam.rs`).
 //! Never tests the runtime's behaviour: `tests/e2e` does.
 //!
-//! The slow tests (release builds, qemu, npm, cargo-lambda) are ignored by plain
-//! `cargo test`; `.ci/packaging.sh` installs what they need and runs them:
+//! The slow tests (release builds, qemu, npm, cargo-lambda, SAM) are
+//! ignored by plain `cargo test`; `.ci/packaging.sh` installs what they
+//! need and runs them:
 //! `cargo test --test packaging -- --ignored --test-threads=1`.
 
 #[path = "e2e/support.rs"]
@@ -17,6 +20,8 @@ mod support;
 
 #[path = "packaging/cargo_lambda.rs"]
 mod cargo_lambda;
+#[path = "packaging/sam.rs"]
+mod sam;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
