@@ -430,18 +430,41 @@ fn template_yaml() -> Value {
         template, errors = decode(sys.argv[1])\n\
         if errors: sys.exit('\\n'.join(str(e) for e in errors))\n\
         json.dump(template, sys.stdout)\n";
-    let out = Command::new("python3")
+    let python = cfn_lint_python();
+    let out = Command::new(&python)
         .args(["-c", DECODE])
         .arg(root().join("template.yaml"))
         .output()
-        .expect("python3");
+        .unwrap_or_else(|e| panic!("{python}: {e}"));
     assert!(
         out.status.success(),
-        "reading template.yaml with cfn-lint (pip install aws-sam-cli, which brings \
-         it; .ci/packaging.sh puts it first on PATH):\n{}",
+        "reading template.yaml with {python}'s cfn-lint (pip install aws-sam-cli, \
+         which brings it; .ci/tools.sh installs it):\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The Python that runs `cfn-lint`, whose packages hold its YAML reader:
+/// the interpreter its script names (pip writes an absolute one), else
+/// python3.
+fn cfn_lint_python() -> String {
+    let script = std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join("cfn-lint"))
+        .find(|path| path.is_file());
+    let first_line = script
+        .and_then(|path| std::fs::read(path).ok())
+        .and_then(|bytes| bytes.split(|&b| b == b'\n').next().map(<[u8]>::to_vec))
+        .map(|line| String::from_utf8_lossy(&line).into_owned())
+        .unwrap_or_default();
+    match first_line.strip_prefix("#!").map(str::trim) {
+        Some(interpreter) if interpreter.starts_with('/') && !interpreter.contains(' ') => {
+            interpreter.to_string()
+        }
+        _ => "python3".to_string(),
+    }
 }
 
 /// Fails, saying what differs, unless the two stacks are the same.
