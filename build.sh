@@ -13,7 +13,8 @@ Builds bootstrap.zip (one static `bootstrap`, mode 0755) for AWS Lambda's
 provided.al2023 runtime.
 
   --arch ARCH   arm64 (default) or x86_64; without it, the ARCH environment
-                variable, the same knob serverless.yml reads
+                variable, the same knob serverless.yml reads (and
+                that `sam build` hands on, through the Makefile)
   --bin NAME    the program packaged as `bootstrap`: bootstrap (default), or
                 probe, the tests' handler-misbehaving twin (the example
                 examples/probe.rs), built the same way into probe.zip
@@ -49,7 +50,7 @@ die() {
 }
 
 # --arch wins over ARCH. arm64 is the default: Graviton costs about 20% less
-# per GB-second, and serverless.yml defaults to it too.
+# per GB-second, and serverless.yml and template.yaml default to it too.
 # An empty ARCH is an error, as it is for serverless.yml.
 arch="${ARCH-arm64}"
 bin=bootstrap
