@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
 # Builds bootstrap.zip at the repo root: one fully static (musl) `bootstrap`
-# binary, mode 0755, at the zip's root, for Lambda's provided.al2023 (and
-# provided.al2) runtimes. The same source gives the same zip bytes, so an
-# unchanged function deploys as unchanged.
+# binary, mode 0755, at the zip's root, for Lambda's provided.al2023 runtime.
+# The same source gives the same zip bytes, so an unchanged function deploys
+# as unchanged.
 set -euo pipefail
 
 usage() {
     cat <<'EOF'
-usage: ./build.sh [--arch arm64|x86_64] [--bin NAME]
+usage: ./build.sh [--arch arm64|x86_64] [--bin NAME] [--zip PATH]
 
 Builds bootstrap.zip (one static `bootstrap`, mode 0755) for AWS Lambda's
-provided.al2023 and provided.al2 runtimes.
+provided.al2023 runtime.
 
   --arch ARCH   arm64 (default) or x86_64; without it, the ARCH environment
-                variable, the same knob serverless.yml reads
-  --bin NAME    the binary packaged as `bootstrap`: bootstrap (default), or
-                probe, the tests' handler-misbehaving twin, built the same
-                way into probe.zip (never deploy it)
+                variable, the same knob serverless.yml reads (and
+                that `sam build` hands on, through the Makefile)
+  --bin NAME    the program packaged as `bootstrap`: bootstrap (default), or
+                probe, the tests' handler-misbehaving twin (the example
+                examples/probe.rs), built the same way into probe.zip
+                (never deploy it)
+  --zip PATH    where the zip goes (default: NAME.zip beside build.sh,
+                i.e. ./bootstrap.zip); the Makefile `sam build` runs gives
+                each function its own
   -h, --help    this text
 
 Environment:
@@ -45,10 +50,11 @@ die() {
 }
 
 # --arch wins over ARCH. arm64 is the default: Graviton costs about 20% less
-# per GB-second, and serverless.yml defaults to it too.
+# per GB-second, and serverless.yml and template.yaml default to it too.
 # An empty ARCH is an error, as it is for serverless.yml.
 arch="${ARCH-arm64}"
 bin=bootstrap
+zip_arg=""
 arch_from="ARCH"
 [ -n "${ARCH+set}" ] || arch_from="the default"
 while [ $# -gt 0 ]; do
@@ -64,6 +70,13 @@ while [ $# -gt 0 ]; do
             bin="$2"
             shift 2
             ;;
+        --bin=*) bin="${1#--bin=}"; shift ;;
+        --zip)
+            [ $# -ge 2 ] && [ -n "$2" ] || { echo "build.sh: --zip needs a path" >&2; exit 2; }
+            zip_arg="$2"
+            shift 2
+            ;;
+        --zip=*) zip_arg="${1#--zip=}"; shift ;;
         -h | --help) usage; exit 0 ;;
         *) echo "build.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
@@ -79,11 +92,23 @@ case "$arch" in
     *) echo "build.sh: unknown architecture '$arch' (from $arch_from): use arm64 or x86_64" >&2; exit 2 ;;
 esac
 
+# The probe is an example, so that no deploy tool takes it for a function.
+case "$bin" in
+    bootstrap) cargo_target=(--bin bootstrap) built_as=bootstrap ;;
+    probe) cargo_target=(--example probe) built_as=examples/probe ;;
+    *) echo "build.sh: unknown --bin '$bin': use bootstrap or probe" >&2; exit 2 ;;
+esac
+
+# Only `bootstrap` makes bootstrap.zip, the one to deploy; the probe never
+# takes its place. A --zip path is the caller's, relative to where it ran.
+if [ -n "$zip_arg" ]; then
+    zip_dir="$(cd "$(dirname "$zip_arg")" 2>/dev/null && pwd)" ||
+        { echo "build.sh: no directory for --zip '$zip_arg'" >&2; exit 2; }
+    zip_path="$zip_dir/$(basename "$zip_arg")"
+fi
 cd "$(dirname "$0")"
 root="$(pwd)"
-# Only `bootstrap` makes bootstrap.zip, the one to deploy; the probe never
-# takes its place.
-zip_path="$root/$bin.zip"
+zip_path="${zip_path:-$root/$bin.zip}"
 
 step="checking for the rust target $triple"
 if command -v rustup >/dev/null 2>&1; then
@@ -101,7 +126,7 @@ else
     fi
 fi
 
-step="building: cargo build --release --locked --target $triple"
+step="building: cargo build --release --locked --target $triple ${cargo_target[*]}"
 # rust-lld ships with every toolchain, so either architecture links on either
 # kind of machine without a cross C toolchain (nothing in the dependency tree
 # compiles C), and the bytes depend on the Rust toolchain alone, not on the
@@ -126,8 +151,8 @@ fi
 flags+=("--remap-path-prefix=$root=." "--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=~/.cargo")
 CARGO_ENCODED_RUSTFLAGS="$(IFS=$'\x1f' && echo "${flags[*]}")"
 export CARGO_ENCODED_RUSTFLAGS
-cargo build --release --locked --target "$triple" --bin "$bin"
-binary="${CARGO_TARGET_DIR:-$root/target}/$triple/release/$bin"
+cargo build --release --locked --target "$triple" "${cargo_target[@]}"
+binary="${CARGO_TARGET_DIR:-$root/target}/$triple/release/$built_as"
 [ -f "$binary" ] || die "cargo built no $binary"
 
 step="checking $binary (architecture, $linking linking)"

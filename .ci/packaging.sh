@@ -2,9 +2,12 @@
 # The packaging checks (tests/packaging.rs): build.sh for both architectures
 # (twice each, and through the python3 fallback), the arm64 binary under
 # qemu, serverless.yml packaged by osls (and refused when ARCH and the zip's
-# architecture disagree: deploy/architecture.js, Node.js built-ins only).
+# architecture disagree: deploy/architecture.js, Node.js built-ins only);
+# cargo-lambda's build for both architectures (tests/packaging/cargo_lambda.rs);
+# template.yaml through `sam validate --lint` and `sam build`, kept alike to
+# serverless.yml, and cfn-lint on osls's stack (tests/packaging/sam.rs).
 # Installs what a fresh Debian machine with only rustup + cargo, Node.js + npm
-# and python3 lacks, then runs them.
+# and python3 lacks (the PyPI tools through .ci/tools.sh), then runs them.
 # Called by .ci/run; runs on its own too: bash .ci/packaging.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +28,8 @@ if [ "$(uname -m)" != aarch64 ] && ! command -v qemu-aarch64 >/dev/null 2>&1; th
     packages+=(qemu-user)
 fi
 command -v zip >/dev/null 2>&1 || packages+=(zip)
+# `file`, as a user checks what cargo-lambda built.
+command -v file >/dev/null 2>&1 || packages+=(file)
 if [ ${#packages[@]} -gt 0 ]; then
     echo "installing ${packages[*]}"
     as_root apt-get update -qq
@@ -33,8 +38,11 @@ fi
 command -v npx >/dev/null 2>&1 || { echo "packaging: npx is missing: install Node.js (>= 20.19) and npm" >&2; exit 1; }
 echo "node $(node --version), npm $(npm --version), $(python3 --version), $(zip -v | sed -n 2p | sed 's/^ *//')"
 command -v qemu-aarch64 >/dev/null 2>&1 && qemu-aarch64 --version | head -n 1
+# The AWS SAM CLI (and its cfn-lint), cargo-lambda: pinned, from PyPI.
+. .ci/tools.sh
+echo "$(sam --version), cfn-lint $(cfn-lint --version | sed 's/^cfn-lint //'), $(cargo-lambda lambda --version)"
 
-step "packaging: cargo test --test packaging -- --ignored (release builds, qemu, npx osls)"
+step "packaging: cargo test --test packaging -- --ignored (release builds, qemu, npx osls, cargo-lambda, SAM)"
 # One at a time: every build writes the one bootstrap.zip at the root.
 export npm_config_update_notifier=false
 cargo test --locked --test packaging -- --ignored --test-threads=1

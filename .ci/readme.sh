@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # Runs what README.md tells a new user to run, as written, on a scratch
-# clone of this repository: the "Try it locally" commands, the streaming
-# example, the cargo-lambda emulator commands, the whole "Add a handler"
-# walk-through (the `greet` handler, its table line and fixture, exactly as
-# the README shows them, and an event that does not fit it), the typed SQS
-# consumer, then `cargo test` there, and the `events` feature's handler. The README marks each block it means with
+# clone of this repository: the Build commands (build.sh and cargo-lambda),
+# the offline deploy check (osls package, sam validate --lint, sam build),
+# the "Try it locally" commands, the streaming example, the cargo-lambda
+# emulator commands, the whole "Add a handler" walk-through (the `greet`
+# handler, its table line and fixture, exactly as the README shows them,
+# and an event that does not fit it), the typed SQS consumer, then `cargo
+# test` there, and the `events` feature's handler. The README marks each block it means with
 # an HTML comment, `<!-- readme-check: NAME -->`, on the line before it;
 # this script takes the blocks from there, so a change to the README is a
 # change to what runs here.
 #
-# Needs: cargo, git, python3; cargo-lambda for the emulator block
-# (`pip install cargo-lambda`; .ci/run installs it). Run by .ci/run.
+# The capacity-provider block is checked by tests/packaging/sam.rs (osls
+# packages it and cfn-lint reads the result), not here.
+#
+# Needs: cargo, git, python3, npx; cargo-lambda and the AWS SAM CLI
+# (.ci/tools.sh; .ci/run sources it). `osls` is osls from npx, at the
+# version tests/packaging.rs pins, as the README's "put `npx` in front"
+# says. Run by .ci/run.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 scratch="$(mktemp -d)"
@@ -48,6 +55,29 @@ cd "$scratch/repo"
 # The scratch clone's own ./target, as the README's commands expect: the
 # scratch build adds a handler, which must not leak into the checkout's.
 unset CARGO_TARGET_DIR
+
+echo "--- README: Build (build.sh and cargo-lambda)"
+bash -euo pipefail -c "$(block build)" >"$scratch/build.log" 2>&1 || fail "the Build commands failed: $(tail -n 20 "$scratch/build.log")"
+[ -f bootstrap.zip ] || fail "./build.sh left no bootstrap.zip"
+zipped="$(cd target/lambda && find . -type f)"
+[ "$zipped" = ./bootstrap/bootstrap.zip ] || fail "cargo lambda build zipped: $zipped"
+
+echo "--- README: Check before you deploy, offline (osls package, sam validate --lint, sam build)"
+osls_version="$(grep -o '"osls@[0-9.]*"' "$root/tests/packaging.rs" | tr -d '"')"
+[ -n "$osls_version" ] || fail "no osls version in tests/packaging.rs"
+osls() { npx --yes "$osls_version" "$@"; }
+export -f osls
+export osls_version npm_config_update_notifier=false SAM_CLI_TELEMETRY=0
+bash -euo pipefail -c "$(block deploy-offline)" >"$scratch/deploy.log" 2>&1 ||
+    fail "the offline deploy check failed: $(tail -n 20 "$scratch/deploy.log")"
+[ -f .serverless/cloudformation-template-update-stack.json ] || fail "osls package wrote no template"
+grep -q 'is a valid SAM Template' "$scratch/deploy.log" || fail "sam validate: $(cat "$scratch/deploy.log")"
+built=0
+for function in .aws-sam/build/*/; do
+    [ -x "$function/bootstrap" ] || fail "sam build left no bootstrap in $function"
+    built=$((built + 1))
+done
+[ "$built" -gt 0 ] || fail "sam build built no function"
 
 echo "--- README: Try it locally"
 out="$(bash -euo pipefail -c "$(block local)")" || fail "the 'Try it locally' commands failed"

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """How the size of a streamed answer's buffer (CHUNK in src/runtime/stream.rs)
 plays out: serves one streamed invocation at a time to the test probe
-(`cargo build --release --bin probe`, its `probe_stream` handler) and reads
+(`cargo build --release --example probe`, its `probe_stream` handler) and reads
 the chunked answer, RUNS times; prints the median's time to first byte,
 throughput, the runtime's own CPU per MB (from /proc/<pid>/schedstat) and its
 peak RSS.
 
-    bench/stream_chunk.py target/release/probe BYTES RUNS PIECE
+    bench/stream_chunk.py target/release/examples/probe BYTES RUNS PIECE
 
 PIECE is the size of each of the handler's writes (100 for a trickle of
 small writes, 65536 for bulk). To compare buffer sizes, build the probe once

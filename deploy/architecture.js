@@ -1,11 +1,13 @@
 // The functions' architecture, for serverless.yml's `provider.architecture`:
 //   architecture: ${file(./deploy/architecture.js)}
 // It is the architecture of the `bootstrap` inside the zip serverless.yml
-// deploys (package.artifact), read from the zip itself, so a deploy can never
-// put a binary of one architecture into functions of the other (Lambda would
-// fail every invocation with Runtime.InvalidEntrypoint). ARCH, the knob
-// build.sh reads, is a check when set: if it disagrees with the zip, nothing
-// is packaged or deployed. Commands that neither package nor deploy (remove,
+// deploys (package.artifact: build.sh's bootstrap.zip, or cargo-lambda's
+// target/lambda/bootstrap/bootstrap.zip), read from the zip itself, so a
+// deploy can never put a binary of one architecture into functions of the
+// other (Lambda would fail every invocation with Runtime.InvalidEntrypoint).
+// ARCH, the knob build.sh reads, is a check when set: if it disagrees with
+// the zip, nothing is packaged or deployed, and the error names the command
+// (build.sh's or cargo-lambda's) that makes the right zip. Commands that neither package nor deploy (remove,
 // info, logs, invoke, print) never fail here: they need no zip.
 //
 // Serverless v3 and osls call the exported function while resolving
@@ -21,6 +23,20 @@ const zlib = require('zlib');
 const MACHINES = { 183: 'arm64', 62: 'x86_64' };
 const ARCHES = Object.values(MACHINES);
 
+// Where cargo-lambda puts the zip of the binary `bootstrap`.
+const CARGO_LAMBDA_ZIP = 'target/lambda/bootstrap/bootstrap.zip';
+
+// The command that makes the zip at `artifact` for `arch` (build.sh's default
+// architecture when undefined), in the words of the tool that makes it there.
+function buildCommand(artifact, arch) {
+  if (path.normalize(artifact) === path.normalize(CARGO_LAMBDA_ZIP)) {
+    return arch === 'x86_64'
+      ? '`cargo lambda build --release --target x86_64-unknown-linux-musl`'
+      : '`cargo lambda build --release`';
+  }
+  return arch === undefined ? './build.sh' : `\`ARCH=${arch} ./build.sh\``;
+}
+
 // An error serverless shows as its message alone, without a stack trace.
 function fail(message) {
   const error = new Error(message);
@@ -28,10 +44,11 @@ function fail(message) {
   return error;
 }
 
-// The architecture of the `bootstrap` at the root of the zip at zipPath.
+// The architecture of the `bootstrap` at the root of the zip at zipPath;
+// `build` is the command that makes a good one, for the errors.
 // Reads the zip's central directory and the entry's local file header
 // (APPNOTE 4.3.7, 4.3.12, 4.3.16); the entry is stored or deflated.
-function zipArchitecture(zipPath, name) {
+function zipArchitecture(zipPath, name, build) {
   let zip;
   try {
     zip = fs.readFileSync(zipPath);
@@ -39,7 +56,7 @@ function zipArchitecture(zipPath, name) {
     if (error.code === 'ENOENT') return { missing: true };
     throw fail(`cannot read ${name}: ${error.message}`);
   }
-  const notAZip = fail(`${name} is not a zip file: run ./build.sh`);
+  const notAZip = fail(`${name} is not a zip file: run ${build}`);
   // End of central directory record: the last thing in the file (before a
   // comment of up to 64 KiB).
   let eocd = -1;
@@ -67,7 +84,7 @@ function zipArchitecture(zipPath, name) {
     }
     at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
   }
-  if (!entry) throw fail(`${name} holds no \`bootstrap\` at its root: run ./build.sh`);
+  if (!entry) throw fail(`${name} holds no \`bootstrap\` at its root: run ${build}`);
   const local = entry.local;
   if (local + 30 > zip.length || zip.readUInt32LE(local) !== 0x04034b50) throw notAZip;
   const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
@@ -78,16 +95,16 @@ function zipArchitecture(zipPath, name) {
     else if (entry.method === 8) binary = zlib.inflateRawSync(data);
     else throw new Error(`compression method ${entry.method}`);
   } catch (error) {
-    throw fail(`cannot unpack \`bootstrap\` from ${name} (${error.message}): run ./build.sh`);
+    throw fail(`cannot unpack \`bootstrap\` from ${name} (${error.message}): run ${build}`);
   }
   if (binary.length < 20 || binary.readUInt32BE(0) !== 0x7f454c46) {
-    throw fail(`\`bootstrap\` in ${name} is not an ELF binary: run ./build.sh`);
+    throw fail(`\`bootstrap\` in ${name} is not an ELF binary: run ${build}`);
   }
   const machine = binary.readUInt16LE(18);
   const arch = MACHINES[machine];
   if (!arch) {
     throw fail(
-      `\`bootstrap\` in ${name} is for ELF machine ${machine}, which Lambda cannot run: run ./build.sh`,
+      `\`bootstrap\` in ${name} is for ELF machine ${machine}, which Lambda cannot run: run ${build}`,
     );
   }
   return { arch };
@@ -104,12 +121,13 @@ module.exports = async ({ resolveConfigurationProperty }) => {
   // Relative to the service directory, which serverless makes the working one.
   const artifact = (await resolveConfigurationProperty(['package', 'artifact'])) || 'bootstrap.zip';
   const zipPath = path.resolve(process.cwd(), artifact);
-  const name = path.basename(artifact);
+  // As given: bootstrap.zip, or target/lambda/bootstrap/bootstrap.zip.
+  const name = path.normalize(artifact);
 
   if (!packagesOrDeploys()) {
     // remove, info, logs, invoke, print: nothing is uploaded, any value does.
     try {
-      const found = zipArchitecture(zipPath, name);
+      const found = zipArchitecture(zipPath, name, '');
       if (found.arch) return found.arch;
     } catch {
       // No zip or a broken one: nothing to check.
@@ -121,22 +139,22 @@ module.exports = async ({ resolveConfigurationProperty }) => {
     // build.sh's own words for it.
     throw fail(`unknown architecture '${wanted}' (from ARCH): use arm64 or x86_64`);
   }
+  const build = buildCommand(artifact, wanted);
   let found;
   try {
-    found = zipArchitecture(zipPath, name);
+    found = zipArchitecture(zipPath, name, build);
   } catch (error) {
     // Ours carry their message as their stack; anything else gets the same.
     if (error.stack === error.message) throw error;
-    throw fail(`cannot read ${name} (${error.message}): run ./build.sh`);
+    throw fail(`cannot read ${name} (${error.message}): run ${build}`);
   }
   if (found.missing) {
-    const build = wanted === undefined ? './build.sh' : `\`ARCH=${wanted} ./build.sh\``;
     throw fail(`${name} not found: run ${build} first`);
   }
   if (wanted !== undefined && wanted !== found.arch) {
     throw fail(
       `${name} holds an ${found.arch} binary but ARCH=${wanted}: ` +
-        `run \`ARCH=${wanted} ./build.sh\`, or deploy with ARCH=${found.arch}`,
+        `run ${build}, or deploy with ARCH=${found.arch}`,
     );
   }
   return found.arch;

@@ -1,6 +1,6 @@
 //! `bootstrap`: the executable Lambda starts, serving the handlers of
 //! `src/handlers/`. Everything it does is in `runtime/app.rs`, so the test
-//! probe (`src/bin/probe.rs`) runs the very same code with one more handler.
+//! probe (`examples/probe.rs`) runs the very same code with one more handler.
 
 use std::process::ExitCode;
 

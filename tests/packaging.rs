@@ -2,16 +2,26 @@
 //! the arm64 binary serving an event under qemu; the shipped build (LTO,
 //! stripped) still catching panics; serverless.yml as the CloudFormation
 //! stack the open-source Serverless Framework makes of it, whose functions
-//! always take the architecture of the zip (deploy/architecture.js).
+//! always take the architecture of the zip (deploy/architecture.js); and,
+//! each in a file of its own under `packaging/`, the same binary built by
+//! cargo-lambda (`cargo_lambda.rs`), and template.yaml, the same stack for
+//! AWS SAM, checked by SAM and cfn-lint and kept alike to serverless.yml
+//! (`sam.rs`).
 //! Never tests the runtime's behaviour: `tests/e2e` does.
 //!
-//! The slow tests (release builds, qemu, npm) are ignored by plain
-//! `cargo test`; `.ci/packaging.sh` installs what they need and runs them:
+//! The slow tests (release builds, qemu, npm, cargo-lambda, SAM) are
+//! ignored by plain `cargo test`; `.ci/packaging.sh` installs what they
+//! need and runs them:
 //! `cargo test --test packaging -- --ignored --test-threads=1`.
 
 #[path = "e2e/support.rs"]
 #[allow(dead_code)]
 mod support;
+
+#[path = "packaging/cargo_lambda.rs"]
+mod cargo_lambda;
+#[path = "packaging/sam.rs"]
+mod sam;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -339,9 +349,16 @@ fn the_arm64_binary_serves_an_api_gateway_event_under_qemu() {
     let binary = built
         .target
         .join("aarch64-unknown-linux-musl/release/bootstrap");
+    serves_an_api_gateway_event(&binary);
+}
+
+/// Runs `binary` (under qemu-aarch64 when it is an arm64 binary on another
+/// machine) on one REST API event, and checks the answer.
+fn serves_an_api_gateway_event(binary: &Path) {
+    let arm64 = elf(&std::fs::read(binary).unwrap()).machine == 183;
     let event = std::fs::read(root().join("tests/data/apigw-rest-get-query.json")).unwrap();
     let api = FakeApi::start(vec![Next::Event(Event::new("arm-1", event))]);
-    let cmd = if cfg!(target_arch = "aarch64") {
+    let cmd = if !arm64 || cfg!(target_arch = "aarch64") {
         lambda(binary.to_str().unwrap(), api.addr(), "httpevent")
     } else {
         let mut qemu = lambda("qemu-aarch64", api.addr(), "httpevent");
@@ -369,7 +386,7 @@ fn the_arm64_binary_serves_an_api_gateway_event_under_qemu() {
 
 /// The release build (LTO, stripped, opt-level "s") must still catch a
 /// handler's panic and go on, and move a big answer. `--bin probe` builds
-/// the test twin exactly as `bootstrap` is.
+/// the test twin (the example `examples/probe.rs`) exactly as `bootstrap` is.
 #[test]
 #[ignore = "slow: a release build; run by .ci/run"]
 fn the_shipped_build_still_catches_panics_and_serves_on() {
@@ -378,7 +395,9 @@ fn the_shipped_build_still_catches_panics_and_serves_on() {
         &[],
         &target_dir("probe"),
     );
-    let binary = built.target.join("x86_64-unknown-linux-musl/release/probe");
+    let binary = built
+        .target
+        .join("x86_64-unknown-linux-musl/release/examples/probe");
     let event = |id: &str, value: Value| Next::Event(Event::json(id, &value));
     let api = FakeApi::start(vec![
         event("boom", json!({"panic": "boom"})),
@@ -420,6 +439,21 @@ struct Osls {
 /// deploy/ (what resolves the architecture), with `zip` as its bootstrap.zip
 /// (none if `None`) and `ARCH=arch` (unset if `None`).
 fn osls(args: &[&str], zip: Option<&[u8]>, arch: Option<&str>) -> Osls {
+    osls_in(&Service::default(), args, zip, arch)
+}
+
+/// How a scratch copy of the service differs from the checkout's.
+#[derive(Default)]
+struct Service<'a> {
+    /// Where the zip goes, named to osls by BOOTSTRAP_ZIP (as cargo-lambda's
+    /// is); the default bootstrap.zip when `None`.
+    zip_at: Option<&'a str>,
+    /// Appended to serverless.yml, as a user adds to its end.
+    yaml: &'a str,
+}
+
+/// `osls` in a scratch copy of the service that `service` describes.
+fn osls_in(service: &Service, args: &[&str], zip: Option<&[u8]>, arch: Option<&str>) -> Osls {
     static RUN: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
         "lambda-bootstrap-sls-{}-{}",
@@ -431,14 +465,21 @@ fn osls(args: &[&str], zip: Option<&[u8]>, arch: Option<&str>) -> Osls {
     for file in ["serverless.yml", "deploy/architecture.js"] {
         std::fs::copy(root().join(file), dir.join(file)).unwrap();
     }
+    if !service.yaml.is_empty() {
+        let yml = std::fs::read_to_string(dir.join("serverless.yml")).unwrap();
+        std::fs::write(dir.join("serverless.yml"), yml + "\n" + service.yaml).unwrap();
+    }
+    let zip_at = dir.join(service.zip_at.unwrap_or("bootstrap.zip"));
     if let Some(zip) = zip {
-        std::fs::write(dir.join("bootstrap.zip"), zip).unwrap();
+        std::fs::create_dir_all(zip_at.parent().unwrap()).unwrap();
+        std::fs::write(&zip_at, zip).unwrap();
     }
     let mut cmd = Command::new("npx");
     cmd.args(["--yes", OSLS])
         .args(args)
         .current_dir(&dir)
         .env_remove("ARCH")
+        .env_remove("BOOTSTRAP_ZIP")
         // Never a real account: packaging talks to no AWS service.
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_SESSION_TOKEN")
@@ -447,6 +488,7 @@ fn osls(args: &[&str], zip: Option<&[u8]>, arch: Option<&str>) -> Osls {
         .env("AWS_REGION", "us-east-1")
         .env("npm_config_update_notifier", "false");
     cmd.envs(arch.map(|arch| ("ARCH", arch)));
+    cmd.envs(service.zip_at.map(|at| ("BOOTSTRAP_ZIP", at)));
     let out = cmd.output().expect("npx (Node.js and npm)");
     let path = dir.join(".serverless/cloudformation-template-update-stack.json");
     let template = std::fs::read(path)
@@ -466,7 +508,12 @@ fn osls(args: &[&str], zip: Option<&[u8]>, arch: Option<&str>) -> Osls {
 
 /// `osls package args`, which must succeed: the template it wrote.
 fn package(zip: &[u8], arch: Option<&str>, args: &[&str]) -> Value {
-    let packaged = osls(&[&["package"], args].concat(), Some(zip), arch);
+    package_in(&Service::default(), zip, arch, args)
+}
+
+/// `osls package args` in a scratch copy that `service` describes.
+fn package_in(service: &Service, zip: &[u8], arch: Option<&str>, args: &[&str]) -> Value {
+    let packaged = osls_in(service, &[&["package"], args].concat(), Some(zip), arch);
     assert!(
         packaged.success,
         "{OSLS} package {args:?} with ARCH={arch:?} failed:\n{}",

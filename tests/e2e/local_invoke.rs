@@ -5,7 +5,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::support::{Finished, finish, finish_with_stdin, known_handlers};
+use crate::support::{Finished, finish, finish_with_stdin, known_handlers, probe_binary};
 
 fn bootstrap(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bootstrap"));
@@ -129,7 +129,7 @@ fn help_says_how_to_use_it() {
 #[test]
 fn invoke_gives_the_handler_a_deadline() {
     let remaining = |args: &[&str]| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_probe"));
+        let mut cmd = Command::new(probe_binary());
         cmd.env_clear().args(args);
         let out = finish_with_stdin(&mut cmd, b"{}".to_vec());
         assert_eq!(out.code, Some(0), "{out:?}");

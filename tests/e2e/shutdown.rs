@@ -156,7 +156,7 @@ fn a_hook_that_panics_or_overruns_still_ends_in_an_exit() {
         assert_eq!(out.stderr.lines().last(), Some(says), "{}", out.stderr);
         if how == "panic" {
             assert!(
-                out.stderr.contains("ERROR panicked at src/bin/probe.rs")
+                out.stderr.contains("ERROR panicked at examples/probe.rs")
                     && out.stderr.contains("the shutdown hook failed"),
                 "{}",
                 out.stderr

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::thread;
 
-use crate::support::{lambda, read_request, start, status_kib};
+use crate::support::{lambda, probe_binary, read_request, start, status_kib};
 
 const TOTAL: usize = 100_000;
 const WARM: usize = 10_000;
@@ -157,7 +157,7 @@ fn soak(workers: usize) {
             }
         });
     }
-    let mut cmd = lambda(env!("CARGO_BIN_EXE_probe"), &addr, "probe");
+    let mut cmd = lambda(probe_binary(), &addr, "probe");
     // WARN keeps 30,000 error lines out of the pipe; the behaviour is the same.
     cmd.env("AWS_LAMBDA_LOG_LEVEL", "WARN");
     if workers > 1 {

@@ -12,7 +12,7 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread;
 use std::time::Duration;
 
@@ -639,7 +639,39 @@ pub struct Finished {
 /// The `probe` binary (bootstrap's code plus the `probe` handler), with a
 /// clean Lambda-like environment pointing at `api`.
 pub fn probe(api: &FakeApi, handler: &str) -> Command {
-    lambda(env!("CARGO_BIN_EXE_probe"), api.addr(), handler)
+    lambda(probe_binary(), api.addr(), handler)
+}
+
+/// The test probe, `examples/probe.rs`: an example, not a binary, so that
+/// no deploy tool (cargo-lambda zips every `[[bin]]`) ever ships it. Cargo
+/// builds binaries for integration tests but not examples, so the first
+/// call builds it, with this test's profile, through cargo itself: up to
+/// date after any change, whichever `cargo test` ran (plain `cargo test`
+/// has built it already, and this is a no-op).
+pub fn probe_binary() -> &'static str {
+    static PROBE: OnceLock<String> = OnceLock::new();
+    PROBE.get_or_init(|| {
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo
+            .args(["build", "--locked", "--example", "probe"])
+            .arg("--message-format=json-render-diagnostics")
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if !cfg!(debug_assertions) {
+            cargo.arg("--release");
+        }
+        let out = cargo.output().expect("run cargo to build the probe");
+        assert!(
+            out.status.success(),
+            "cargo build --example probe failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .find(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "probe")
+            .and_then(|m| m["executable"].as_str().map(String::from))
+            .expect("cargo named the probe's executable")
+    })
 }
 
 /// The real `bootstrap`, with a clean Lambda-like environment.
@@ -777,12 +809,12 @@ pub fn answers_per_id(api: &FakeApi) -> std::collections::BTreeMap<String, usize
 /// Fails the test if anything but the probe handler panicked. Every panic
 /// is logged "panicked at FILE:LINE" (by the runtime's hook, or by Rust's
 /// own before it is installed); the ones a test asks the probe for are at
-/// `src/bin/probe.rs`.
+/// `examples/probe.rs`.
 #[allow(dead_code)]
 pub fn assert_no_runtime_panic(out: &Finished) {
     for line in out.stderr.lines().filter(|l| l.contains("panicked at")) {
         assert!(
-            line.contains("panicked at src/bin/probe.rs"),
+            line.contains("panicked at examples/probe.rs"),
             "the runtime panicked: {line}\n{}",
             out.stderr
         );

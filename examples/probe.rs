@@ -1,7 +1,12 @@
 //! `probe`: the `bootstrap` binary with extra handlers for the end-to-end
 //! tests: `probe`, `probe_stream`, `probe_stream_typed` (a typed event),
-//! and `probe_hooked` (`probe` with a shutdown hook). It runs the same `app::main`; the only difference is
-//! the table. Never deployed (build.sh builds `bootstrap` only).
+//! and `probe_hooked` (`probe` with a shutdown hook). It runs the same
+//! `app::main`; the only difference is the table. An example, not a
+//! `[[bin]]`, so that nothing deploys it: cargo-lambda zips every binary,
+//! and build.sh makes bootstrap.zip of `bootstrap` only (`./build.sh --bin
+//! probe` builds it the same way into probe.zip, for the packaging tests).
+//! The tests build it themselves (`support::probe_binary`); by hand: `cargo
+//! build --example probe`.
 //!
 //! `probe` answers with what it saw (event, context, `_X_AMZN_TRACE_ID`, the
 //! process's thread count), or misbehaves on request: `{"panic": "msg"}`,
