@@ -101,9 +101,18 @@ impl HandlerError {
 }
 
 /// Lets a handler use `?` on any standard error; the error's type name (its
-/// last path segment, e.g. `ParseIntError`) becomes the `errorType`.
-impl<E: std::error::Error> From<E> for HandlerError {
+/// last path segment, e.g. `ParseIntError`) becomes the `errorType`. An
+/// error AWS answered with (the `aws` feature) takes AWS's error code
+/// instead (`ConditionalCheckFailedException`).
+impl<E: std::error::Error + 'static> From<E> for HandlerError {
     fn from(err: E) -> Self {
+        #[cfg(feature = "aws")]
+        if let Some(code) = (&err as &dyn std::error::Error)
+            .downcast_ref::<crate::aws::Error>()
+            .and_then(crate::aws::Error::code)
+        {
+            return HandlerError::new(code.to_string(), err.to_string());
+        }
         let full = std::any::type_name::<E>();
         let short = full.split('<').next().unwrap_or(full);
         let short = short.rsplit("::").next().unwrap_or(short);
@@ -143,6 +152,43 @@ mod tests {
         let err = parse("x").unwrap_err();
         assert_eq!(err.error_type(), "ParseIntError");
         assert_eq!(err.message(), "invalid digit found in string");
+    }
+
+    #[test]
+    fn question_mark_works_on_a_static_mutexs_poisoned_lock() {
+        // The conversion needs `'static` errors: a guard of a `static`
+        // (the README's pattern for state) is one.
+        static CACHE: std::sync::Mutex<u32> = std::sync::Mutex::new(0);
+        fn read() -> Result<u32, HandlerError> {
+            Ok(*CACHE.lock()?)
+        }
+        assert_eq!(read(), Ok(0));
+    }
+
+    #[cfg(feature = "aws")]
+    #[test]
+    fn question_mark_on_an_aws_error_keeps_awss_code() {
+        use crate::aws::{Error, ServiceError};
+        fn put(err: Error) -> Result<(), HandlerError> {
+            Err(err)?
+        }
+        let err = put(Error::Service(ServiceError {
+            operation: "DynamoDB.PutItem".into(),
+            code: "ConditionalCheckFailedException".into(),
+            message: "The conditional request failed".into(),
+            status: 400,
+            request_id: Some("R1".into()),
+        }))
+        .unwrap_err();
+        assert_eq!(err.error_type(), "ConditionalCheckFailedException");
+        assert_eq!(
+            err.message(),
+            "DynamoDB.PutItem failed: ConditionalCheckFailedException: \
+             The conditional request failed (status 400, request id R1)"
+        );
+        // Failures AWS did not answer with keep the usual rule.
+        let err = put(Error::Credentials("none".into())).unwrap_err();
+        assert_eq!(err.error_type(), "Error");
     }
 
     #[test]
