@@ -51,16 +51,16 @@ pub fn moto() -> &'static Moto {
     MOTO_SERVER.get_or_init(start_moto)
 }
 
-/// Starts `moto_server` with authentication after the four set-up calls.
-/// Its only stdin is a pipe from this process: when it closes, the shell
-/// around moto stops it.
-fn start_moto() -> Moto {
+/// A `moto_server` process with `args`, and its URL. Its only stdin is a
+/// pipe from this process: when that closes (this test binary exits,
+/// however it exits), the shell around moto stops it.
+pub fn spawn_moto(args: &str, env: &[(&str, &str)]) -> (String, Child, ChildStdin) {
     let mut child = Command::new("sh")
         .args([
             "-c",
-            "moto_server -H 127.0.0.1 -p 0 2>&1 & pid=$!; trap 'kill $pid 2>/dev/null' EXIT; cat >/dev/null",
+            &format!("moto_server -H 127.0.0.1 -p 0 {args} 2>&1 & pid=$!; trap 'kill $pid 2>/dev/null' EXIT; cat >/dev/null"),
         ])
-        .env("INITIAL_NO_AUTH_ACTION_COUNT", "4")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -75,12 +75,19 @@ fn start_moto() -> Moto {
                 panic!("moto_server ended before listening: is it installed? pip install '{MOTO}'")
             })
             .unwrap();
-        if let Some(at) = line.find("Running on http://") {
+        if let Some(at) = line.find("Running on http") {
             break line[at + "Running on ".len()..].trim().to_string();
         }
     };
     // moto logs every request: keep reading, or it blocks on a full pipe.
     thread::spawn(move || for _ in lines {});
+    (url, child, lifeline)
+}
+
+/// Starts moto with authentication after the four set-up calls, and
+/// makes those.
+fn start_moto() -> Moto {
+    let (url, child, lifeline) = spawn_moto("", &[("INITIAL_NO_AUTH_ACTION_COUNT", "4")]);
     let setup = client_for(
         &url,
         Source::Static(Credentials::new("AKIDSETUP", "setup", None, None)),
