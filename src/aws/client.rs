@@ -301,6 +301,8 @@ impl Client {
         now: SystemTime,
         budget: Option<Duration>,
     ) -> Result<Response, Error> {
+        // No wire dumps of what carries the signature and the token.
+        let _quiet = QuietWire::new();
         let credentials = self
             .credentials
             .get(now, |source| self.fetch_credentials(source, budget))?;
@@ -410,8 +412,7 @@ impl Client {
                 "the container credentials endpoint '{uri}' could not be reached: {e}"
             ))
         };
-        // ureq's TRACE lines dump every byte it receives, and this answer
-        // holds the secret key: no TRACE while it is read.
+        // The answer holds the secret key: no wire dump of it.
         let _quiet = QuietWire::new();
         let mut response = request.call().map_err(failed)?;
         let status = response.status().as_u16();
@@ -466,23 +467,43 @@ fn random_fraction() -> f64 {
     (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// Lowers the log level below TRACE while alive (one credentials fetch at a
-/// time holds it: the cache's lock is held around the fetch).
-struct QuietWire(log::LevelFilter);
+/// Turns TRACE off while alive: ureq's TRACE lines dump the bytes of every
+/// request and answer, which for AWS calls means the `Authorization`
+/// header, the session token and answers that carry keys. Counted, so that
+/// calls overlapping on several threads restore the level only when the
+/// last one ends; other TRACE lines logged meanwhile are lost, a price
+/// paid only by someone running at TRACE.
+struct QuietWire;
+
+/// Calls in flight, and the level to restore after the last.
+static QUIET: std::sync::Mutex<(usize, log::LevelFilter)> =
+    std::sync::Mutex::new((0, log::LevelFilter::Off));
 
 impl QuietWire {
     fn new() -> QuietWire {
-        let before = log::max_level();
-        if before > log::LevelFilter::Debug {
-            log::set_max_level(log::LevelFilter::Debug);
+        let mut quiet = QUIET
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if quiet.0 == 0 {
+            quiet.1 = log::max_level();
+            if quiet.1 > log::LevelFilter::Debug {
+                log::set_max_level(log::LevelFilter::Debug);
+            }
         }
-        QuietWire(before)
+        quiet.0 += 1;
+        QuietWire
     }
 }
 
 impl Drop for QuietWire {
     fn drop(&mut self) {
-        log::set_max_level(self.0);
+        let mut quiet = QUIET
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        quiet.0 -= 1;
+        if quiet.0 == 0 {
+            log::set_max_level(quiet.1);
+        }
     }
 }
 
@@ -579,6 +600,20 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    #[test]
+    fn trace_is_off_while_calls_overlap_and_back_after_the_last() {
+        let before = log::max_level();
+        log::set_max_level(log::LevelFilter::Trace);
+        let first = QuietWire::new();
+        let second = QuietWire::new();
+        assert_eq!(log::max_level(), log::LevelFilter::Debug);
+        drop(first);
+        assert_eq!(log::max_level(), log::LevelFilter::Debug);
+        drop(second);
+        assert_eq!(log::max_level(), log::LevelFilter::Trace);
+        log::set_max_level(before);
     }
 
     #[test]

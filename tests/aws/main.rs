@@ -7,5 +7,6 @@
 mod credentials;
 mod https;
 mod retries;
+mod secrets;
 mod services;
 mod support;

@@ -134,14 +134,26 @@ fn start_moto() -> Moto {
 
 /// One IAM query-protocol call; its XML answer.
 pub fn iam(client: &Client, ctx: &Context, params: &[(&str, &str)]) -> String {
-    let mut body = String::from("Version=2010-05-08");
+    query(client, ctx, IAM, "2010-05-08", params)
+}
+
+/// One query-protocol call (`Action=…&Version=…` in a form body); its XML
+/// answer, which must be a success.
+pub fn query(
+    client: &Client,
+    ctx: &Context,
+    service: Service,
+    version: &str,
+    params: &[(&str, &str)],
+) -> String {
+    let mut body = format!("Version={version}");
     for (name, value) in params {
         body.push('&');
         body.push_str(name);
         body.push('=');
         lambda_bootstrap::aws::sigv4::encode(value.as_bytes(), false, &mut body);
     }
-    let request = Request::new(IAM, params[0].1, "POST", "/")
+    let request = Request::new(service, params[0].1, "POST", "/")
         .header(
             "Content-Type",
             "application/x-www-form-urlencoded; charset=utf-8",
@@ -151,11 +163,66 @@ pub fn iam(client: &Client, ctx: &Context, params: &[(&str, &str)]) -> String {
     let text = String::from_utf8_lossy(&response.body).into_owned();
     assert!(
         response.is_success(),
-        "IAM {}: {} {text}",
+        "{} {}: {} {text}",
+        service.id,
         params[0].1,
         response.status
     );
     text
+}
+
+/// Temporary credentials with a session token, as Lambda and containers
+/// hand out: a role allowed everything, assumed through STS by the moto
+/// user. moto checks the token of every request signed with them.
+pub fn temporary_credentials() -> Credentials {
+    const STS: Service = Service {
+        id: "STS",
+        endpoint_prefix: "sts",
+        signing_name: "sts",
+    };
+    let admin = moto_client();
+    let ctx = context(30_000);
+    let role = unique("role");
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#;
+    let created = iam(
+        &admin,
+        &ctx,
+        &[
+            ("Action", "CreateRole"),
+            ("RoleName", &role),
+            ("AssumeRolePolicyDocument", trust),
+        ],
+    );
+    let allow =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    iam(
+        &admin,
+        &ctx,
+        &[
+            ("Action", "PutRolePolicy"),
+            ("RoleName", &role),
+            ("PolicyName", "all"),
+            ("PolicyDocument", allow),
+        ],
+    );
+    let arn = xml_text(&created, "Arn");
+    let xml = query(
+        &admin,
+        &ctx,
+        STS,
+        "2011-06-15",
+        &[
+            ("Action", "AssumeRole"),
+            ("RoleArn", &arn),
+            ("RoleSessionName", "tests"),
+        ],
+    );
+    Credentials::new(
+        xml_text(&xml, "AccessKeyId"),
+        xml_text(&xml, "SecretAccessKey"),
+        Some(xml_text(&xml, "SessionToken")),
+        None,
+    )
 }
 
 /// The text of the first `<tag>` in `xml`.
