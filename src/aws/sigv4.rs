@@ -21,12 +21,13 @@ pub const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934c
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PathStyle {
     /// Every service but S3: dot segments and empty segments removed, then
-    /// the (already percent-encoded) path encoded once more.
+    /// the (already percent-encoded) path encoded once more, `%` included.
     Normalized,
-    /// The same second encoding, without removing segments (the test
-    /// suite's `"normalize": false`).
-    EncodedOnly,
-    /// S3: the path exactly as sent.
+    /// Segments removed as above, the path otherwise as sent: how AWS's
+    /// published test suite signs its `"normalize": true` cases.
+    NormalizedOnly,
+    /// S3 (and the suite's `"normalize": false` cases): the path exactly as
+    /// sent.
     AsSent,
 }
 
@@ -183,31 +184,32 @@ fn canonical_headers(headers: &[(String, String)]) -> (String, String) {
 
 fn canonical_path(path: &str, style: PathStyle, out: &mut String) {
     let path = if path.is_empty() { "/" } else { path };
-    match style {
-        PathStyle::AsSent => out.push_str(path),
-        PathStyle::EncodedOnly => encode(path.as_bytes(), true, out),
-        PathStyle::Normalized => {
-            let mut segments: Vec<&str> = Vec::new();
-            for segment in path.split('/') {
-                match segment {
-                    "" | "." => {}
-                    ".." => {
-                        segments.pop();
-                    }
-                    s => segments.push(s),
-                }
+    if style == PathStyle::AsSent {
+        out.push_str(path);
+        return;
+    }
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
             }
-            let mut normal = String::with_capacity(path.len());
-            for s in &segments {
-                normal.push('/');
-                normal.push_str(s);
-            }
-            let trailing = path.ends_with('/') || path.ends_with("/.") || path.ends_with("/..");
-            if segments.is_empty() || trailing {
-                normal.push('/');
-            }
-            encode(normal.as_bytes(), true, out);
+            s => segments.push(s),
         }
+    }
+    let mut normal = String::with_capacity(path.len());
+    for s in &segments {
+        normal.push('/');
+        normal.push_str(s);
+    }
+    let trailing = path.ends_with('/') || path.ends_with("/.") || path.ends_with("/..");
+    if segments.is_empty() || trailing {
+        normal.push('/');
+    }
+    match style {
+        PathStyle::Normalized => encode(normal.as_bytes(), true, out),
+        _ => out.push_str(&normal),
     }
 }
 
@@ -379,7 +381,8 @@ mod tests {
             path("/arn%3Aaws/x y", PathStyle::Normalized),
             "/arn%253Aaws/x%20y"
         );
-        assert_eq!(path("/a/./b", PathStyle::EncodedOnly), "/a/./b");
+        assert_eq!(path("/a/./b%20c", PathStyle::NormalizedOnly), "/a/b%20c");
+        assert_eq!(path("/a/./b", PathStyle::AsSent), "/a/./b");
         assert_eq!(path("/k%C3%A9y", PathStyle::AsSent), "/k%C3%A9y");
         let query = |q: &str| {
             let mut out = String::new();

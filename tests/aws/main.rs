@@ -9,4 +9,5 @@ mod https;
 mod retries;
 mod secrets;
 mod services;
+mod sigv4_suite;
 mod support;
