@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The packaging checks (tests/packaging.rs): build.sh for both architectures
-# (twice each, and through the python3 fallback), the arm64 binary under
-# qemu, serverless.yml packaged by osls (and refused when ARCH and the zip's
+# (twice each, and through the python3 fallback; with the aws feature, whose
+# C build.sh compiles with zig from PyPI), the arm64 binary under qemu, serverless.yml packaged by osls (and refused when ARCH and the zip's
 # architecture disagree: deploy/architecture.js, Node.js built-ins only).
 # Installs what a fresh Debian machine with only rustup + cargo, Node.js + npm
 # and python3 lacks, then runs them.
@@ -25,6 +25,8 @@ if [ "$(uname -m)" != aarch64 ] && ! command -v qemu-aarch64 >/dev/null 2>&1; th
     packages+=(qemu-user)
 fi
 command -v zip >/dev/null 2>&1 || packages+=(zip)
+# The aws feature's build is checked talking TLS to `openssl s_server`.
+command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 if [ ${#packages[@]} -gt 0 ]; then
     echo "installing ${packages[*]}"
     as_root apt-get update -qq
