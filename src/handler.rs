@@ -103,7 +103,11 @@ impl HandlerError {
 /// Lets a handler use `?` on any standard error; the error's type name (its
 /// last path segment, e.g. `ParseIntError`) becomes the `errorType`. An
 /// error AWS answered with (the `aws` feature) takes AWS's error code
-/// instead (`ConditionalCheckFailedException`).
+/// instead (`ConditionalCheckFailedException`). The error must own its
+/// data (`'static`, which finding the AWS one takes): one that borrows,
+/// such as a poisoned lock guard of a local `Mutex`, is mapped first
+/// (`map_err(|e| HandlerError::new("Poisoned", e.to_string()))`); a
+/// `static`'s guard is `'static` and converts.
 impl<E: std::error::Error + 'static> From<E> for HandlerError {
     fn from(err: E) -> Self {
         #[cfg(feature = "aws")]
