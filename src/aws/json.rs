@@ -86,8 +86,9 @@ pub fn read_answer(operation: &str, response: &Response) -> Result<Value, Error>
 }
 
 /// An error answer's code and message: `__type` (`com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException`
-/// is `ConditionalCheckFailedException`), else `code`, else the
-/// `x-amzn-ErrorType` header (`Code:uri`), else the status's name.
+/// is `ConditionalCheckFailedException`), else `code`, else an XML body's
+/// `<Code>`, else the `x-amzn-ErrorType` header (`Code:uri`), else the
+/// status's name.
 pub fn error_of(operation: &str, response: &Response) -> ServiceError {
     let body: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
     let text = |key: &str| {
@@ -95,8 +96,15 @@ pub fn error_of(operation: &str, response: &Response) -> ServiceError {
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
     };
+    // An XML error where JSON belongs (a gateway's, or moto's refusal of a
+    // signature) still has a code and a message.
+    let xml = String::from_utf8_lossy(&response.body);
+    let xml = Some(&xml).filter(|x| x.trim_start().starts_with('<'));
+    let xml_code = xml.and_then(|x| crate::aws::s3::xml_text(x, "Code"));
+    let xml_message = xml.and_then(|x| crate::aws::s3::xml_text(x, "Message"));
     let code = text("__type")
         .or_else(|| text("code"))
+        .or(xml_code.as_deref())
         .or_else(|| response.header("x-amzn-errortype"))
         .map(|raw| {
             let raw = raw.rsplit('#').next().unwrap_or(raw);
@@ -109,6 +117,7 @@ pub fn error_of(operation: &str, response: &Response) -> ServiceError {
         code,
         message: text("message")
             .or_else(|| text("Message"))
+            .or(xml_message.as_deref())
             .unwrap_or("")
             .to_string(),
         status: response.status,
@@ -212,6 +221,20 @@ mod tests {
                 "",
             ),
             Err(error("ThrottlingException", "", 400, None)),
+        );
+        check(
+            answer(
+                403,
+                &[],
+                "<?xml version=\"1.0\"?><ErrorResponse><Errors><Error><Code>InvalidClientTokenId</Code>\
+                 <Message>The security token included in the request is invalid.</Message></Error></Errors></ErrorResponse>",
+            ),
+            Err(error(
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+                403,
+                None,
+            )),
         );
         check(
             answer(503, &[], "<html>Service Unavailable</html>"),

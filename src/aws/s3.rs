@@ -116,7 +116,7 @@ pub fn check(operation: &str, response: &Response) -> Result<(), Error> {
 
 /// The text of the first `<tag>…</tag>`, entities decoded: all of XML S3's
 /// error bodies need.
-fn xml_text(xml: &str, tag: &str) -> Option<String> {
+pub(crate) fn xml_text(xml: &str, tag: &str) -> Option<String> {
     let start = xml.find(&format!("<{tag}>"))? + tag.len() + 2;
     let end = start + xml[start..].find(&format!("</{tag}>"))?;
     let text = xml[start..end]

@@ -189,6 +189,7 @@ fn a_wrong_signature_is_refused_and_not_retried() {
         .json(&ctx, &aws::DYNAMODB, "ListTables", &json!({}))
         .unwrap_err();
     assert_eq!(err.status(), Some(403), "{err}");
+    assert!(err.is("SignatureDoesNotMatch"), "{err}");
     assert!(matches!(err, Error::Service(_)), "{err}");
     let unknown = Credentials::new("AKIDNOBODYKNOWS00000", "x", None, None);
     let client = client_for(&moto.url, Source::Static(unknown));
@@ -196,4 +197,5 @@ fn a_wrong_signature_is_refused_and_not_retried() {
         .json(&ctx, &aws::DYNAMODB, "ListTables", &json!({}))
         .unwrap_err();
     assert_eq!(err.status(), Some(403), "{err}");
+    assert!(err.is("InvalidClientTokenId"), "{err}");
 }
