@@ -7,7 +7,7 @@ set -euo pipefail
 
 usage() {
     cat <<'EOF'
-usage: ./build.sh [--arch arm64|x86_64] [--bin NAME] [--zip PATH]
+usage: ./build.sh [--arch arm64|x86_64] [--bin NAME] [--zip PATH] [--features LIST]
 
 Builds bootstrap.zip (one static `bootstrap`, mode 0755) for AWS Lambda's
 provided.al2023 runtime.
@@ -22,10 +22,21 @@ provided.al2023 runtime.
   --zip PATH    where the zip goes (default: NAME.zip beside build.sh,
                 i.e. ./bootstrap.zip); the Makefile `sam build` runs gives
                 each function its own
+  --features LIST
+                cargo features to build with, comma-separated: events (the
+                aws_lambda_events types), aws (calls to AWS services; its
+                TLS needs ring, which compiles C, so build.sh then fetches
+                zig from PyPI, pinned, to compile it for musl). Without
+                aws, no C toolchain is needed at all
   -h, --help    this text
 
 Environment:
   ARCH              architecture when --arch is not given (default arm64)
+  FEATURES          features when --features is not given (default none)
+  CC_<target>, AR_<target>
+                    a C compiler and archiver for musl of your own (e.g.
+                    CC_aarch64_unknown_linux_musl=aarch64-linux-musl-gcc):
+                    used instead of zig when set
   CARGO_TARGET_DIR  where cargo builds (default ./target)
   ZIP_TOOL=python   zip with python3's zipfile even when `zip` is installed
                     (the fallback used without `zip`)
@@ -55,6 +66,7 @@ die() {
 arch="${ARCH-arm64}"
 bin=bootstrap
 zip_arg=""
+features="${FEATURES-}"
 arch_from="ARCH"
 [ -n "${ARCH+set}" ] || arch_from="the default"
 while [ $# -gt 0 ]; do
@@ -77,6 +89,12 @@ while [ $# -gt 0 ]; do
             shift 2
             ;;
         --zip=*) zip_arg="${1#--zip=}"; shift ;;
+        --features)
+            [ $# -ge 2 ] || { echo "build.sh: --features needs a value, e.g. aws" >&2; exit 2; }
+            features="$2"
+            shift 2
+            ;;
+        --features=*) features="${1#--features=}"; shift ;;
         -h | --help) usage; exit 0 ;;
         *) echo "build.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
@@ -87,8 +105,8 @@ done
 # static-pie (ET_DYN, 3); aarch64's has no static-pie on stable Rust, so it
 # is a static fixed-address executable (ET_EXEC, 2).
 case "$arch" in
-    arm64) triple=aarch64-unknown-linux-musl; elf_machine=183 elf_type=2 linking=static ;; # EM_AARCH64
-    x86_64) triple=x86_64-unknown-linux-musl; elf_machine=62 elf_type=3 linking=static-pie ;; # EM_X86_64
+    arm64) triple=aarch64-unknown-linux-musl zig_target=aarch64-linux-musl; elf_machine=183 elf_type=2 linking=static ;; # EM_AARCH64
+    x86_64) triple=x86_64-unknown-linux-musl zig_target=x86_64-linux-musl; elf_machine=62 elf_type=3 linking=static-pie ;; # EM_X86_64
     *) echo "build.sh: unknown architecture '$arch' (from $arch_from): use arm64 or x86_64" >&2; exit 2 ;;
 esac
 
@@ -106,6 +124,21 @@ if [ -n "$zip_arg" ]; then
         { echo "build.sh: no directory for --zip '$zip_arg'" >&2; exit 2; }
     zip_path="$zip_dir/$(basename "$zip_arg")"
 fi
+
+# The features cargo knows, named here so a typo fails with a clear message.
+features="${features// /}"
+feature_args=()
+if [ -n "$features" ]; then
+    IFS=',' read -ra wanted <<<"$features"
+    for feature in "${wanted[@]}"; do
+        case "$feature" in
+            aws | events) ;;
+            *) echo "build.sh: unknown feature '$feature' (known: aws, events)" >&2; exit 2 ;;
+        esac
+    done
+    feature_args=(--features "$features")
+fi
+
 cd "$(dirname "$0")"
 root="$(pwd)"
 zip_path="${zip_path:-$root/$bin.zip}"
@@ -126,11 +159,45 @@ else
     fi
 fi
 
-step="building: cargo build --release --locked --target $triple ${cargo_target[*]}"
+# ring (the aws feature's TLS and signing) compiles C for the target, and
+# this machine has no C compiler for musl. As cargo-lambda does, zig is
+# fetched from PyPI (pinned) and drives the build through CC_<target> and
+# AR_<target> wrappers; a CC_<target> the caller set wins. Only then: the
+# default build needs no C toolchain.
+zig_version=0.13.0
+target_var="${triple//-/_}"
+cc_var="CC_$target_var" ar_var="AR_$target_var"
+if [[ ",$features," == *",aws,"* ]] && [ -z "${!cc_var:-}" ]; then
+    zig_dir="${CARGO_TARGET_DIR:-$root/target}/ziglang-$zig_version"
+    if [ ! -x "$zig_dir/ziglang/zig" ]; then
+        step="getting zig $zig_version from PyPI (python3 -m pip install ziglang==$zig_version) to compile ring's C for $triple"
+        echo "build.sh: the aws feature compiles C (ring): getting zig $zig_version from PyPI"
+        python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+            --target "$zig_dir" "ziglang==$zig_version"
+    fi
+    zig="$zig_dir/ziglang/zig"
+    mkdir -p "$zig_dir/bin"
+    # cc-rs adds --target=<rust triple>, which zig does not take: it gets
+    # zig's own name for the target instead.
+    cat >"$zig_dir/bin/cc-$triple" <<WRAPPER
+#!/bin/sh
+# A C compiler for $triple: zig's clang (build.sh, for ring under the aws feature).
+for arg do shift; case "\$arg" in --target=*) ;; *) set -- "\$@" "\$arg" ;; esac; done
+exec "$zig" cc -target $zig_target "\$@"
+WRAPPER
+    printf '#!/bin/sh\nexec "%s" ar "$@"\n' "$zig" >"$zig_dir/bin/ar"
+    chmod +x "$zig_dir/bin/cc-$triple" "$zig_dir/bin/ar"
+    export "$cc_var=$zig_dir/bin/cc-$triple" "$ar_var=$zig_dir/bin/ar"
+    # zig keeps a cache of what it compiled; under target/, not in $HOME.
+    export ZIG_GLOBAL_CACHE_DIR="$zig_dir/cache" ZIG_LOCAL_CACHE_DIR="$zig_dir/cache"
+fi
+
+step="building: cargo build --release --locked --target $triple ${cargo_target[*]} ${feature_args[*]}"
 # rust-lld ships with every toolchain, so either architecture links on either
-# kind of machine without a cross C toolchain (nothing in the dependency tree
-# compiles C), and the bytes depend on the Rust toolchain alone, not on the
-# machine's binutils. A linker the caller sets wins.
+# kind of machine without a cross C toolchain (nothing in the default
+# dependency tree compiles C; the aws feature's ring is compiled by zig,
+# above, and linked the same way), and the bytes depend on the toolchains
+# alone, not on the machine's binutils. A linker the caller sets wins.
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER="${CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER:-rust-lld}"
 export CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER="${CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER:-rust-lld}"
 # Source paths end up in panic messages: keep this machine's out of them.
@@ -151,7 +218,7 @@ fi
 flags+=("--remap-path-prefix=$root=." "--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=~/.cargo")
 CARGO_ENCODED_RUSTFLAGS="$(IFS=$'\x1f' && echo "${flags[*]}")"
 export CARGO_ENCODED_RUSTFLAGS
-cargo build --release --locked --target "$triple" "${cargo_target[@]}"
+cargo build --release --locked --target "$triple" "${cargo_target[@]}" "${feature_args[@]}"
 binary="${CARGO_TARGET_DIR:-$root/target}/$triple/release/$built_as"
 [ -f "$binary" ] || die "cargo built no $binary"
 
@@ -227,7 +294,7 @@ if command -v sha256sum >/dev/null 2>&1; then
 else
     sha="$(shasum -a 256 "$zip_path" | cut -d' ' -f1)"
 fi
-echo "built $zip_path ($arch, $triple, $linking)"
+echo "built $zip_path ($arch, $triple, $linking${features:+, features: $features})"
 echo "  rustc:  $(rustc --version)"
 echo "  size:   $size bytes"
 echo "  sha256: $sha"

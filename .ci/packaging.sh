@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The packaging checks (tests/packaging.rs): build.sh for both architectures
-# (twice each, and through the python3 fallback), the arm64 binary under
-# qemu, serverless.yml packaged by osls (and refused when ARCH and the zip's
+# (twice each, and through the python3 fallback; with the aws feature, whose
+# C build.sh compiles with zig from PyPI), the arm64 binary under qemu,
+# serverless.yml packaged by osls (and refused when ARCH and the zip's
 # architecture disagree: deploy/architecture.js, Node.js built-ins only);
 # cargo-lambda's build for both architectures (tests/packaging/cargo_lambda.rs);
 # template.yaml through `sam validate --lint` and `sam build`, kept alike to
@@ -30,6 +31,8 @@ fi
 command -v zip >/dev/null 2>&1 || packages+=(zip)
 # `file`, as a user checks what cargo-lambda built.
 command -v file >/dev/null 2>&1 || packages+=(file)
+# The aws feature's build is checked talking TLS to `openssl s_server`.
+command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 if [ ${#packages[@]} -gt 0 ]; then
     echo "installing ${packages[*]}"
     as_root apt-get update -qq

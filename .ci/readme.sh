@@ -6,7 +6,9 @@
 # emulator commands, the whole "Add a handler" walk-through (the `greet`
 # handler, its table line and fixture, exactly as the README shows them,
 # and an event that does not fit it), the typed SQS consumer, then `cargo
-# test` there, and the `events` feature's handler. The README marks each block it means with
+# test` there; then the `events` feature's handler, and the "Calling AWS
+# services" handlers against moto and a local HTTPS webhook. The README
+# marks each block it means with
 # an HTML comment, `<!-- readme-check: NAME -->`, on the line before it;
 # this script takes the blocks from there, so a change to the README is a
 # change to what runs here.
@@ -15,9 +17,10 @@
 # packages it and cfn-lint reads the result), not here.
 #
 # Needs: cargo, git, python3, npx; cargo-lambda and the AWS SAM CLI
-# (.ci/tools.sh; .ci/run sources it). `osls` is osls from npx, at the
-# version tests/packaging.rs pins, as the README's "put `npx` in front"
-# says. Run by .ci/run.
+# (.ci/tools.sh; .ci/run sources it); moto_server (with boto3) and openssl
+# for the AWS blocks (.ci/run installs them). `osls` is osls from npx, at
+# the version tests/packaging.rs pins, as the README's "put `npx` in
+# front" says. Run by .ci/run.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 scratch="$(mktemp -d)"
@@ -156,11 +159,95 @@ if command -v cargo-lambda >/dev/null 2>&1; then
 else
     fail "cargo-lambda is not installed (pip install cargo-lambda)"
 fi
-# Last: a handler that needs the feature is in the table from here on.
+# The features' handlers last, each in the table only while its feature is
+# built: the scratch clone's other builds have neither.
 echo "--- README: the events feature's types"
+cp src/handlers/mod.rs "$scratch/mod.rs"
 block events >src/handlers/evqueue.rs
 add_line '"evqueue" => evqueue,'
 out="$(cargo run -q --locked --features events -- invoke evqueue tests/data/sqs-orders.json 2>"$scratch/events.log")" ||
     fail "the events block failed: $(cat "$scratch/events.log")"
 [ "$out" = '{"batchItemFailures":[]}' ] || fail "the events block printed $out"
+cp "$scratch/mod.rs" src/handlers/mod.rs
+rm src/handlers/evqueue.rs
+
+echo "--- README: Calling AWS services (order and notify, against moto)"
+# moto listens where the README says; its
+# resources are made with boto3, which moto installs.
+command -v moto_server >/dev/null 2>&1 || fail "moto_server is not installed (pip install 'moto[server]')"
+block src/handlers/order.rs >src/handlers/order.rs
+block src/handlers/notify.rs >src/handlers/notify.rs
+python3 - <<'PY'
+path = "src/handlers/mod.rs"
+text = open(path, encoding="utf-8").read()
+anchor = "handler_table! {\n"
+open(path, "w", encoding="utf-8").write(text.replace(anchor, anchor + '    "notify" => notify,\n    "order" => order,\n'))
+PY
+moto_server -H 127.0.0.1 -p 5000 >"$scratch/moto.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 300); do
+    grep -q 'Running on' "$scratch/moto.log" && break
+    kill -0 "${pids[-1]}" 2>/dev/null || fail "moto_server ended: $(cat "$scratch/moto.log")"
+    sleep 0.1 # a poll for readiness, bounded by the loop
+done
+grep -q 'Running on http://127.0.0.1:5000' "$scratch/moto.log" || fail "moto is not on 127.0.0.1:5000: $(cat "$scratch/moto.log")"
+aws_py() {
+    AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 \
+        AWS_ENDPOINT_URL=http://127.0.0.1:5000 python3 -c "import boto3, json, sys; $1"
+}
+aws_py "
+boto3.client('dynamodb').create_table(TableName='orders', KeySchema=[{'AttributeName': 'id', 'KeyType': 'HASH'}],
+    AttributeDefinitions=[{'AttributeName': 'id', 'AttributeType': 'S'}], BillingMode='PAY_PER_REQUEST')
+boto3.client('sqs').create_queue(QueueName='orders')
+boto3.client('s3').create_bucket(Bucket='receipts')"
+order="$(block 'run order')"
+out="$(bash -euo pipefail -c "$order" 2>"$scratch/order.log")" || fail "order failed: $(cat "$scratch/order.log")"
+grep -q '"stored":"o-1"' <<<"$out" && grep -q '"receipt_bytes":20' <<<"$out" || fail "order printed $out"
+out="$(bash -euo pipefail -c "$order" 2>"$scratch/order.log")" || fail "order, again, failed: $(cat "$scratch/order.log")"
+[ "$out" = '{"duplicate":"o-1"}' ] || fail "order, again, printed $out"
+aws_py "
+item = boto3.client('dynamodb').get_item(TableName='orders', Key={'id': {'S': 'o-1'}})['Item']
+assert item == {'id': {'S': 'o-1'}, 'qty': {'N': '3'}}, item
+url = boto3.client('sqs').get_queue_url(QueueName='orders')['QueueUrl']
+got = boto3.client('sqs').receive_message(QueueUrl=url, MaxNumberOfMessages=10).get('Messages', [])
+assert [json.loads(m['Body']) for m in got] == [{'id': 'o-1', 'qty': 3}], got
+body = boto3.client('s3').get_object(Bucket='receipts', Key='receipts/o-1.json')['Body'].read()
+assert json.loads(body) == {'id': 'o-1', 'qty': 3}, body" || fail "moto does not hold what order wrote"
+
+# notify: a webhook over HTTPS, its certificate from a CA made here and
+# named by AWS_CA_BUNDLE; the server keeps what it was sent.
+(
+    cd "$scratch"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=readme-ca 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout hook.key -out hook.csr -subj /CN=localhost 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1\n' >hook.ext
+    openssl x509 -req -in hook.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out hook.pem -days 2 -extfile hook.ext 2>/dev/null
+)
+python3 - "$scratch" >"$scratch/hook.port" 2>"$scratch/hook.log" <<'PY' &
+import http.server, ssl, sys
+scratch = sys.argv[1]
+class Hook(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        open(f"{scratch}/hook.body", "wb").write(body)
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(f"{scratch}/hook.pem", f"{scratch}/hook.key")
+server.socket = context.wrap_socket(server.socket, server_side=True)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+PY
+pids+=($!)
+for _ in $(seq 100); do [ -s "$scratch/hook.port" ] && break; sleep 0.1; done # readiness poll, bounded
+[ -s "$scratch/hook.port" ] || fail "the webhook server did not start: $(cat "$scratch/hook.log")"
+out="$(echo '{"text": "shipped"}' | WEBHOOK_URL="https://127.0.0.1:$(cat "$scratch/hook.port")/hook" \
+    AWS_CA_BUNDLE="$scratch/ca.pem" AWS_REGION=us-east-1 cargo run -q --features aws -- invoke notify - 2>"$scratch/notify.log")" ||
+    fail "notify failed: $(cat "$scratch/notify.log")"
+[ "$out" = '{"status":200}' ] || fail "notify printed $out"
+[ "$(cat "$scratch/hook.body")" = '{"text":"shipped"}' ] || fail "the webhook got $(cat "$scratch/hook.body")"
+
 echo "readme.sh: every README command worked"

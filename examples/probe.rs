@@ -20,6 +20,11 @@
 //! `{"thread_logs_later": {"wait": "host:port", "then": "host:port"}}` it
 //! starts a thread that waits for `wait` to close as above, logs one INFO
 //! line, then connects to `then`, and returns at once.
+//!
+//! With the `aws` feature, `probe_aws` also exercises what that feature
+//! compiles in (ring, rustls): `{"sign": true}` answers the SigV4 signature
+//! of a fixed request, `{"https_get": URL}` the status of a GET over HTTPS
+//! through the AWS client's agent (`AWS_CA_BUNDLE` honoured).
 
 use std::io::Read;
 use std::net::TcpStream;
@@ -208,6 +213,57 @@ fn probe_shutdown(shutdown: &Shutdown) {
     }
 }
 
+#[cfg(feature = "aws")]
+fn probe_aws(event: Value, _ctx: &Context) -> Result<Value, HandlerError> {
+    use lambda_bootstrap::aws::{Client, sigv4};
+    use std::sync::LazyLock;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    static AWS: LazyLock<Client> = LazyLock::new(Client::from_env);
+    let mut answer = json!({});
+    if event.get("sign") == Some(&Value::Bool(true)) {
+        // The request of sigv4.rs's botocore check: fixed keys and time.
+        let mut headers = vec![
+            (
+                "Host".to_string(),
+                "dynamodb.eu-west-1.amazonaws.com".to_string(),
+            ),
+            (
+                "Content-Type".to_string(),
+                "application/x-amz-json-1.0".to_string(),
+            ),
+            (
+                "X-Amz-Target".to_string(),
+                "DynamoDB_20120810.PutItem".to_string(),
+            ),
+        ];
+        let body = br#"{"TableName":"orders","Item":{"id":{"S":"1"}}}"#;
+        let signed = sigv4::sign(
+            "POST",
+            "/",
+            "",
+            &mut headers,
+            &sigv4::sha256_hex(body),
+            &sigv4::Params {
+                access_key_id: "AKIDTESTEXAMPLE",
+                secret_access_key: "testsecretkey/EXAMPLE+0123456789abcdef",
+                session_token: Some("SESSIONTOKEN/EXAMPLE=="),
+                sign_session_token: true,
+                region: "eu-west-1",
+                service: "dynamodb",
+                time: UNIX_EPOCH + Duration::from_secs(1_795_600_800),
+                path_style: sigv4::PathStyle::Normalized,
+            },
+        );
+        answer["signature"] = signed.signature.into();
+    }
+    if let Some(url) = event.get("https_get").and_then(Value::as_str) {
+        let response = AWS.agent().get(url).call()?;
+        answer["status"] = response.status().as_u16().into();
+    }
+    Ok(answer)
+}
+
 fn main() -> ExitCode {
     let mut table: Vec<Entry> = HANDLERS.to_vec();
     table.push(Entry::new("probe", buffered!(probe)));
@@ -218,5 +274,7 @@ fn main() -> ExitCode {
     ));
     // The probe, with a shutdown hook (and so an extension and SIGTERM).
     table.push(Entry::new("probe_hooked", buffered!(probe)).with_shutdown(probe_shutdown));
+    #[cfg(feature = "aws")]
+    table.push(Entry::new("probe_aws", buffered!(probe_aws)));
     lambda_bootstrap::runtime::app::main(Box::leak(table.into_boxed_slice()))
 }

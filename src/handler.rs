@@ -29,7 +29,7 @@
 //! # assert_eq!(answer.unwrap(), br#"{"id":"a","accepted":true}"#);
 //! ```
 
-use std::any::type_name;
+use std::any::{Any, type_name};
 use std::borrow::Cow;
 use std::error::Error;
 use std::fmt;
@@ -302,10 +302,11 @@ impl HandlerError {
     }
 }
 
-/// Lets a handler use `?` on the errors crates give: any
-/// `std::error::Error + Send + Sync` (serde_json's, `io::Error`, an SDK's),
-/// a `Box<dyn Error + Send + Sync>` (what most crates, and the official
-/// runtime's `Error`, are), a `String` or a `&str`.
+/// Lets a handler use `?` on the errors crates give: any error type (any
+/// `std::error::Error`: serde_json's, `io::Error`, an SDK's, a `static`
+/// mutex's poisoned lock), a `Box<dyn Error + Send + Sync>` (what most
+/// crates, and the official runtime's `Error`, are), a `String` or a `&str`
+/// (anything `Display` that owns its data, as the official runtime takes).
 ///
 /// The `errorType` is the error's full type path, as the official runtime
 /// names it (`std::any::type_name`): `serde_json::error::Error`,
@@ -315,14 +316,41 @@ impl HandlerError {
 /// `Display`. (The `Lambda-Runtime-Function-Error-Type` header, which takes
 /// letters only, gets `Function.` and the path's last name, with its module
 /// for a bare `Error`: `Function.SerdeJsonError`, `Function.IoError`.)
-impl<E: Into<Box<dyn Error + Send + Sync>>> From<E> for HandlerError {
+///
+/// An error AWS answered with (the `aws` feature's `aws::Error`, boxed or
+/// not) takes AWS's error code instead: `ConditionalCheckFailedException`.
+///
+/// (`HandlerError` is not `Display` itself, which is what lets this take
+/// every `Display`: read it with [`HandlerError::error_type`] and
+/// [`HandlerError::message`].)
+impl<E: fmt::Display + 'static> From<E> for HandlerError {
     fn from(err: E) -> Self {
-        let name = type_name::<E>();
-        let err: Box<dyn Error + Send + Sync> = err.into();
-        let opaque = name.starts_with("alloc::boxed::Box<")
-            || name == type_name::<String>()
-            || name == type_name::<&str>();
-        let error_type = if opaque { boxed_type_name(&*err) } else { name };
+        let any: &dyn Any = &err;
+        let boxed: Option<&(dyn Error + 'static)> =
+            if let Some(b) = any.downcast_ref::<Box<dyn Error + Send + Sync>>() {
+                Some(&**b)
+            } else if let Some(b) = any.downcast_ref::<Box<dyn Error + Send>>() {
+                Some(&**b)
+            } else if let Some(b) = any.downcast_ref::<Box<dyn Error>>() {
+                Some(&**b)
+            } else {
+                None
+            };
+        #[cfg(feature = "aws")]
+        {
+            let aws = match boxed {
+                Some(inner) => inner.downcast_ref::<crate::aws::Error>(),
+                None => any.downcast_ref::<crate::aws::Error>(),
+            };
+            if let Some(code) = aws.and_then(crate::aws::Error::code) {
+                return HandlerError::new(code.to_string(), err.to_string());
+            }
+        }
+        let error_type = match boxed {
+            Some(inner) => boxed_type_name(inner),
+            None if any.is::<String>() || any.is::<&str>() => "Error",
+            None => type_name::<E>(),
+        };
         HandlerError::new(error_type, err.to_string())
     }
 }
@@ -353,12 +381,6 @@ fn boxed_type_name(err: &(dyn Error + 'static)) -> &'static str {
     "Error"
 }
 
-impl fmt::Display for HandlerError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.error_type, self.message)
-    }
-}
-
 /// What kind of JSON value `value` is, for error messages about an event's
 /// shape: "null", "a boolean", "a number", "a string", "an array" or
 /// "an object".
@@ -377,10 +399,7 @@ pub fn json_kind(value: &Value) -> &'static str {
 mod tests {
     use super::*;
 
-    fn check_question_mark<E>(err: E, error_type: &str, message: &str)
-    where
-        E: Into<Box<dyn Error + Send + Sync>>,
-    {
+    fn check_question_mark<E: fmt::Display + 'static>(err: E, error_type: &str, message: &str) {
         let handler = move || -> Result<(), HandlerError> { Err(err)? };
         let err = handler().unwrap_err();
         assert_eq!((err.error_type(), err.message()), (error_type, message));
@@ -411,6 +430,12 @@ mod tests {
         );
         let boxed: Box<dyn Error + Send + Sync> = "a crate's own error".into();
         check_question_mark(boxed, "Error", "a crate's own error");
+        let boxed: Box<dyn Error> = Box::new(std::fmt::Error);
+        check_question_mark(
+            boxed,
+            "core::fmt::Error",
+            "an error occurred when formatting an argument",
+        );
         check_question_mark(format!("made up {}", 1), "Error", "made up 1");
         check_question_mark("plain", "Error", "plain");
     }
@@ -518,8 +543,39 @@ mod tests {
     }
 
     #[test]
-    fn display_names_type_and_message() {
-        let err = HandlerError::new("InvalidEvent", "no Records");
-        assert_eq!(err.to_string(), "InvalidEvent: no Records");
+    fn question_mark_works_on_a_static_mutexs_poisoned_lock() {
+        // The conversion needs `'static` errors: a guard of a `static`
+        // (the README's pattern for state) is one.
+        static CACHE: std::sync::Mutex<u32> = std::sync::Mutex::new(0);
+        fn read() -> Result<u32, HandlerError> {
+            Ok(*CACHE.lock()?)
+        }
+        assert_eq!(read(), Ok(0));
+    }
+
+    #[cfg(feature = "aws")]
+    #[test]
+    fn question_mark_on_an_aws_error_keeps_awss_code() {
+        use crate::aws::{Error, ServiceError};
+        fn put(err: Error) -> Result<(), HandlerError> {
+            Err(err)?
+        }
+        let err = put(Error::Service(ServiceError {
+            operation: "DynamoDB.PutItem".into(),
+            code: "ConditionalCheckFailedException".into(),
+            message: "The conditional request failed".into(),
+            status: 400,
+            request_id: Some("R1".into()),
+        }))
+        .unwrap_err();
+        assert_eq!(err.error_type(), "ConditionalCheckFailedException");
+        assert_eq!(
+            err.message(),
+            "DynamoDB.PutItem failed: ConditionalCheckFailedException: \
+             The conditional request failed (status 400, request id R1)"
+        );
+        // Failures AWS did not answer with keep the usual rule.
+        let err = put(Error::Credentials("none".into())).unwrap_err();
+        assert_eq!(err.error_type(), "lambda_bootstrap::aws::error::Error");
     }
 }

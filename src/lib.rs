@@ -29,6 +29,9 @@
 //!   [`context`] (what a handler knows: [`Context`], [`FunctionInfo`]) and
 //!   [`http`] (API Gateway request and response helpers). None of them
 //!   imports from the runtime;
+//! - **what calls AWS**, `aws` (the cargo feature `aws`): a blocking
+//!   client for DynamoDB, SQS, S3 and every JSON-protocol service, and the
+//!   HTTPS agent for a handler's own calls;
 //! - **what runs it**, [`runtime`]: the serving loop, the Runtime API
 //!   client, logging, configuration and the command line. A handler author
 //!   never needs to open it, and it never names a handler.
@@ -36,6 +39,8 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod context;
 pub mod handler;
 pub mod handlers;

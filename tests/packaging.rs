@@ -2,7 +2,8 @@
 //! the arm64 binary serving an event under qemu; the shipped build (LTO,
 //! stripped) still catching panics; serverless.yml as the CloudFormation
 //! stack the open-source Serverless Framework makes of it, whose functions
-//! always take the architecture of the zip (deploy/architecture.js); and,
+//! always take the architecture of the zip (deploy/architecture.js); the
+//! `aws` feature's build (C compiled by zig) for both architectures; and,
 //! each in a file of its own under `packaging/`, the same binary built by
 //! cargo-lambda (`cargo_lambda.rs`), and template.yaml, the same stack for
 //! AWS SAM, checked by SAM and cfn-lint and kept alike to serverless.yml
@@ -382,6 +383,181 @@ fn serves_an_api_gateway_event(binary: &Path) {
         "exits when the fake API closes: {}",
         out.stderr
     );
+}
+
+/// A CA and a certificate for 127.0.0.1 signed by it, made with the
+/// openssl command in `dir`; an `openssl s_server` answering HTTPS GETs
+/// there with them, stopped when the returned guard drops; its URL.
+fn https_server(dir: &Path) -> (String, KillOnDrop) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("the openssl command");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    run(&[
+        &["req", "-x509"],
+        &ec[..],
+        &[
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=packaging CA",
+        ],
+    ]
+    .concat());
+    run(&[
+        &["req"],
+        &ec[..],
+        &[
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
+        ],
+    ]
+    .concat());
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
+    let mut server = Command::new("openssl")
+        .args([
+            "s_server",
+            "-accept",
+            "127.0.0.1:0",
+            "-cert",
+            "server.pem",
+            "-key",
+            "server.key",
+            "-www",
+        ])
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("openssl s_server");
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(server.stdout.take().unwrap()));
+    let port = loop {
+        let line = lines
+            .next()
+            .expect("s_server said where it listens")
+            .unwrap();
+        if let Some(addr) = line.strip_prefix("ACCEPT ") {
+            break addr.rsplit(':').next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (format!("https://127.0.0.1:{port}/"), KillOnDrop(server))
+}
+
+/// Ends a helper process when the test is done with it, pass or fail.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+#[ignore = "slow: release builds with zig, qemu-user, openssl; run by .ci/run"]
+fn the_aws_feature_builds_static_for_both_architectures_and_talks_tls() {
+    let dir = target_dir("aws-tls");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (url, _server) = https_server(&dir);
+    for (arch, machine) in ARCHES {
+        // probe, built exactly as bootstrap is, holds a handler that uses
+        // ring (SigV4) and rustls (an HTTPS call): both compiled for musl.
+        let built = build(
+            &["--arch", arch, "--bin", "probe", "--features", "aws"],
+            &[],
+            &target_dir("aws"),
+        );
+        assert!(built.stdout.contains("features: aws"), "{}", built.stdout);
+        let cpu = if machine == 62 { "x86_64" } else { "aarch64" };
+        let binary = built
+            .target
+            .join(format!("{cpu}-unknown-linux-musl/release/probe"));
+        assert_eq!(
+            elf(&std::fs::read(&binary).unwrap()),
+            Elf {
+                machine,
+                position_independent: machine == 62,
+                interpreter: false,
+                needed: 0
+            },
+            "{arch}: a static binary"
+        );
+        let event = json!({"sign": true, "https_get": url});
+        let api = FakeApi::start(vec![Next::Event(Event::json("aws-1", &event))]);
+        let mut cmd = if cfg!(target_arch = "aarch64") == (machine == 183) {
+            lambda(binary.to_str().unwrap(), api.addr(), "probe_aws")
+        } else {
+            let mut qemu = lambda("qemu-aarch64", api.addr(), "probe_aws");
+            qemu.arg(&binary);
+            qemu
+        };
+        cmd.env("AWS_CA_BUNDLE", dir.join("ca.pem"));
+        let out = finish(cmd);
+        let posts = api.posts();
+        assert_eq!(posts.len(), 1, "{arch}: {}", out.stderr);
+        assert!(
+            posts[0].path.ends_with("/aws-1/response"),
+            "{arch}: {} {}",
+            posts[0].path,
+            String::from_utf8_lossy(&posts[0].body)
+        );
+        // The signature botocore computes for the same request (sigv4.rs).
+        assert_eq!(
+            posts[0].json(),
+            json!({
+                "signature": "c3d5af51c2451e8dee985379e5f5bd11ee20bfef93cb3d7677a2488985f7f8bb",
+                "status": 200,
+            }),
+            "{arch}"
+        );
+    }
 }
 
 /// The release build (LTO, stripped, opt-level "s") must still catch a

@@ -8,6 +8,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(feature = "aws")]
+pub mod sigv4;
+
 use lambda_bootstrap::FunctionInfo;
 use lambda_bootstrap::{BufferedFn, Context, Handler, handlers::HANDLERS};
 use serde_json::{Value, json};

@@ -118,11 +118,11 @@ struct Logger {
 
 impl log::Log for Logger {
     fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        self.filter.enabled(metadata)
+        self.filter.enabled(metadata) && !secret(metadata)
     }
 
     fn log(&self, record: &log::Record<'_>) {
-        if !self.filter.matches(record) {
+        if !self.filter.matches(record) || secret(record.metadata()) {
             return;
         }
         // The message is formatted before the lock is taken: its arguments
@@ -143,6 +143,18 @@ impl log::Log for Logger {
     }
 
     fn flush(&self) {}
+}
+
+/// Whether a record may carry a secret and is dropped whatever the filter
+/// says: with the `aws` feature, ureq's byte dumps of an AWS call
+/// (`aws::client::is_secret`). The Runtime API's own traffic carries none.
+fn secret(metadata: &log::Metadata<'_>) -> bool {
+    #[cfg(feature = "aws")]
+    if crate::aws::client::is_secret(metadata) {
+        return true;
+    }
+    let _ = metadata;
+    false
 }
 
 /// Installs the logger and a panic hook that logs panics as one ERROR line

@@ -13,7 +13,7 @@ async fn main() -> Result<(), Error> {
         let function = Arc::new(FunctionInfo::default());
         let ctx = lambda_bootstrap::Context::local(&event.context.request_id, function);
         lambda_bootstrap::handlers::httpevent::handle(event.payload, &ctx)
-            .map_err(|e| Error::from(e.to_string()))
+            .map_err(|e| Error::from(format!("{}: {}", e.error_type(), e.message())))
     }))
     .await
 }

@@ -1,0 +1,5 @@
+//! Signs one DynamoDB request with `lambda_bootstrap::aws::sigv4` (ring)
+//! and reports the process's CPU time to then (bench/sigv4.sh).
+fn main() {
+    lambda_bootstrap_bench::sigv4::signer_main(lambda_bootstrap_bench::sigv4::sign_ours);
+}
