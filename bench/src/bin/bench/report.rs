@@ -195,6 +195,27 @@ pub fn render(opts: &Options, runs: &[Vec<Measurement>; 3], scaling: &[Scaling])
         );
     }
 
+    if opts.rounds > 1 {
+        let spread: Vec<String> = scaling
+            .iter()
+            .map(|size| {
+                let ratios = size
+                    .ours
+                    .iter()
+                    .zip(&size.floor)
+                    .map(|(o, f)| o.cpu_per_invocation_us / f.cpu_per_invocation_us);
+                let (lo, hi) = range(ratios);
+                format!("{} {lo:.2}x–{hi:.2}x", size.label)
+            })
+            .collect();
+        let _ = writeln!(
+            r,
+            "\nSpread across rounds (each round's ours and floor run one after the other), \
+             ours / floor CPU per invocation: {}.",
+            spread.join(", ")
+        );
+    }
+
     render_targets(&mut r, opts, runs, scaling, [zips[0], zips[2]]);
     r.push_str(&meanings());
     r

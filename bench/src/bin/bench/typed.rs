@@ -32,9 +32,11 @@ enum Binary {
     Official,
 }
 
-/// One path: what the report calls it, where it runs, `_HANDLER`.
+/// One path: what the report calls it (and its spread line), where it
+/// runs, `_HANDLER`.
 struct Path {
     label: &'static str,
+    short: &'static str,
     binary: Binary,
     handler: &'static str,
 }
@@ -43,31 +45,37 @@ struct Path {
 const SQS_PATHS: [Path; 6] = [
     Path {
         label: "the raw bytes alone (never parsed)",
+        short: "raw",
         binary: Binary::Typed,
         handler: "sqs-raw",
     },
     Path {
         label: "**`sqsevent`, shipped**: a struct of `messageId` and `body`",
+        short: "sqsevent",
         binary: Binary::Shipped,
         handler: "sqsevent",
     },
     Path {
         label: "`sqsevent`'s types, in the bench's build",
+        short: "declared (bench build)",
         binary: Binary::Typed,
         handler: "sqs-declared",
     },
     Path {
         label: "aws_lambda_events' `SqsEvent`",
+        short: "SqsEvent",
         binary: Binary::Typed,
         handler: "sqs-events",
     },
     Path {
         label: "`serde_json::Value`",
+        short: "Value",
         binary: Binary::Typed,
         handler: "sqs-value",
     },
     Path {
         label: "lambda_runtime, `LambdaEvent<SqsEvent>`",
+        short: "lambda_runtime",
         binary: Binary::Official,
         handler: "sqsevent",
     },
@@ -77,21 +85,25 @@ const SQS_PATHS: [Path; 6] = [
 const HTTP_PATHS: [Path; 4] = [
     Path {
         label: "`serde_json::Value`",
+        short: "Value",
         binary: Binary::Typed,
         handler: "http-value",
     },
     Path {
         label: "a declared struct (`httpMethod`, `path`, `queryStringParameters`)",
+        short: "declared",
         binary: Binary::Typed,
         handler: "http-declared",
     },
     Path {
         label: "aws_lambda_events' `ApiGatewayProxyRequest`",
+        short: "ApiGatewayProxyRequest",
         binary: Binary::Typed,
         handler: "http-events",
     },
     Path {
         label: "`httpevent`, shipped (`Value`, then `HttpRequest`)",
+        short: "httpevent",
         binary: Binary::Shipped,
         handler: "httpevent",
     },
@@ -158,9 +170,9 @@ pub fn run(opts: &Options, typed: &Typed) -> Result<(), String> {
             let samples = session::run(&runtime(path.binary), &[], &work, Ending::Kill)?;
             let m = figures(&samples, SQS_INVOCATIONS);
             eprintln!(
-                "round {round}/{} sqs {:13}: idle {:6.0} KiB, peak {:6.0} KiB, above idle {:.2}x the event",
+                "round {round}/{} sqs {:22}: idle {:6.0} KiB, peak {:6.0} KiB, above idle {:.2}x the event",
                 opts.rounds,
-                path.handler,
+                path.short,
                 m.idle_rss_kib,
                 m.peak_rss_kib,
                 above_idle(&m, sqs_bytes)
@@ -175,8 +187,8 @@ pub fn run(opts: &Options, typed: &Typed) -> Result<(), String> {
             let samples = session::run(&runtime(path.binary), &[], &work, Ending::Kill)?;
             let m = figures(&samples, typed.n);
             eprintln!(
-                "round {round}/{} http {:13}: cpu/inv {:6.1} us, cycle p50 {:6.1} us",
-                opts.rounds, path.handler, m.cpu_per_invocation_us, m.cycle_p50_us
+                "round {round}/{} http {:22}: cpu/inv {:6.1} us, cycle p50 {:6.1} us",
+                opts.rounds, path.short, m.cpu_per_invocation_us, m.cycle_p50_us
             );
             runs.push(m);
         }
@@ -259,7 +271,7 @@ pub fn render(opts: &Options, runs: &TypedRuns) -> String {
             .zip(&runs.sqs)
             .map(|(path, m)| {
                 let (lo, hi) = range(m.iter().map(|m| above_idle(m, bytes)));
-                format!("{} {lo:.2}x–{hi:.2}x", path.handler)
+                format!("{} {lo:.2}x–{hi:.2}x", path.short)
             })
             .collect();
         let _ = writeln!(
@@ -305,7 +317,7 @@ pub fn render(opts: &Options, runs: &TypedRuns) -> String {
             .zip(&runs.http)
             .map(|(path, m)| {
                 let (lo, hi) = range(m.iter().map(|m| m.cpu_per_invocation_us));
-                format!("{} {}–{}", path.handler, num(lo), num(hi))
+                format!("{} {}–{}", path.short, num(lo), num(hi))
             })
             .collect();
         let _ = writeln!(
