@@ -24,6 +24,12 @@
 #                                 generator, beside a trivial writer; rewrites
 #                                 only the Streaming part of BENCHMARKS.md (with
 #                                 --quick, of bench/target/BENCHMARKS.quick.md)
+#   bench/run.sh --typed                the typed-events comparison instead: a 5 MB
+#                                 SQS batch and a 1 KB API Gateway event parsed
+#                                 into each event type, in the shipped bootstrap,
+#                                 ours-typed and lambda_runtime; rewrites only the
+#                                 Typed events part of BENCHMARKS.md (with --quick,
+#                                 of bench/target/BENCHMARKS.quick.md)
 #
 # Respects CARGO_TARGET_DIR.
 set -euo pipefail
@@ -39,6 +45,7 @@ out="$root/BENCHMARKS.md"
 profiling=false
 concurrency=""
 streaming=false
+typed=false
 driver_args=()
 quoted="bench/run.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
@@ -56,6 +63,7 @@ while [ $# -gt 0 ]; do
             ;;
         --concurrency=*) concurrency="${1#*=}" ;;
         --streaming) streaming=true ;;
+        --typed) typed=true ;;
         *) driver_args+=("$1") ;;
     esac
     shift
@@ -78,6 +86,29 @@ runtimes_apart() {
 if [ -n "$concurrency" ] && $streaming; then
     echo "bench/run.sh: --concurrency and --streaming are separate runs: pick one" >&2
     exit 2
+fi
+if $typed && { [ -n "$concurrency" ] || $streaming; }; then
+    echo "bench/run.sh: --typed is a run of its own: not with --concurrency or --streaming" >&2
+    exit 2
+fi
+
+if $typed; then
+    # The shipped binary, as build.sh makes it; ours with one handler per
+    # event type, and lambda_runtime with SqsEvent, built like `official`.
+    "$root/build.sh" --arch x86_64
+    cargo build --release --locked --target "$triple" --features typed --bin ours-typed
+    cargo build --release --locked --target "$triple" --no-default-features --features typed \
+        --bin official-sqs
+    cargo build --release --locked --bin bench
+    # One CPU for all, as in the side-by-side run.
+    pin=()
+    if command -v taskset >/dev/null 2>&1; then pin=(taskset -c 0); fi
+    "${pin[@]}" "$target/release/bench" --typed "$target/$triple/release/ours-typed" \
+        --ours "$root_target/$triple/release/bootstrap" \
+        --official "$target/$triple/release/official-sqs" \
+        --out "$out" --command "$quoted" "${driver_args[@]}"
+    echo "bench/run.sh: done in $((SECONDS - start)) s" >&2
+    exit 0
 fi
 
 if $streaming; then

@@ -1,10 +1,12 @@
 //! What the benchmarked runtimes share, so that the comparisons measure
 //! runtimes, not handlers: the very `httpevent` handler that `bootstrap`
 //! ships (the side-by-side comparison), the two jobs of the concurrency
-//! comparison ([`Job`]), and the stream generator of the streaming
-//! comparison ([`pieces`]), each written once here and called by the
-//! runtimes that compare on it.
+//! comparison ([`Job`]), the stream generator of the streaming
+//! comparison ([`pieces`]), and the typed-events comparison's SQS logic
+//! ([`sqs_failures`]) and greeting ([`Greeting`]), each written once here
+//! and called by the runtimes that compare on it.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,7 +14,9 @@ use std::time::Duration;
 pub mod sigv4;
 
 use lambda_bootstrap::FunctionInfo;
+use lambda_bootstrap::handlers::sqsevent::Order;
 use lambda_bootstrap::{BufferedFn, Context, Handler, handlers::HANDLERS};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 /// `bootstrap`'s own `httpevent`, from its handler table: the event's
@@ -149,6 +153,57 @@ pub fn pieces(bytes: u64) -> impl Iterator<Item = &'static [u8]> {
     (0..whole).map(|_| &PATTERN[..]).chain(last)
 }
 
+/// The typed-events comparison's SQS logic, whatever type the batch was
+/// parsed into: each message's body is an order, parsed and checked as
+/// `sqsevent` does it (`Order::parse`); the good ones are logged at INFO
+/// and the ids of the others returned, for `batchItemFailures`. A message
+/// without a body fails too.
+pub fn sqs_failures<'a>(
+    messages: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+) -> Vec<String> {
+    let mut failed = Vec::new();
+    for (id, body) in messages {
+        match body.map(Order::parse) {
+            Some(Ok(order)) => log::info!("order {}: qty {}", order.id, order.qty),
+            Some(Err(why)) => {
+                log::warn!("message {id}: {why}; SQS will deliver it again");
+                failed.push(id.to_string());
+            }
+            None => {
+                log::warn!("message {id}: no body; SQS will deliver it again");
+                failed.push(id.to_string());
+            }
+        }
+    }
+    failed
+}
+
+/// The typed-events comparison's HTTP answer, the same for every event
+/// type it is computed from: an API Gateway proxy answer greeting the
+/// `hello` query parameter, as `httpevent` answers.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Greeting {
+    status_code: u16,
+    headers: BTreeMap<&'static str, &'static str>,
+    multi_value_headers: BTreeMap<&'static str, Vec<&'static str>>,
+    body: String,
+    is_base64_encoded: bool,
+}
+
+impl Greeting {
+    /// `Hello {name} from Rust`, `World` without a name.
+    pub fn new(name: Option<&str>) -> Greeting {
+        Greeting {
+            status_code: 200,
+            headers: [("Content-Type", "text/plain; charset=utf-8")].into(),
+            multi_value_headers: BTreeMap::new(),
+            body: format!("Hello {} from Rust", name.unwrap_or("World")),
+            is_base64_encoded: false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +231,32 @@ mod tests {
             }
         }
         assert_eq!(pieces(100 * 1024 * 1024).count(), 1600);
+    }
+
+    #[test]
+    fn sqs_failures_are_the_messages_without_a_good_order() {
+        let failed = sqs_failures([
+            ("a", Some(r#"{"id":"o-1","qty":2}"#)),
+            ("b", Some(r#"{"id":"o-2","qty":0}"#)),
+            ("c", Some("not json")),
+            ("d", None),
+        ]);
+        assert_eq!(failed, ["b", "c", "d"]);
+    }
+
+    #[test]
+    fn greetings_answer_like_httpevent() {
+        let answer = serde_json::to_value(Greeting::new(Some("Bench"))).unwrap();
+        assert_eq!(
+            answer,
+            json!({"statusCode": 200, "headers": {"Content-Type": "text/plain; charset=utf-8"},
+                   "multiValueHeaders": {}, "body": "Hello Bench from Rust",
+                   "isBase64Encoded": false})
+        );
+        assert_eq!(
+            serde_json::to_value(Greeting::new(None)).unwrap()["body"],
+            "Hello World from Rust"
+        );
     }
 
     #[test]

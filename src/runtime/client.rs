@@ -33,8 +33,15 @@ use crate::runtime::wire;
 /// the runtime hold 7 MiB per event at most, not whatever it sends.
 pub const MAX_EVENT_BYTES: u64 = 7 * 1024 * 1024;
 
-/// ureq's input and output buffer size, and so the largest response head.
+/// ureq's output buffer size, and the largest response head: one byte
+/// under it, as before the input window could grow past it.
 const BUFFER_SIZE: usize = 16 * 1024;
+
+/// The most the input window grows to while a body comes in: a big event
+/// arrives in reads this large, not in reads the size of the head limit.
+/// The head limit stays `BUFFER_SIZE`, checked by ureq itself
+/// (`max_response_header_size`), whatever the window.
+const BODY_WINDOW: usize = 64 * 1024;
 
 /// An event fetched from `/next`, with its context.
 #[derive(Debug)]
@@ -98,16 +105,17 @@ impl Client {
             .max_idle_age(Duration::MAX)
             .max_idle_connections(1)
             .max_idle_connections_per_host(1)
-            // 16 KiB instead of ureq's 128: events stream through it either
-            // way, and the default pair is resident memory for nothing. The
-            // transport (RuntimeConnector) starts its buffers at a page and
-            // grows them to these sizes at most.
-            .input_buffer_size(BUFFER_SIZE)
+            // Smaller than ureq's 128 KiB each: events stream through them
+            // either way, and the default pair is resident memory for
+            // nothing. The transport (RuntimeConnector) starts its buffers
+            // at a page and grows them, while reads or writes fill them, to
+            // these sizes at most: a small event never grows the input past
+            // its first page, a big one comes in 64 KiB reads.
+            .input_buffer_size(BODY_WINDOW)
             .output_buffer_size(BUFFER_SIZE)
-            // A response head must fit in the input buffer. Past it, ureq
-            // would report "Peer disconnected", which is not what happened;
-            // one byte under it, it says the header is too big. Lambda's
-            // heads are a few KiB even with a mobile client context.
+            // Lambda's heads are a few KiB even with a mobile client
+            // context: ureq refuses a longer one ("header is too big"), as it
+            // reads it, whatever room the input window has.
             .max_response_header_size(BUFFER_SIZE - 1)
             .build();
         let resolver = ResolveOnce::default();
@@ -118,15 +126,16 @@ impl Client {
         }
     }
 
-    /// Waits for the next event. Any failure here ends the process: Lambda
-    /// starts a fresh one.
-    pub fn next(&self, function: &Arc<FunctionInfo>) -> Result<Invocation, Error> {
+    /// Waits for the next event, read into `buffer` (the previous event's,
+    /// handed back by the loop, or empty). Any failure here ends the
+    /// process: Lambda starts a fresh one.
+    pub fn next(&self, function: &Arc<FunctionInfo>, buffer: Vec<u8>) -> Result<Invocation, Error> {
         let request = api::next();
         let call = "GET /runtime/invocation/next";
         let mut response = self.run(&request).map_err(|e| Error::transport(call, e))?;
         let status = response.status().as_u16();
         if !(200..300).contains(&status) {
-            let body = read_body(response.body_mut())
+            let body = read_body(response.body_mut(), buffer)
                 .map_err(|e| Error::transport(call, e))?
                 .unwrap_or_default();
             return Err(Error::NextStatus {
@@ -137,7 +146,7 @@ impl Client {
         let headers = response.headers();
         let context = Context::from_headers(|name| header(headers, name), Arc::clone(function))
             .ok_or(Error::MissingRequestId)?;
-        let body = read_body(response.body_mut()).map_err(|e| Error::transport(call, e))?;
+        let body = read_body(response.body_mut(), buffer).map_err(|e| Error::transport(call, e))?;
         Ok(Invocation { context, body })
     }
 
@@ -301,24 +310,91 @@ fn drain(body: &mut Body) -> io::Result<()> {
     Ok(())
 }
 
-/// Reads a body of at most [`MAX_EVENT_BYTES`]. One announced as larger is
-/// not read at all; one that turns out larger is read no further. Either
-/// way the connection is left unfinished, so ureq does not pool it again.
-fn read_body(body: &mut Body) -> Result<Result<Vec<u8>, EventTooLarge>, ureq::Error> {
+/// Reads a body of at most [`MAX_EVENT_BYTES`] into `buffer`. One
+/// announced as larger is not read at all; one that turns out larger is
+/// read no further. Either way the connection is left unfinished, so ureq
+/// does not pool it again.
+///
+/// A body with a `Content-Length` (every event Lambda sends) is read
+/// straight into a buffer of exactly that length, the last event's when it
+/// fits (see [`fit`]): a big event then costs no fresh pages to fault in,
+/// and no zeroing or growing of the buffer as `read_to_end` would do.
+/// Lambda sends no event without one; the `read_to_end` path is for other
+/// Runtime API implementations.
+fn read_body(
+    body: &mut Body,
+    mut buffer: Vec<u8>,
+) -> Result<Result<Vec<u8>, EventTooLarge>, ureq::Error> {
     let announced = body.content_length();
     if announced.is_some_and(|n| n > MAX_EVENT_BYTES) {
         return Ok(Err(EventTooLarge { announced }));
     }
-    let mut buf = Vec::with_capacity(announced.unwrap_or(0) as usize + 1);
-    let read = body
-        .with_config()
-        .limit(MAX_EVENT_BYTES)
-        .reader()
-        .read_to_end(&mut buf);
+    let mut reader = body.with_config().limit(MAX_EVENT_BYTES).reader();
+    let read = match announced {
+        Some(length) => {
+            fit(&mut buffer, length as usize, REUSE_EVENT_BUFFER);
+            reader
+                .read_exact(&mut buffer)
+                .and_then(|()| at_end(&mut reader))
+        }
+        None => {
+            buffer.clear();
+            reader.read_to_end(&mut buffer).map(drop)
+        }
+    };
     match read.map_err(ureq::Error::from) {
-        Ok(_) => Ok(Ok(buf)),
+        Ok(()) => Ok(Ok(buffer)),
         Err(ureq::Error::BodyExceedsLimit(_)) => Ok(Err(EventTooLarge { announced })),
         Err(e) => Err(e),
+    }
+}
+
+/// Whether an event is read into the last one's buffer (see [`fit`]):
+/// with musl's malloc, which `build.sh` ships, yes. It gives every large
+/// block back to the kernel when it is freed, so a fresh buffer per event
+/// costs a page fault for each 4 KiB of it, most of what a big event cost
+/// on top of the floor (BENCHMARKS.md, "Payload scaling"). glibc's malloc
+/// keeps freed blocks in its heap for the next (its adaptive mmap
+/// threshold), where a buffer kept across events would only pin the heap
+/// and hold memory up (tests/e2e/memory.rs, which runs on glibc, saw it).
+const REUSE_EVENT_BUFFER: bool = cfg!(target_env = "musl");
+
+/// What the serving loop keeps of an answered event for the next one's
+/// [`Client::next`]: its buffer where that is reused, nothing otherwise
+/// (a buffer held while the loop waits would pin glibc's heap just the
+/// same).
+pub fn recycle(event: Vec<u8>) -> Vec<u8> {
+    if REUSE_EVENT_BUFFER {
+        event
+    } else {
+        Vec::new()
+    }
+}
+
+/// Makes `buffer` exactly `length` initialized bytes long. With `reuse`,
+/// its memory is kept when the event fills at least half of it, so a run
+/// of big events costs one allocation. Otherwise (or for a small event
+/// after a big one, or a bigger one) it is freed first, so that the two are
+/// never held at once, and a zeroed one taken, which the allocator hands
+/// out as fresh pages without writing them.
+fn fit(buffer: &mut Vec<u8>, length: usize, reuse: bool) {
+    if reuse && length <= buffer.capacity() && length >= buffer.capacity() / 2 {
+        buffer.resize(length, 0);
+    } else {
+        *buffer = Vec::new();
+        *buffer = vec![0; length];
+    }
+}
+
+/// Reads on past the `Content-Length` bytes: ureq hands the connection
+/// back to its pool only once its reader has said the body ended.
+fn at_end(reader: &mut impl Read) -> io::Result<()> {
+    match reader.read(&mut [0])? {
+        0 => Ok(()),
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the event is longer than its Content-Length",
+        )),
     }
 }
 
@@ -347,6 +423,38 @@ mod tests {
                     .iter()
                     .all(|a| a.ip().is_loopback() && a.port() == 9001)
         );
+    }
+
+    #[test]
+    fn an_event_buffer_is_reused_while_events_fill_half_of_it() {
+        let mut buffer = Vec::new();
+        fit(&mut buffer, 1000, true);
+        assert_eq!((buffer.len(), buffer.capacity()), (1000, 1000));
+        let memory = buffer.as_ptr();
+        // As big, smaller down to half: the same memory, the length exact.
+        for length in [1000, 600, 500, 900] {
+            fit(&mut buffer, length, true);
+            assert_eq!(buffer.len(), length);
+            assert_eq!(buffer.as_ptr(), memory, "{length} bytes");
+        }
+        // Under half: a buffer of its own size, the big one freed.
+        fit(&mut buffer, 499, true);
+        assert_eq!((buffer.len(), buffer.capacity()), (499, 499));
+        // Bigger than the buffer: a new one.
+        fit(&mut buffer, 2000, true);
+        assert_eq!((buffer.len(), buffer.capacity()), (2000, 2000));
+        fit(&mut buffer, 0, true);
+        assert_eq!(buffer.capacity(), 0);
+    }
+
+    #[test]
+    fn without_reuse_every_event_gets_a_buffer_of_its_own_size() {
+        let mut buffer = Vec::new();
+        for length in [1000, 1000, 600, 2000, 0] {
+            fit(&mut buffer, length, false);
+            assert_eq!((buffer.len(), buffer.capacity()), (length, length));
+            assert!(buffer.iter().all(|&b| b == 0));
+        }
     }
 
     #[test]

@@ -28,8 +28,8 @@ use std::net::TcpStream;
 use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, NextTimeout, Transport};
 
 /// Opens connections for the client's agent, with buffers that grow to
-/// the agent's input and output buffer sizes at most (the input size
-/// bounds a response head).
+/// the agent's input and output buffer sizes at most. (A response head is
+/// bounded by ureq itself, `max_response_header_size`, as it reads it.)
 #[derive(Debug)]
 pub struct RuntimeConnector;
 
@@ -191,7 +191,7 @@ struct Coalescing {
     start: usize,
     end: usize,
     in_window: usize,
-    /// The largest response head, and so the input window's limit.
+    /// The input window's limit: the largest read.
     in_size: usize,
     /// Whether ureq's last look at the input made progress (ureq's rule:
     /// otherwise what is there is not enough, and more must be read).
@@ -297,8 +297,9 @@ impl Coalescing {
             (self.start, self.end) = (0, self.end - self.start);
         }
         // A head that fills the window (a big client context) gets more
-        // room, up to `in_size`, past which ureq calls it too big. (It can be
-        // past the window when a request body made the buffer bigger.)
+        // room, up to `in_size`; ureq calls it too big past its own limit,
+        // which the client sets below `in_size`. (It can be past the window
+        // when a request body made the buffer bigger.)
         while self.end >= self.in_window && self.in_window < self.in_size {
             self.in_window = doubled(self.in_window, self.in_size);
         }

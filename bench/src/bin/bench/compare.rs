@@ -31,8 +31,12 @@ pub struct Measurement {
     pub cycle_p99_us: f64,
     /// CPU after init, per invocation, µs.
     pub cpu_per_invocation_us: f64,
+    /// Minor page faults after init, per invocation: fresh memory touched.
+    pub faults_per_invocation: f64,
     /// `VmHWM` after the last answer, KiB.
     pub peak_rss_kib: f64,
+    /// `VmHWM` at the first `GET /next`, before any event, KiB.
+    pub idle_rss_kib: f64,
     /// TCP connections the runtime opened.
     pub connections: f64,
 }
@@ -180,7 +184,8 @@ fn measure(runtime: &Runtime, event: &Arc<[u8]>, n: usize) -> Result<Measurement
     Ok(figures(&samples, n))
 }
 
-fn figures(samples: &Samples, n: usize) -> Measurement {
+/// The figures of a session of `n` invocations.
+pub fn figures(samples: &Samples, n: usize) -> Measurement {
     let us = |d: std::time::Duration| d.as_nanos() as f64 / 1e3;
     let mut event_to_answer: Vec<f64> = samples
         .answered
@@ -195,13 +200,13 @@ fn figures(samples: &Samples, n: usize) -> Measurement {
         .collect();
     event_to_answer.sort_by(f64::total_cmp);
     cycles.sort_by(f64::total_cmp);
-    let (init_cpu_ns, init_wall, init_faults) = samples
+    let (init_cpu_ns, init_wall, init_faults, idle_rss_kib) = samples
         .init
-        .map(|i| (i.cpu_ns, i.wall, i.minor_faults))
+        .map(|i| (i.cpu_ns, i.wall, i.minor_faults, i.peak_rss_kib))
         .unwrap_or_default();
-    let (end_cpu_ns, peak_rss_kib) = samples
+    let (end_cpu_ns, peak_rss_kib, end_faults) = samples
         .end
-        .map(|e| (e.cpu_ns, e.peak_rss_kib))
+        .map(|e| (e.cpu_ns, e.peak_rss_kib, e.minor_faults))
         .unwrap_or_default();
     Measurement {
         init_cpu_us: init_cpu_ns as f64 / 1e3,
@@ -212,7 +217,9 @@ fn figures(samples: &Samples, n: usize) -> Measurement {
         cycle_p50_us: percentile(&cycles, 0.5),
         cycle_p99_us: percentile(&cycles, 0.99),
         cpu_per_invocation_us: end_cpu_ns.saturating_sub(init_cpu_ns) as f64 / 1e3 / n as f64,
+        faults_per_invocation: end_faults.saturating_sub(init_faults) as f64 / n as f64,
         peak_rss_kib: peak_rss_kib as f64,
+        idle_rss_kib: idle_rss_kib as f64,
         connections: samples.connections as f64,
     }
 }

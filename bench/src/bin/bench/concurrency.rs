@@ -168,10 +168,12 @@ mod tests {
             cpu_ns: 1_000_000,
             wall: Duration::ZERO,
             minor_faults: 0,
+            peak_rss_kib: 800,
         });
         samples.end = Some(End {
             cpu_ns: 5_000_000,
             peak_rss_kib: 900,
+            minor_faults: 0,
         });
         // Events 0 and 1 at once, then 2 and 3.
         samples.sent = vec![ms(0), ms(0), ms(10), ms(12)];

@@ -1,9 +1,12 @@
 //! What the fake API sends (an API Gateway REST event, padded to a size;
-//! a stream request, `{"bytes": N}`) and what counts as a right answer to
-//! it, to the concurrency comparison's jobs, and to a stream request.
-//! Pure: no I/O.
+//! an SQS batch of orders; a stream request, `{"bytes": N}`) and what
+//! counts as a right answer to it, to the concurrency comparison's jobs,
+//! and to a stream request. Pure: no I/O.
+
+use std::collections::BTreeMap;
 
 use lambda_bootstrap_bench::{CONTENT_TYPE, PATTERN, PIECE};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 /// The `hello` query parameter every event carries; a runtime whose answer
@@ -34,6 +37,140 @@ pub fn api_gateway(size: usize) -> Vec<u8> {
     // 'x' needs no JSON escaping, so each one adds exactly one byte.
     event["body"] = Value::String("x".repeat(size.saturating_sub(empty)));
     serde_json::to_vec(&event).expect("a Value serializes")
+}
+
+/// Messages in the typed-events comparison's SQS batch.
+pub const SQS_MESSAGES: usize = 7_700;
+/// That batch's size in bytes, about.
+pub const SQS_BYTES: usize = 5_000_000;
+/// Every this many messages, one orders nothing (`qty` 0) and one's body
+/// is not an order: both are reported back in `batchItemFailures`.
+const SQS_BAD_EVERY: usize = 500;
+
+/// One SQS message as Lambda delivers it (AWS's documented event), its
+/// fields in AWS's order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SqsRecord {
+    message_id: String,
+    receipt_handle: String,
+    body: String,
+    attributes: BTreeMap<&'static str, String>,
+    message_attributes: BTreeMap<&'static str, Value>,
+    md5_of_body: String,
+    event_source: &'static str,
+    #[serde(rename = "eventSourceARN")]
+    event_source_arn: &'static str,
+    aws_region: &'static str,
+}
+
+/// A batch of `messages` SQS messages, about `bytes` bytes of compact JSON,
+/// each body a small order `{"id":"o-…","qty":N}`, the same bytes on every
+/// run; and the ids of the messages a right answer reports as failed.
+pub fn sqs_batch(messages: usize, bytes: usize) -> (Vec<u8>, Vec<String>) {
+    // A 64-bit linear congruential generator: ids, handles and checksums
+    // that look random and repeat from run to run.
+    let mut state = 0x2026_0101_u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        state >> 16
+    };
+    let mut hex = |len: usize| -> String {
+        (0..len)
+            .map(|_| char::from(b"0123456789abcdef"[(next() % 16) as usize]))
+            .collect()
+    };
+    let mut records = Vec::with_capacity(messages);
+    let mut failed = Vec::new();
+    for i in 0..messages {
+        let id = format!("{}-{}-4{}-8{}-{}", hex(8), hex(4), hex(3), hex(3), hex(12));
+        let body = match i % SQS_BAD_EVERY {
+            7 => format!("{{\"id\":\"o-{i:06}\",\"qty\":0}}"),
+            11 => format!("order o-{i:06}, two please"),
+            _ => format!("{{\"id\":\"o-{i:06}\",\"qty\":{}}}", 1 + i % 9),
+        };
+        if matches!(i % SQS_BAD_EVERY, 7 | 11) {
+            failed.push(id.clone());
+        }
+        let sent = 1_764_054_000_000_u64 + i as u64 * 13;
+        let attributes = [
+            ("ApproximateReceiveCount", (1 + i % 3).to_string()),
+            ("SentTimestamp", sent.to_string()),
+            ("SenderId", "AIDAEXAMPLESENDERID01".to_string()),
+            ("ApproximateFirstReceiveTimestamp", (sent + 12).to_string()),
+        ]
+        .into();
+        // One message in three carries an attribute, as a web shop's might.
+        let message_attributes = if i % 3 == 0 {
+            [(
+                "source",
+                json!({"stringValue": "web", "stringListValues": [],
+                       "binaryListValues": [], "dataType": "String"}),
+            )]
+            .into()
+        } else {
+            BTreeMap::new()
+        };
+        records.push(SqsRecord {
+            message_id: id,
+            receipt_handle: String::new(),
+            body,
+            attributes,
+            message_attributes,
+            md5_of_body: hex(32),
+            event_source: "aws:sqs",
+            event_source_arn: "arn:aws:sqs:us-east-1:123456789012:orders",
+            aws_region: "us-east-1",
+        });
+    }
+    // Receipt handles (base64 of an opaque token in AWS's) take up the
+    // rest, the same length for every message.
+    let bare = serde_json::to_vec(&json!({ "Records": &records }))
+        .expect("a batch serializes")
+        .len();
+    let handle = bytes.saturating_sub(bare) / messages.max(1);
+    const BASE64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for record in &mut records {
+        let token: String = (0..handle.saturating_sub(4))
+            .map(|_| char::from(BASE64[(next() % 64) as usize]))
+            .collect();
+        record.receipt_handle = format!("AQEB{token}");
+    }
+    let batch = serde_json::to_vec(&json!({ "Records": records })).expect("a batch serializes");
+    (batch, failed)
+}
+
+/// Checks an answer to the SQS batch: `{"batchItemFailures": [...]}`
+/// naming exactly the `failed` messages, in order.
+pub fn check_sqs_answer(answer: &[u8], failed: &[String]) -> Result<(), String> {
+    let value: Value =
+        serde_json::from_slice(answer).map_err(|e| format!("the answer is not JSON ({e})"))?;
+    let expected: Vec<Value> = failed
+        .iter()
+        .map(|id| json!({ "itemIdentifier": id }))
+        .collect();
+    if value == json!({ "batchItemFailures": expected }) {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected batchItemFailures naming the {} bad messages",
+            failed.len()
+        ))
+    }
+}
+
+/// Checks an answer of the handler that only reads the batch's bytes:
+/// `{"bytes": N}`, N the event's length.
+pub fn check_bytes_answer(answer: &[u8], bytes: usize) -> Result<(), String> {
+    let value: Value =
+        serde_json::from_slice(answer).map_err(|e| format!("the answer is not JSON ({e})"))?;
+    if value == json!({ "bytes": bytes }) {
+        Ok(())
+    } else {
+        Err(format!("expected {{\"bytes\": {bytes}}}"))
+    }
 }
 
 /// Checks one answer: JSON, `statusCode` 200, a `body` that greets `NAME`.
@@ -223,6 +360,53 @@ mod tests {
         }
         let smallest = api_gateway(0);
         assert!(smallest.len() > 500 && smallest.len() < 1024);
+    }
+
+    #[test]
+    fn the_sqs_batch_is_the_size_asked_for_shaped_as_aws_sends_it() {
+        let (batch, failed) = sqs_batch(SQS_MESSAGES, SQS_BYTES);
+        assert_eq!(batch, sqs_batch(SQS_MESSAGES, SQS_BYTES).0, "deterministic");
+        assert!(
+            batch.len().abs_diff(SQS_BYTES) < SQS_MESSAGES,
+            "{}",
+            batch.len()
+        );
+        let value: Value = serde_json::from_slice(&batch).unwrap();
+        let records = value["Records"].as_array().unwrap();
+        assert_eq!(records.len(), SQS_MESSAGES);
+        let first = &records[0];
+        for field in [
+            "messageId",
+            "receiptHandle",
+            "body",
+            "attributes",
+            "messageAttributes",
+            "md5OfBody",
+            "eventSource",
+            "eventSourceARN",
+            "awsRegion",
+        ] {
+            assert!(first.get(field).is_some(), "{field}");
+        }
+        assert_eq!(first["body"], r#"{"id":"o-000000","qty":1}"#);
+        assert_eq!(failed.len(), 2 * SQS_MESSAGES.div_ceil(SQS_BAD_EVERY));
+        assert_eq!(failed[0], records[7]["messageId"]);
+    }
+
+    #[test]
+    fn sqs_answers_must_name_exactly_the_bad_messages() {
+        let failed = vec!["a".to_string(), "b".to_string()];
+        let right = br#"{"batchItemFailures":[{"itemIdentifier":"a"},{"itemIdentifier":"b"}]}"#;
+        assert_eq!(check_sqs_answer(right, &failed), Ok(()));
+        for wrong in [
+            &br#"{"batchItemFailures":[{"itemIdentifier":"a"}]}"#[..],
+            br#"{"batchItemFailures":[]}"#,
+            b"nope",
+        ] {
+            assert!(check_sqs_answer(wrong, &failed).is_err());
+        }
+        assert_eq!(check_bytes_answer(br#"{"bytes":5}"#, 5), Ok(()));
+        assert!(check_bytes_answer(br#"{"bytes":4}"#, 5).is_err());
     }
 
     #[test]

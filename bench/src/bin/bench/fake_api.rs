@@ -57,6 +57,8 @@ pub struct Init {
     pub wall: Duration,
     /// Minor page faults since exec.
     pub minor_faults: u64,
+    /// `VmHWM` then: the runtime's resident memory, idle, before any event.
+    pub peak_rss_kib: u64,
 }
 
 /// The runtime's state at the `GET /next` after its last answer.
@@ -66,6 +68,8 @@ pub struct End {
     pub cpu_ns: u64,
     /// `VmHWM`.
     pub peak_rss_kib: u64,
+    /// Minor page faults since exec.
+    pub minor_faults: u64,
 }
 
 /// How the runtime answers, and so how the fake API reads its answers.
@@ -497,6 +501,8 @@ impl Shared {
             cpu_ns: procfs::cpu_ns(pid),
             wall: arrived.saturating_duration_since(spawned),
             minor_faults: procfs::minor_faults(pid),
+            // Read last: the figures above are the ones timed.
+            peak_rss_kib: procfs::peak_rss_kib(pid),
         };
         self.lock().samples.init = Some(init);
     }
@@ -536,6 +542,7 @@ impl Shared {
                 state.samples.end = Some(End {
                     cpu_ns: procfs::cpu_ns(pid),
                     peak_rss_kib: procfs::peak_rss_kib(pid),
+                    minor_faults: procfs::minor_faults(pid),
                 });
                 let _ = self.signals.send(Signal::Finished);
             }

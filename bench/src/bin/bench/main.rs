@@ -12,8 +12,9 @@
 //! `event` (what is sent and what a right answer is), `procfs` (CPU, memory
 //! and machine facts), `stats`, `compare` (interleaved rounds and payload
 //! scaling), `concurrency` (the `--concurrency N` comparison), `streaming`
-//! (the `--streaming` comparison and its trivial writer), `report` (the
-//! generated part of BENCHMARKS.md), `profile` (callgrind and strace modes).
+//! (the `--streaming` comparison and its trivial writer), `typed` (the
+//! `--typed` comparison), `report` (the generated part of BENCHMARKS.md),
+//! `profile` (callgrind and strace modes).
 
 mod chunked;
 mod compare;
@@ -27,6 +28,7 @@ mod report;
 mod session;
 mod stats;
 mod streaming;
+mod typed;
 
 use std::process::ExitCode;
 
@@ -56,10 +58,16 @@ fn run() -> Result<(), String> {
             return Ok(());
         }
     };
-    match (&opts.profile, &opts.concurrency, &opts.streaming) {
-        (Some(profile), _, _) => profile::run(&opts, profile),
-        (None, Some(concurrency), _) => concurrency::run(&opts, concurrency),
-        (None, None, Some(streaming)) => streaming::run(&opts, streaming),
-        (None, None, None) => compare::run(&opts),
+    match (
+        &opts.profile,
+        &opts.concurrency,
+        &opts.streaming,
+        &opts.typed,
+    ) {
+        (Some(profile), ..) => profile::run(&opts, profile),
+        (None, Some(concurrency), ..) => concurrency::run(&opts, concurrency),
+        (None, None, Some(streaming), _) => streaming::run(&opts, streaming),
+        (None, None, None, Some(typed)) => typed::run(&opts, typed),
+        (None, None, None, None) => compare::run(&opts),
     }
 }

@@ -31,7 +31,7 @@ pub fn run(opts: &Options, profile: &Profile) -> Result<(), String> {
     let tool = find_in_path(program).ok_or_else(|| format!("{program} is not on PATH ({hint})"))?;
     std::fs::create_dir_all(&profile.dir)
         .map_err(|e| format!("cannot create {}: {e}", profile.dir.display()))?;
-    let event: Arc<[u8]> = event::api_gateway(1024).into();
+    let event: Arc<[u8]> = event::api_gateway(profile.event_bytes).into();
     let name = profile.runtime.name;
 
     let mut files = Vec::new();
@@ -40,7 +40,11 @@ pub fn run(opts: &Options, profile: &Profile) -> Result<(), String> {
             Tool::Callgrind => ("callgrind", "out"),
             Tool::Strace => ("strace", "txt"),
         };
-        let file = profile.dir.join(format!("{kind}.{name}.{n}.{extension}"));
+        let file = profile.dir.join(format!(
+            "{kind}.{name}.{}.{}.{n}.{extension}",
+            profile.handler,
+            event.len()
+        ));
         let _ = std::fs::remove_file(&file);
         let mut wrapper: Vec<OsString> = vec![tool.clone().into()];
         match profile.tool {
@@ -56,10 +60,13 @@ pub fn run(opts: &Options, profile: &Profile) -> Result<(), String> {
             }
         }
         eprintln!(
-            "{name} under {program}, {n} invocations of a 1 KB event ({})",
+            "{name} under {program}, {n} invocations of a {}-byte event to {} ({})",
+            event.len(),
+            profile.handler,
             profile.runtime.path.display()
         );
-        let work = Work::httpevent(&event, n);
+        let mut work = Work::httpevent(&event, n);
+        work.handler = &profile.handler;
         session::run(&profile.runtime, &wrapper, &work, Ending::Exit)?;
         let text = std::fs::read_to_string(&file)
             .map_err(|e| format!("{program} wrote no {}: {e}", file.display()))?;

@@ -28,12 +28,17 @@ pub const CONCURRENCY_END: &str = "<!-- end of concurrency -->";
 pub const STREAMING_BEGIN: &str = "<!-- streaming: rewritten by bench/run.sh --streaming -->";
 /// The line that ends it.
 pub const STREAMING_END: &str = "<!-- end of streaming -->";
+/// The line that starts the Typed events part, above `MARKER`.
+pub const TYPED_BEGIN: &str = "<!-- typed: rewritten by bench/run.sh --typed -->";
+/// The line that ends it.
+pub const TYPED_END: &str = "<!-- end of typed -->";
 
 /// The parts other runs write, by their markers, in the order a fresh file
 /// gets them.
-const PARTS: [(&str, &str); 2] = [
+const PARTS: [(&str, &str); 3] = [
     (CONCURRENCY_BEGIN, CONCURRENCY_END),
     (STREAMING_BEGIN, STREAMING_END),
+    (TYPED_BEGIN, TYPED_END),
 ];
 
 /// The median of one figure over runs.
@@ -154,27 +159,60 @@ pub fn render(opts: &Options, runs: &[Vec<Measurement>; 3], scaling: &[Scaling])
     let _ = writeln!(
         r,
         "| event | invocations | ours cycle p50 (µs) | floor cycle p50 (µs) | ours / floor \
-         | ours CPU per inv. (µs) | floor CPU per inv. (µs) | ours peak RSS (KiB) | floor peak RSS (KiB) |"
+         | ours CPU per inv. (µs) | floor CPU per inv. (µs) | ours / floor \
+         | ours page faults per inv. | floor page faults per inv. \
+         | ours peak RSS (KiB) | floor peak RSS (KiB) |"
     );
-    let _ = writeln!(r, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        r,
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
     for row in scaling {
         let (oc, fc) = (
             med(&row.ours, |m| m.cycle_p50_us),
             med(&row.floor, |m| m.cycle_p50_us),
         );
+        let (ocpu, fcpu) = (
+            med(&row.ours, |m| m.cpu_per_invocation_us),
+            med(&row.floor, |m| m.cpu_per_invocation_us),
+        );
         let _ = writeln!(
             r,
-            "| {} ({} B) | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} |",
+            "| {} ({} B) | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} |",
             row.label,
             row.bytes,
             row.n,
             num(oc),
             num(fc),
             ratio(oc, fc),
-            num(med(&row.ours, |m| m.cpu_per_invocation_us)),
-            num(med(&row.floor, |m| m.cpu_per_invocation_us)),
+            num(ocpu),
+            num(fcpu),
+            ratio(ocpu, fcpu),
+            num(med(&row.ours, |m| m.faults_per_invocation)),
+            num(med(&row.floor, |m| m.faults_per_invocation)),
             med(&row.ours, |m| m.peak_rss_kib),
             med(&row.floor, |m| m.peak_rss_kib)
+        );
+    }
+
+    if opts.rounds > 1 {
+        let spread: Vec<String> = scaling
+            .iter()
+            .map(|size| {
+                let ratios = size
+                    .ours
+                    .iter()
+                    .zip(&size.floor)
+                    .map(|(o, f)| o.cpu_per_invocation_us / f.cpu_per_invocation_us);
+                let (lo, hi) = range(ratios);
+                format!("{} {lo:.2}x–{hi:.2}x", size.label)
+            })
+            .collect();
+        let _ = writeln!(
+            r,
+            "\nSpread across rounds (each round's ours and floor run one after the other), \
+             ours / floor CPU per invocation: {}.",
+            spread.join(", ")
         );
     }
 
@@ -289,6 +327,18 @@ fn render_targets(
             None,
         ),
     }
+    for size in scaling {
+        let (ours, floor) = (
+            med(&size.ours, |m| m.cpu_per_invocation_us),
+            med(&size.floor, |m| m.cpu_per_invocation_us),
+        );
+        row(
+            &format!("{} event: CPU per invocation vs floor", size.label),
+            "<= 1.3x",
+            ratio(ours, floor),
+            Some(ours <= 1.3 * floor),
+        );
+    }
 }
 
 fn meanings() -> String {
@@ -344,7 +394,10 @@ fn meanings() -> String {
 - **zip**: the deployment zip, one entry `bootstrap`, deflated with `zip -9`;
   KB are 1000 bytes.
 - **payload scaling**: the same API Gateway event with its `body` padded to
-  the size shown; fewer invocations for the big ones.
+  the size shown; fewer invocations for the big ones. **page faults per
+  inv.**: minor page faults (`/proc/<pid>/stat`) from the first `GET /next`
+  to the one after the last, per invocation: each is a page of fresh memory
+  touched, a cost in CPU that instruction counts do not show.
 - The driver and the runtimes share one CPU (run.sh pins them), as a
   128 MB function gets a fraction of one vCPU; times include the fake API's
   own share of that CPU, alike for all three. Compare ratios within one run,
@@ -357,7 +410,7 @@ fn meanings() -> String {
 
 /// The lambda_runtime version this driver was built with (its runtime is
 /// built from the same lock file).
-fn lambda_runtime_version() -> &'static str {
+pub fn lambda_runtime_version() -> &'static str {
     let lock = include_str!("../../../Cargo.lock");
     lock.split("[[package]]")
         .find(|p| p.contains("name = \"lambda_runtime\"\n"))
@@ -407,6 +460,11 @@ pub fn merge_streaming(existing: &str, section: &str) -> String {
     merge_part(existing, section, STREAMING_BEGIN, STREAMING_END)
 }
 
+/// The same for the Typed events part.
+pub fn merge_typed(existing: &str, section: &str) -> String {
+    merge_part(existing, section, TYPED_BEGIN, TYPED_END)
+}
+
 fn merge_part(existing: &str, section: &str, begin: &str, end: &str) -> String {
     let section = section.trim_end();
     match existing.split_once(MARKER) {
@@ -438,7 +496,7 @@ pub fn read(path: &Path) -> Result<String, String> {
 }
 
 /// Where the runtimes and the driver ran, for a part's "Generated by" line.
-fn cpus_text(opts: &Options) -> String {
+pub fn cpus_text(opts: &Options) -> String {
     match &opts.runtime_cpus {
         Some(cpus) => format!(
             "each runtime on CPU(s) {cpus}, the driver on CPU(s) {}",
@@ -941,7 +999,7 @@ fn concurrency_meanings(opts: &Options, workers: usize) -> String {
     )
 }
 
-fn today() -> String {
+pub fn today() -> String {
     std::process::Command::new("date")
         .args(["-u", "+%Y-%m-%d %H:%M UTC"])
         .output()
@@ -949,7 +1007,7 @@ fn today() -> String {
         .unwrap_or_default()
 }
 
-fn num(value: f64) -> String {
+pub fn num(value: f64) -> String {
     if value >= 100.0 {
         format!("{value:.0}")
     } else {
@@ -957,7 +1015,7 @@ fn num(value: f64) -> String {
     }
 }
 
-fn ratio(a: f64, b: f64) -> String {
+pub fn ratio(a: f64, b: f64) -> String {
     if b > 0.0 {
         format!("{:.2}x", a / b)
     } else {
@@ -1146,6 +1204,25 @@ mod tests {
         assert_eq!(replaced, inserted.replace("first", "second"));
         assert_eq!(merge_concurrency(&replaced, &concurrency), replaced);
         // The side-by-side run keeps both, in their order.
+        let rerun = merge(&replaced, "# new tables\n");
+        assert_eq!(rerun, replaced.replace("# tables", "# new tables"));
+    }
+
+    #[test]
+    fn the_typed_part_is_inserted_replaced_and_kept_by_the_other_runs() {
+        let typed = |text: &str| format!("{TYPED_BEGIN}\n{text}\n{TYPED_END}\n");
+        let streaming = format!("{STREAMING_BEGIN}\nstreamed\n{STREAMING_END}");
+        let prose = "\n\n## Prose\n\nkept\n";
+        let file = format!("# tables\n\n{streaming}\n\n{MARKER}{prose}");
+        let inserted = merge_typed(&file, &typed("first"));
+        let expected = format!(
+            "# tables\n\n{streaming}\n\n{}\n\n{MARKER}{prose}",
+            typed("first").trim_end()
+        );
+        assert_eq!(inserted, expected);
+        let replaced = merge_typed(&inserted, &typed("second"));
+        assert_eq!(replaced, inserted.replace("first", "second"));
+        assert_eq!(merge_streaming(&replaced, &streaming), replaced);
         let rerun = merge(&replaced, "# new tables\n");
         assert_eq!(rerun, replaced.replace("# tables", "# new tables"));
     }

@@ -331,6 +331,7 @@ mod tests {
         samples.end = Some(End {
             cpu_ns: 0,
             peak_rss_kib: 900,
+            minor_faults: 0,
         });
         samples.connections = 4;
         // Three 100 MB streams: 100, 200 and 400 µs to the first byte; 50,
