@@ -213,6 +213,10 @@ pub struct Entry {
     pub handler: Handler,
     /// Run once at shutdown, when declared.
     pub shutdown: Option<ShutdownFn>,
+    /// The cargo feature the handler needs, when this binary was built
+    /// without it (`#[cfg(feature = "aws")]` on its table line): the name
+    /// is known, so that asking for it says what to build.
+    pub needs_feature: Option<&'static str>,
 }
 
 impl Entry {
@@ -222,6 +226,18 @@ impl Entry {
             name,
             handler,
             shutdown: None,
+            needs_feature: None,
+        }
+    }
+
+    /// A line whose handler needs `feature`, which this binary was built
+    /// without: never served, only named in the init error.
+    pub const fn unbuilt(name: &'static str, feature: &'static str) -> Entry {
+        Entry {
+            name,
+            handler: Handler::Buffered(not_built),
+            shutdown: None,
+            needs_feature: Some(feature),
         }
     }
 
@@ -232,20 +248,35 @@ impl Entry {
     }
 }
 
+/// The handler of an [`Entry::unbuilt`] line; `find` never hands it out.
+fn not_built(_: &[u8], _: &Context) -> Result<Vec<u8>, Failure> {
+    Err(Failure::Handler(HandlerError::new(
+        "NotBuilt",
+        "this handler was not built into this binary",
+    )))
+}
+
 /// A handler table: every entry this binary can serve.
 pub type Table = &'static [Entry];
 
 /// Looks `name` up in `table`; surrounding whitespace in `_HANDLER` is
-/// forgiven, anything else must match exactly.
+/// forgiven, anything else must match exactly. A line built without the
+/// feature it needs is not found, and the error says which feature.
 pub fn find(table: Table, name: Option<&str>) -> Result<&'static Entry, UnknownHandler> {
     let wanted = name.map(str::trim);
-    table
-        .iter()
-        .find(|entry| Some(entry.name) == wanted)
-        .ok_or_else(|| UnknownHandler {
+    let entry = table.iter().find(|entry| Some(entry.name) == wanted);
+    match entry {
+        Some(entry) if entry.needs_feature.is_none() => Ok(entry),
+        _ => Err(UnknownHandler {
             name: name.map(str::to_string),
-            known: table.iter().map(|entry| entry.name).collect(),
-        })
+            known: table
+                .iter()
+                .filter(|entry| entry.needs_feature.is_none())
+                .map(|entry| entry.name)
+                .collect(),
+            needs_feature: entry.and_then(|entry| entry.needs_feature),
+        }),
+    }
 }
 
 /// `_HANDLER` is unset or names no entry of the table.
@@ -253,15 +284,23 @@ pub fn find(table: Table, name: Option<&str>) -> Result<&'static Entry, UnknownH
 pub struct UnknownHandler {
     /// What was asked for; `None` when `_HANDLER` is unset.
     pub name: Option<String>,
-    /// The table's names, in its order.
+    /// The names this binary serves, in the table's order.
     pub known: Vec<&'static str>,
+    /// The cargo feature the named handler needs, when its line is in the
+    /// table but this binary was built without it.
+    pub needs_feature: Option<&'static str>,
 }
 
 impl fmt::Display for UnknownHandler {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.name {
-            Some(name) => write!(f, "unknown handler '{name}'")?,
-            None => write!(f, "no handler named: _HANDLER is not set")?,
+        match (&self.name, self.needs_feature) {
+            (Some(name), Some(feature)) => write!(
+                f,
+                "handler '{name}' needs the cargo feature '{feature}', which this binary was \
+                 built without: build it with `./build.sh --features {feature}`"
+            )?,
+            (Some(name), None) => write!(f, "unknown handler '{name}'")?,
+            (None, _) => write!(f, "no handler named: _HANDLER is not set")?,
         }
         write!(f, " (known handlers: {})", self.known.join(", "))
     }

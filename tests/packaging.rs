@@ -747,6 +747,7 @@ fn serverless_yml_packages_to_the_expected_stack() {
         // handler table serves.
         for example in [
             "httpevent",
+            "orders",
             "scheduleevent",
             "snsevent",
             "sqsevent",
@@ -783,6 +784,7 @@ fn serverless_yml_packages_to_the_expected_stack() {
             ("AWS::IAM::Role", "RoleName"),
             ("AWS::SNS::Topic", "TopicName"),
             ("AWS::SQS::Queue", "QueueName"),
+            ("AWS::DynamoDB::Table", "TableName"),
         ] {
             let named = resources(&template, kind);
             assert!(!named.is_empty(), "no {kind}");
@@ -890,29 +892,87 @@ fn serverless_yml_packages_to_the_expected_stack() {
             json!([{"Endpoint": function_arn(&template, "snsevent"), "Protocol": "lambda"}])
         );
 
-        // The orders queue, read by sqsevent in batches whose failed
-        // messages alone come back.
+        // Two queues: the orders sqsevent reads, and the orders `orders`
+        // stores; each read in batches whose failed messages alone come
+        // back.
         let queues = resources(&template, "AWS::SQS::Queue");
-        let [(queue, orders)] = queues[..] else {
-            panic!("one queue: {queues:?}")
+        let mappings = resources(&template, "AWS::Lambda::EventSourceMapping");
+        assert_eq!((queues.len(), mappings.len()), (2, 2), "{queues:?}");
+        for (handler, queue_name) in [
+            ("sqsevent", format!("lambda-bootstrap-orders-{stage}")),
+            (
+                "orders",
+                format!("lambda-bootstrap-orders-to-store-{stage}"),
+            ),
+        ] {
+            let (queue, _) = queues
+                .iter()
+                .find(|(_, q)| q["QueueName"] == queue_name)
+                .unwrap_or_else(|| panic!("no queue {queue_name}: {queues:?}"));
+            let (_, mapping) = mappings
+                .iter()
+                .find(|(_, m)| m["FunctionName"] == function_arn(&template, handler))
+                .unwrap_or_else(|| panic!("no mapping to {handler}: {mappings:?}"));
+            assert_eq!(
+                mapping["EventSourceArn"],
+                json!({"Fn::GetAtt": [queue, "Arn"]})
+            );
+            assert_eq!(mapping["BatchSize"], 10);
+            assert_eq!(
+                mapping["FunctionResponseTypes"],
+                json!(["ReportBatchItemFailures"])
+            );
+        }
+
+        // `orders` stores into its table, named by ORDERS_TABLE, with a role
+        // that may do exactly dynamodb:PutItem on that table (and read its
+        // queue and write its logs), nothing more of DynamoDB.
+        let tables = resources(&template, "AWS::DynamoDB::Table");
+        let [(table, orders_table)] = tables[..] else {
+            panic!("one table: {tables:?}")
         };
         assert_eq!(
-            orders["QueueName"],
+            orders_table["TableName"],
             format!("lambda-bootstrap-orders-{stage}")
         );
-        let mappings = resources(&template, "AWS::Lambda::EventSourceMapping");
-        let [(_, mapping)] = mappings[..] else {
-            panic!("one event source mapping: {mappings:?}")
-        };
         assert_eq!(
-            mapping["EventSourceArn"],
-            json!({"Fn::GetAtt": [queue, "Arn"]})
+            orders_table["KeySchema"],
+            json!([{"AttributeName": "id", "KeyType": "HASH"}])
         );
-        assert_eq!(mapping["FunctionName"], function_arn(&template, "sqsevent"));
-        assert_eq!(mapping["BatchSize"], 10);
+        let (_, orders) = functions
+            .iter()
+            .find(|(_, f)| f["Handler"] == "orders")
+            .unwrap();
         assert_eq!(
-            mapping["FunctionResponseTypes"],
-            json!(["ReportBatchItemFailures"])
+            orders["Environment"]["Variables"]["ORDERS_TABLE"],
+            json!({"Ref": table})
+        );
+        let roles = resources(&template, "AWS::IAM::Role");
+        let (role_id, role) = roles
+            .iter()
+            .find(|(id, _)| orders["Role"] == json!({"Fn::GetAtt": [id, "Arn"]}))
+            .unwrap_or_else(|| panic!("orders' own role: {}", orders["Role"]));
+        let statements: Vec<&Value> = role["Policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["PolicyDocument"]["Statement"].as_array().unwrap())
+            .collect();
+        let dynamodb: Vec<&&Value> = statements
+            .iter()
+            .filter(|st| st["Action"].to_string().contains("dynamodb:"))
+            .collect();
+        assert_eq!(
+            dynamodb,
+            [&&json!({"Effect": "Allow", "Action": "dynamodb:PutItem",
+                      "Resource": {"Fn::GetAtt": [table, "Arn"]}})],
+            "{role_id}"
+        );
+        assert!(
+            statements.iter().all(|st| st["Effect"] == "Allow"
+                && !st["Action"].to_string().contains('*')
+                && !st["Resource"].to_string().contains('*')),
+            "{role_id}: {statements:?}"
         );
 
         // Every ten minutes, scheduleevent gets exactly {"hello": "world"}.

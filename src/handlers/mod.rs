@@ -18,20 +18,26 @@ use crate::handler::Entry;
 /// handler is exactly one line here: `"name" => module,` for a buffered
 /// handler, `"name" => module as streaming,` for a streaming one; either
 /// followed by `with shutdown` when the module has a shutdown hook,
-/// `pub fn shutdown(shutdown: &Shutdown)`. A line may carry attributes,
-/// e.g. `#[cfg(feature = "aws")]` for a handler that needs a feature.
+/// `pub fn shutdown(shutdown: &Shutdown)`. A handler that needs a cargo
+/// feature has `#[cfg(feature = "NAME")]` before its line: built without
+/// the feature, the name stays in the table, and asking for it is an init
+/// error that says what to build.
 macro_rules! handler_table {
-    ($($(#[$attr:meta])* $name:literal => $module:ident $(as $kind:ident)? $(with $hook:ident)?,)*) => {
+    ($($(#[cfg(feature = $feature:literal)])? $name:literal => $module:ident $(as $kind:ident)? $(with $hook:ident)?,)*) => {
         // Public, so that a benchmark or a test outside the crate can call
         // a handler as it is written (`handlers::httpevent::handle`).
-        $($(#[$attr])* pub mod $module;)*
+        $($(#[cfg(feature = $feature)])? pub mod $module;)*
 
         /// Every handler, by name, in the order errors list them.
-        pub static HANDLERS: &[Entry] = &[$($(#[$attr])* Entry {
-            name: $name,
-            handler: handler_table!(@kind $module $($kind)?),
-            shutdown: handler_table!(@hook $module $($hook)?),
-        },)*];
+        pub static HANDLERS: &[Entry] = &[$(
+            $(#[cfg(feature = $feature)])? Entry {
+                name: $name,
+                handler: handler_table!(@kind $module $($kind)?),
+                shutdown: handler_table!(@hook $module $($hook)?),
+                needs_feature: None,
+            },
+            $(#[cfg(not(feature = $feature))] Entry::unbuilt($name, $feature),)?
+        )*];
     };
     (@kind $module:ident) => { crate::buffered!($module::handle) };
     (@kind $module:ident streaming) => { crate::streaming!($module::handle) };
@@ -41,6 +47,8 @@ macro_rules! handler_table {
 
 handler_table! {
     "httpevent" => httpevent,
+    #[cfg(feature = "aws")]
+    "orders" => orders,
     "scheduleevent" => scheduleevent with shutdown,
     "snsevent" => snsevent,
     "sqsevent" => sqsevent,
@@ -56,7 +64,12 @@ mod tests {
     fn names_are_unique_and_found() {
         for (i, entry) in HANDLERS.iter().enumerate() {
             let name = entry.name;
-            assert!(find(HANDLERS, Some(name)).is_ok(), "{name}");
+            // Found, unless built without the feature it needs.
+            assert_eq!(
+                find(HANDLERS, Some(name)).is_ok(),
+                entry.needs_feature.is_none(),
+                "{name}"
+            );
             assert!(
                 !HANDLERS[..i].iter().any(|e| e.name == name),
                 "{name} twice"
@@ -64,10 +77,29 @@ mod tests {
         }
     }
 
+    #[cfg(not(feature = "aws"))]
+    #[test]
+    fn a_handler_built_without_its_feature_says_which() {
+        let err = find(HANDLERS, Some("orders")).err().unwrap();
+        assert_eq!(err.needs_feature, Some("aws"));
+        assert!(!err.known.contains(&"orders"), "{:?}", err.known);
+        assert!(
+            err.to_string().starts_with(
+                "handler 'orders' needs the cargo feature 'aws', which this binary was built \
+                 without: build it with `./build.sh --features aws` (known handlers: httpevent,"
+            ),
+            "{err}"
+        );
+    }
+
     #[test]
     fn unknown_names_list_the_known_ones() {
         let err = find(HANDLERS, Some("htpevent")).err().unwrap();
-        let names: Vec<&str> = HANDLERS.iter().map(|entry| entry.name).collect();
+        let names: Vec<&str> = HANDLERS
+            .iter()
+            .filter(|entry| entry.needs_feature.is_none())
+            .map(|entry| entry.name)
+            .collect();
         assert_eq!(
             err.to_string(),
             format!(

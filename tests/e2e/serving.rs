@@ -402,10 +402,20 @@ fn an_event_without_request_id_ends_the_process() {
 
 #[test]
 fn unknown_or_missing_handler_is_an_init_error() {
-    for (handler, quoted) in [
+    let mut cases = vec![
         (Some("htpevent"), "unknown handler 'htpevent'"),
         (None, "_HANDLER is not set"),
-    ] {
+    ];
+    // A line of the table built without its feature: the name is known,
+    // and the error says what to build.
+    if cfg!(not(feature = "aws")) {
+        cases.push((
+            Some("orders"),
+            "handler 'orders' needs the cargo feature 'aws', which this binary was built \
+             without: build it with `./build.sh --features aws`",
+        ));
+    }
+    for (handler, quoted) in cases {
         let api = FakeApi::start(vec![]);
         let mut cmd = bootstrap(&api, "");
         match handler {
