@@ -452,7 +452,7 @@ fn the_aws_feature_builds_static_for_both_architectures_and_talks_tls() {
         let cpu = if machine == 62 { "x86_64" } else { "aarch64" };
         let binary = built
             .target
-            .join(format!("{cpu}-unknown-linux-musl/release/probe"));
+            .join(format!("{cpu}-unknown-linux-musl/release/examples/probe"));
         assert_eq!(
             elf(&std::fs::read(&binary).unwrap()),
             Elf {
