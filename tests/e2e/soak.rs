@@ -74,7 +74,7 @@ fn serve(stream: TcpStream, shared: &(Mutex<State>, Condvar), pid: u32) {
                 let mut s = state.lock().unwrap();
                 s.answers[i] += 1;
                 s.answered += 1;
-                if s.answered == TOTAL {
+                if s.answered == TOTAL || s.answered == WARM {
                     all_answered.notify_all();
                 }
                 if route != event(i).1 {
@@ -89,8 +89,16 @@ fn serve(stream: TcpStream, shared: &(Mutex<State>, Condvar), pid: u32) {
         let next = {
             let mut s = state.lock().unwrap();
             if s.served == WARM {
-                let sample = sample(pid);
-                s.samples.push(sample);
+                // Sampled once every event handed out is answered, as at the
+                // end: a worker mid-invocation holds files for a moment (the
+                // probe reads /proc/self/task), which is no leak.
+                while s.answered < WARM {
+                    s = all_answered.wait(s).unwrap();
+                }
+                if s.samples.is_empty() {
+                    let sample = sample(pid);
+                    s.samples.push(sample);
+                }
             }
             s.served += 1;
             s.served - 1
