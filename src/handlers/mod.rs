@@ -86,7 +86,7 @@ mod tests {
         assert!(
             err.to_string().starts_with(
                 "handler 'orders' needs the cargo feature 'aws', which this binary was built \
-                 without: build it with `./build.sh --features aws` (known handlers: httpevent,"
+                 without: build it with `./build.sh --features aws` (known handlers: "
             ),
             "{err}"
         );
