@@ -543,71 +543,83 @@ fn meanings(runs: &OrdersRuns) -> String {
 
 - **The function** is `orders` (`src/handlers/orders.rs`): each SQS
   message's body an order, one conditional `PutItem` per good order
-  (`attribute_not_exists(id)`), a duplicate (`ConditionalCheckFailed`)
-  not an error, a bad message or a failed write in `batchItemFailures`.
-  **ours, `aws` feature** is the shipped `bootstrap` with `_HANDLER=orders`,
-  built by `./build.sh --arch x86_64 --features aws` (the root crate's
-  release profile, opt-level \"s\"); **ours + official SDK** is
-  `bench/src/bin/ours_sdk.rs`, the same `app::main` with `orders`' logic on
-  aws-sdk-dynamodb {dynamodb} and aws-config {config}, in a current-thread
+  (`attribute_not_exists(id)`), in turn; a duplicate
+  (`ConditionalCheckFailedException`) is no error; a bad message or a
+  failed write goes into `batchItemFailures`. **ours, `aws` feature** is the
+  shipped `bootstrap`, `_HANDLER=orders`, built by `./build.sh --arch x86_64
+  --features aws` (the root crate's release profile, opt-level \"s\"), its
+  client made on first use. **ours + official SDK** is
+  `bench/src/bin/ours_sdk.rs`: the same `app::main`, `orders`' logic on
+  aws-sdk-dynamodb {dynamodb} and aws-config {config}, a current-thread
   Tokio runtime made once (a `LazyLock`) and a `block_on` per put, the
-  client made on first use as ours makes its own; **lambda_runtime +
-  official SDK** is `bench/src/bin/official_orders.rs`, lambda_runtime
-  {lambda_runtime} (`#[tokio::main]`, `service_fn`) with the client made in
-  `main` before `run`, as the SDK's and lambda_runtime's examples do, so
-  its client is in its init and ours are in their first invocation (the
-  \"init + first invocation\" row adds both up). Both SDK runtimes share
-  the put and its logging (`bench/src/sdk.rs`), parse the batch into
-  `sqsevent`'s declared types, as ours does, and are built from `bench/`
-  with its release profile (opt-level 3) and the SDK's lightest features
-  that build static on musl: no default features, `rt-tokio`,
-  `behavior-version-latest`, and aws-smithy-http-client's `rustls-ring`
-  (the SDK's default HTTPS client is on aws-lc-rs). lambda_runtime's has no
-  logger installed, as in the other comparisons: its log lines go nowhere,
-  while both of ours write theirs (10 INFO lines and 2 WARN lines an
-  invocation) to stderr.
+  client made on first use too. **lambda_runtime + official SDK** is
+  `bench/src/bin/official_orders.rs`: lambda_runtime {lambda_runtime},
+  `#[tokio::main]`, `service_fn`, the client made in `main` before `run`,
+  as the SDK's and lambda_runtime's examples make it: its client is in its
+  init, ours in their first invocation (\"init + first invocation\" and
+  \"cold start\" add both up). Both SDK runtimes share the put and its
+  logging (`bench/src/sdk.rs`), parse the batch into `sqsevent`'s declared
+  types as ours does (not aws_lambda_events' `SqsEvent`), and are built in
+  one build from `bench/` with its release profile (opt-level 3, as
+  `official`) and the SDK's lightest features that build static on musl:
+  no default features (which bring aws-lc-rs, SSO and
+  `credential_process`), `rt-tokio`, `behavior-version-latest`, and
+  aws-smithy-http-client's `rustls-ring`, its HTTPS client on rustls with
+  ring, the crypto ours uses. lambda_runtime's installs no logger, as in the
+  other comparisons, so its log lines go nowhere, while both of ours write
+  theirs to stderr (12 lines a warm invocation).
+- **moto** (`moto_server`, started by the driver; its request
+  authentication off: every runtime signs with the credentials it is
+  given, as on Lambda with a session token, and moto does not check them)
+  speaks plain HTTP, so no cold path here has a TLS handshake (each still
+  builds its TLS set-up: roots and rustls). moto closes every connection
+  after its answer, where DynamoDB keeps it: the runtimes reach it through
+  the driver's keep-alive front (`keepalive.rs`), which keeps their
+  connection and opens moto's for each request. moto and the driver run
+  on the driver's CPU, each runtime on its own (run.sh pins them), so
+  moto's Python does not take turns with the runtime measured; moto's CPU
+  per invocation, the same work for every runtime, is shown as a check: it
+  is most of an invocation's wall time.
 - **The events**: each session gets its own table in moto, holding 5
   orders before the first event. The first event, the cold invocation's,
-  is a batch of a body that is not an order and one new order: one
-  `PutItem`, so that its time is the cold path's and not nine more puts'.
-  Each later invocation gets a batch of {batch} messages as Lambda delivers
-  them from SQS: 5 new orders, the 5 of the batch before delivered again
-  (the same bodies), a body that is not an order and an order of nothing
-  (`qty` 0), mixed. That is 10 `PutItem`s a warm invocation, half refused
-  by the condition. Every answer must name exactly the batch's bad
-  messages, and after every session the table must hold each order once,
-  with the quantity first delivered, and nothing else
-  (`bench/src/bin/bench/event.rs`, `moto.rs`).
-- **moto** (`moto_server`, started by the driver, its request
-  authentication off: every runtime signs with the credentials it is
-  given, moto does not check them) runs on the driver's CPU, each runtime
-  on its own (run.sh pins both), so moto's Python does not take turns with
-  the runtime measured. Its CPU per invocation is the same work for every
-  runtime, shown as a check; it is most of an invocation's wall time.
-- **init CPU** and **init wall**: exec to the first `GET /next`;
-  **first invocation, event → answer**: the first event written by the
-  fake Runtime API to its answer read, the cold path (the Tokio runtime
-  and client made, for ours the client's rustls and roots, the first
-  connection to moto, credentials read, the first `PutItem`, then nine
-  more); **first invocation's CPU**: the runtime's CPU from the first
-  `GET /next` to the second. These come from {cold} one-invocation
-  sessions per runtime and round, started in a cycle in which each
-  runtime follows each of the others equally often; each round's figure
-  is their median. Wall times on this shared machine move with it;
-  CPU times much less.
-- **CPU per warm invocation**: the runtime's CPU (all threads,
-  `/proc/<pid>/task/*/schedstat`) from the second `GET /next` to the one
-  after the last answer, over the {warm} warm invocations of the measured
-  session; **warm event → answer p50** over the same invocations (moto's
-  time included); **peak RSS**: `VmHWM` after the last answer;
-  **RSS at init**: `VmHWM` at the first `GET /next`.
+  is a body that is not an order and one new order: one `PutItem`, so that
+  its time is the cold path's (client, connection, credentials, the first
+  put), not nine more puts'. Each later invocation gets {batch} messages
+  as Lambda delivers them from SQS: 5 new orders, the batch before's 5
+  again (the same bodies), a body that is not an order and an order of
+  nothing (`qty` 0), mixed: 10 `PutItem`s, half refused by the condition.
+  Every answer must name exactly its batch's bad messages, and after every
+  session the table must hold each order once, with the quantity first
+  delivered, and nothing else (`bench/src/bin/bench/event.rs`, `moto.rs`).
+- **init CPU**, **init wall**, **init page faults**, **RSS at init**: exec
+  (spawn, for wall time) to the first `GET /next`. **first invocation,
+  event → answer**: the first event written by the fake Runtime API to its
+  answer read; **first invocation's CPU**: the process's CPU from the first
+  `GET /next` to its end (all threads, those that ended too:
+  `getrusage` of the reaped process, less init); **cold start**: init
+  wall plus the first invocation, what a caller waits on a cold start.
+  These come from {cold} one-invocation sessions per runtime and round,
+  started in a cycle in which each runtime follows each of the others
+  equally often; each round's figure is their median.
+- **CPU per warm invocation**: the process's whole CPU at its end
+  (`getrusage`) less its threads' CPU at the second `GET /next`
+  (`/proc/<pid>/task/*/schedstat`), over the {warm} warm invocations of the
+  measured session; **of which in threads that ended**: what the threads
+  alive at the end do not account for (ours: ureq's resolver runs each
+  lookup, one per request, in a thread of its own; a thread that ended
+  during the first invocation counts here too, a few µs spread over the
+  warm ones). **warm event → answer p50**: over the same invocations,
+  moto's time included. **peak RSS**: `VmHWM` after the last answer.
 - **zip**: each binary zipped as `build.sh` zips (`zip -X -9`, one
   `bootstrap`); **crates**: the packages `cargo tree -e normal` lists for
-  x86_64-unknown-linux-musl for what each function's own Cargo.toml would
-  hold: this crate with `aws`; this crate, aws-config, aws-sdk-dynamodb,
-  aws-smithy-http-client and tokio; lambda_runtime, the same SDK crates,
-  tokio, serde and serde_json (bench/run.sh, with bench/Cargo.lock's
-  versions).
+  x86_64-unknown-linux-musl, on bench/Cargo.lock's versions, for what each
+  function's Cargo.toml holds: this crate with `aws` (itself counted);
+  this crate, aws-config, aws-sdk-dynamodb, aws-smithy-http-client and
+  tokio; lambda_runtime, the same SDK crates, tokio, serde and serde_json
+  (bench/run.sh). **Runtime API connections**: lambda_runtime's client
+  opens a new one now and then, as in the side-by-side run.
+- Wall times on this shared machine move with its other work; CPU times
+  less; instruction counts (`--callgrind`, below the marker) not at all.
 ",
         dynamodb = report::locked_version("aws-sdk-dynamodb"),
         config = report::locked_version("aws-config"),
