@@ -503,6 +503,26 @@ pub fn render(opts: &Options, orders: &options::Orders, runs: &OrdersRuns) -> St
             "\nSpread across rounds (lowest–highest round): {}.",
             lines.join("; ")
         );
+        // The rounds interleave the runtimes: a round's ratio is measured
+        // side by side, and its spread is what the noise did to it.
+        let ratios = |name: &str, rounds: [Vec<f64>; 3]| -> String {
+            let (lo, hi) = range(rounds[0].iter().zip(&rounds[2]).map(|(a, b)| a / b));
+            format!("{name} {lo:.2}x–{hi:.2}x")
+        };
+        let lines = [
+            ratios("init CPU", runs.cold_rounds(|c| c.init_cpu_us)),
+            ratios("first invocation", runs.cold_rounds(|c| c.first_ms)),
+            ratios(
+                "CPU per warm invocation",
+                warm_rounds(|w| w.cpu_per_invocation_us),
+            ),
+            ratios("peak RSS", warm_rounds(|w| w.peak_rss_kib)),
+        ];
+        let _ = writeln!(
+            r,
+            "\nOurs / lambda_runtime + SDK, round by round (lowest–highest): {}.",
+            lines.join(", ")
+        );
     }
 
     let _ = writeln!(
@@ -699,6 +719,8 @@ mod tests {
             "| crates (`cargo tree -e normal`, musl) | 37 | 147 | 156 | 0.24x | 0.94x |  |",
             "init CPU (µs) ours 200–200, ours+SDK 500–500",
             "CPU per warm invocation (µs) ours 500–700",
+            "round by round (lowest–highest): init CPU 0.20x–0.20x, first invocation 0.50x–0.50x, \
+             CPU per warm invocation 0.50x–0.70x, peak RSS 0.33x–0.35x.",
         ] {
             assert!(text.contains(row), "{row} in:\n{text}");
         }
