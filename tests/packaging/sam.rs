@@ -715,9 +715,9 @@ fn cfn_lint_accepts_the_osls_stack_with_the_readme_capacity_provider() {
     for finding in &findings {
         let path = &finding["Location"]["Path"];
         let osls_depends_on = path[0] == "Resources"
-            && path[1].as_str().is_some_and(|id| {
-                id.starts_with("HttpApiRoute") || id == "OrdersLambdaFunction"
-            })
+            && path[1]
+                .as_str()
+                .is_some_and(|id| id.starts_with("HttpApiRoute") || id == "OrdersLambdaFunction")
             && path[2] == "DependsOn";
         assert!(
             finding["Rule"]["Id"] == "W3005" && osls_depends_on,
