@@ -23,6 +23,8 @@ mod support;
 mod cargo_lambda;
 #[path = "packaging/sam.rs"]
 mod sam;
+#[path = "common/test_ca.rs"]
+mod test_ca;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -389,75 +391,7 @@ fn serves_an_api_gateway_event(binary: &Path) {
 /// openssl command in `dir`; an `openssl s_server` answering HTTPS GETs
 /// there with them, stopped when the returned guard drops; its URL.
 fn https_server(dir: &Path) -> (String, KillOnDrop) {
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("the openssl command");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-    ];
-    run(&[
-        &["req", "-x509"],
-        &ec[..],
-        &[
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=packaging CA",
-        ],
-    ]
-    .concat());
-    run(&[
-        &["req"],
-        &ec[..],
-        &[
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-            "-subj",
-            "/CN=localhost",
-        ],
-    ]
-    .concat());
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "server.ext",
-    ]);
+    test_ca::make_ca(dir);
     let mut server = Command::new("openssl")
         .args([
             "s_server",
@@ -518,7 +452,7 @@ fn the_aws_feature_builds_static_for_both_architectures_and_talks_tls() {
         let cpu = if machine == 62 { "x86_64" } else { "aarch64" };
         let binary = built
             .target
-            .join(format!("{cpu}-unknown-linux-musl/release/probe"));
+            .join(format!("{cpu}-unknown-linux-musl/release/examples/probe"));
         assert_eq!(
             elf(&std::fs::read(&binary).unwrap()),
             Elf {

@@ -3,87 +3,12 @@
 //! for AWS calls and for a handler's own calls through `Client::agent`;
 //! without it, the same endpoint is refused for its certificate.
 
-use std::path::Path;
-use std::process::Command;
-
 use lambda_bootstrap::aws::credentials::Source;
 use lambda_bootstrap::aws::{self, Credentials, Error};
 use serde_json::json;
 
 use crate::support::{client_with, context, spawn_moto, unique};
-
-/// A CA and a certificate for 127.0.0.1 and localhost signed by it, in `dir`.
-fn make_ca(dir: &Path) {
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("the openssl command (apt-get install openssl)");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-    ];
-    run(&[
-        &["req", "-x509"],
-        &ec[..],
-        &[
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=lambda-bootstrap test CA",
-        ],
-    ]
-    .concat());
-    run(&[
-        &["req"],
-        &ec[..],
-        &[
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-            "-subj",
-            "/CN=localhost",
-        ],
-    ]
-    .concat());
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "server.ext",
-    ]);
-}
+use crate::test_ca::make_ca;
 
 #[test]
 fn a_ca_bundle_is_trusted_and_nothing_else_is() {

@@ -18,3 +18,5 @@ mod services;
 mod runtime_api;
 mod sigv4_suite;
 mod support;
+#[path = "../common/test_ca.rs"]
+mod test_ca;

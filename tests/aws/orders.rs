@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::runtime_api::{Event, FakeApi, Next, answered_id, bootstrap, finish};
-use crate::support::{context, moto, moto_client, unique};
+use crate::support::{context, create_table, moto, moto_client, unique};
 use lambda_bootstrap::aws;
 
 /// An SQS batch whose messages carry these bodies, ids `m0`, `m1`, …
@@ -54,20 +54,7 @@ fn failures(ids: &[&str]) -> Value {
 #[test]
 fn orders_are_stored_once_and_only_bad_messages_come_back() {
     let table = unique("orders");
-    let ctx = context(30_000);
-    moto_client()
-        .json(
-            &ctx,
-            &aws::DYNAMODB,
-            "CreateTable",
-            &json!({
-                "TableName": table,
-                "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-                "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
-                "BillingMode": "PAY_PER_REQUEST",
-            }),
-        )
-        .unwrap();
+    create_table(&table);
     let (answers, log) = run(
         &table,
         vec![
@@ -102,6 +89,7 @@ fn orders_are_stored_once_and_only_bad_messages_come_back() {
         assert!(log.lines().any(|l| l == line), "{line}\n{log}");
     }
     // The table holds each order once, as the first delivery wrote it.
+    let ctx = context(30_000);
     let scan = moto_client()
         .json(&ctx, &aws::DYNAMODB, "Scan", &json!({"TableName": table}))
         .unwrap();

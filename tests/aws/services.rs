@@ -7,24 +7,7 @@ use lambda_bootstrap::aws::s3::S3;
 use lambda_bootstrap::aws::{self, Credentials, Error, Request};
 use serde_json::{Value, json};
 
-use crate::support::{client_for, context, moto, moto_client, unique};
-
-fn create_table(name: &str) {
-    let ctx = context(30_000);
-    moto_client()
-        .json(
-            &ctx,
-            &aws::DYNAMODB,
-            "CreateTable",
-            &json!({
-                "TableName": name,
-                "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-                "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
-                "BillingMode": "PAY_PER_REQUEST",
-            }),
-        )
-        .unwrap();
-}
+use crate::support::{client_for, context, create_table, moto, moto_client, unique};
 
 /// What a handler writes: a conditional put that refuses a second item
 /// with the same id.

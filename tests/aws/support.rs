@@ -267,6 +267,25 @@ pub fn moto_client() -> Client {
     client_for(&moto.url, Source::Static(moto.keys[0].clone()))
 }
 
+/// A DynamoDB table named `name` in moto, keyed by the string `id` (as
+/// `orders` writes them).
+pub fn create_table(name: &str) {
+    let ctx = context(30_000);
+    moto_client()
+        .json(
+            &ctx,
+            &lambda_bootstrap::aws::DYNAMODB,
+            "CreateTable",
+            &serde_json::json!({
+                "TableName": name,
+                "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+                "BillingMode": "PAY_PER_REQUEST",
+            }),
+        )
+        .unwrap();
+}
+
 /// A context whose deadline is `ms` from now.
 pub fn context(ms: u64) -> Context {
     let mut ctx = Context::local("test-request", Default::default());
