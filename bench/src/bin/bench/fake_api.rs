@@ -119,9 +119,9 @@ pub struct Samples {
     pub init: Option<Init>,
     /// Taken at the `GET /next` after the last answer.
     pub end: Option<End>,
-    /// Taken as the second event is served: the first invocation, the
-    /// cold one, is over (with one worker). `None` with fewer than two
-    /// events.
+    /// Taken as the second event is served, with one worker: the first
+    /// invocation, the cold one, is over. `None` with fewer than two
+    /// events or more workers.
     pub second: Option<End>,
     /// The runtime's CPU from exec to its end, every thread, those that
     /// ended before it too (the samples above count the threads alive
@@ -579,7 +579,9 @@ impl Shared {
         let index = state.samples.served;
         let id = request_id(index);
         state.samples.served += 1;
-        if index == 1 {
+        // One worker only: with more, the others would wait on the lock
+        // while /proc is read, and the sample would mean nothing anyway.
+        if index == 1 && self.limit == 1 {
             let (pid, _) = self.runtime();
             state.samples.second = Some(End {
                 cpu_ns: procfs::cpu_ns(pid),
