@@ -8,6 +8,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 const BENCH: &str = env!("CARGO_BIN_EXE_bench");
@@ -22,6 +23,18 @@ const CONCURRENCY_BEGIN: &str = "<!-- concurrency: rewritten by bench/run.sh --c
 const CONCURRENCY_END: &str = "<!-- end of concurrency -->";
 const STREAMING_BEGIN: &str = "<!-- streaming: rewritten by bench/run.sh --streaming -->";
 const STREAMING_END: &str = "<!-- end of streaming -->";
+
+/// Taken by the orders runs, whose moto (Python) keeps a CPU busy for a
+/// second or so as it starts, and by the concurrency runs, in which a
+/// loaded machine makes lambda_runtime open a connection more than the
+/// test counts: tests run in parallel, and these must not overlap.
+static BUSY_CPU: Mutex<()> = Mutex::new(());
+
+fn busy_cpu() -> MutexGuard<'static, ()> {
+    BUSY_CPU
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("bench-test-{}-{name}", std::process::id()));
@@ -287,6 +300,7 @@ fn concurrency_run(ours: &str, out: &Path, args: &[&str]) -> Output {
         out.to_str().unwrap(),
     ];
     all.extend(args);
+    let _alone = busy_cpu();
     bench(&all)
 }
 
@@ -697,6 +711,7 @@ fn moto_installed() -> bool {
 /// `bench --orders` with `runtime` as all three runtimes, quick.
 fn orders_run(runtime: &Path, out: &Path) -> Output {
     let runtime = runtime.to_str().unwrap();
+    let _alone = busy_cpu();
     bench(&[
         "--orders",
         runtime,
