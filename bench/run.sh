@@ -30,6 +30,14 @@
 #                                 ours-typed and lambda_runtime; rewrites only the
 #                                 Typed events part of BENCHMARKS.md (with --quick,
 #                                 of bench/target/BENCHMARKS.quick.md)
+#   bench/run.sh --orders               the orders comparison instead: `orders`
+#                                 against moto's server, three ways: bootstrap
+#                                 with the aws feature, ours with the official
+#                                 SDK, lambda_runtime with the official SDK;
+#                                 builds the SDK (minutes, once), installs moto
+#                                 if missing; rewrites only the Orders part of
+#                                 BENCHMARKS.md (with --quick, of
+#                                 bench/target/BENCHMARKS.quick.md)
 #
 # Respects CARGO_TARGET_DIR.
 set -euo pipefail
@@ -46,6 +54,7 @@ profiling=false
 concurrency=""
 streaming=false
 typed=false
+orders=false
 driver_args=()
 quoted="bench/run.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
@@ -64,6 +73,7 @@ while [ $# -gt 0 ]; do
         --concurrency=*) concurrency="${1#*=}" ;;
         --streaming) streaming=true ;;
         --typed) typed=true ;;
+        --orders) orders=true ;;
         *) driver_args+=("$1") ;;
     esac
     shift
@@ -90,6 +100,93 @@ fi
 if $typed && { [ -n "$concurrency" ] || $streaming; }; then
     echo "bench/run.sh: --typed is a run of its own: not with --concurrency or --streaming" >&2
     exit 2
+fi
+if $orders && { [ -n "$concurrency" ] || $streaming || $typed; }; then
+    echo "bench/run.sh: --orders is a run of its own: not with --concurrency, --streaming or --typed" >&2
+    exit 2
+fi
+
+# Zips a built binary as build.sh does: one `bootstrap`, a fixed time, -X.
+zip_as_bootstrap() { # BINARY ZIP
+    local stage
+    stage="$(mktemp -d)"
+    cp "$1" "$stage/bootstrap"
+    touch -t 198001010000.00 "$stage/bootstrap"
+    rm -f "$2"
+    (cd "$stage" && zip -q -X -9 "$2" bootstrap)
+    rm -rf "$stage"
+}
+
+if $orders; then
+    moto=5.2.1 # as .ci/run installs it
+    if ! command -v moto_server >/dev/null 2>&1; then
+        echo "bench/run.sh: installing moto[server]==$moto from PyPI (the AWS the runtimes call)" >&2
+        python3 -m pip install --quiet --disable-pip-version-check "moto[server]==$moto"
+    fi
+    # Ours with the aws feature, as a user builds it; ring's C is compiled
+    # for musl by the zig build.sh fetches, which the SDK builds use too.
+    "$root/build.sh" --arch x86_64 --features aws
+    mkdir -p "$target"
+    cp "$root/bootstrap.zip" "$target/orders-ours.zip"
+    zig_dir="$(ls -d "$root_target"/ziglang-* | tail -n 1)"
+    # Both SDK runtimes in one build, so that they share every crate's
+    # features, lambda_runtime without its concurrency feature, as
+    # `official`; linked by rust-lld, as build.sh links ours.
+    sdk_started=$SECONDS
+    CC_x86_64_unknown_linux_musl="$zig_dir/bin/cc-$triple" AR_x86_64_unknown_linux_musl="$zig_dir/bin/ar" \
+        ZIG_GLOBAL_CACHE_DIR="$zig_dir/cache" ZIG_LOCAL_CACHE_DIR="$zig_dir/cache" \
+        CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER=rust-lld \
+        cargo build --release --locked --target "$triple" --no-default-features --features sdk \
+        --bin ours-sdk --bin official-orders
+    echo "bench/run.sh: the SDK runtimes built in $((SECONDS - sdk_started)) s" >&2
+    cargo build --release --locked --bin bench
+    zip_as_bootstrap "$target/$triple/release/ours-sdk" "$target/orders-ours-sdk.zip"
+    zip_as_bootstrap "$target/$triple/release/official-orders" "$target/orders-official.zip"
+    # Each runs from its zip, unpacked as Lambda unpacks it.
+    deployed="$target/deployed"
+    for name in ours ours-sdk official; do
+        rm -rf "$deployed/orders-$name"
+        mkdir -p "$deployed/orders-$name"
+        (cd "$deployed/orders-$name" && unzip -q "$target/orders-$name.zip")
+    done
+
+    # Crates: the packages `cargo tree -e normal` lists for the target, for
+    # what each function's Cargo.toml would hold, bench/Cargo.lock's
+    # versions. Ours: this crate with `aws` (itself counted). The SDK ones: a
+    # scratch crate (not counted) with the SDK lines of bench/Cargo.toml.
+    packages() { cargo tree "$@" -e normal --prefix none --target "$triple" | sed 's/ (\*)$//; s/ (proc-macro)$//' | sort -u; }
+    sdk_lines="$(grep -E '^(aws-config|aws-sdk-dynamodb|aws-smithy-http-client) = ' Cargo.toml | sed 's/, optional = true//')"
+    scratch_crates() { # DEPENDENCY-LINES
+        local scratch count
+        scratch="$(mktemp -d)"
+        mkdir -p "$scratch/src" && touch "$scratch/src/main.rs"
+        printf '[package]\nname = "function"\nversion = "0.0.0"\nedition = "2024"\n[dependencies]\n%s\n%s\n' \
+            "$sdk_lines" "$1" >"$scratch/Cargo.toml"
+        cp Cargo.lock "$scratch/Cargo.lock"
+        count="$(packages --manifest-path "$scratch/Cargo.toml" | grep -vc '^function v0.0.0')"
+        rm -rf "$scratch"
+        echo "$count"
+    }
+    ours_crates="$(packages --manifest-path "$root/Cargo.toml" --features aws | wc -l)"
+    ours_sdk_crates="$(scratch_crates "lambda-bootstrap = { path = \"$root\" }
+tokio = { version = \"1\", features = [\"rt\"] }")"
+    official_crates="$(scratch_crates "$(grep -E '^lambda_runtime = ' Cargo.toml)
+tokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }
+serde = { version = \"1\", features = [\"derive\"] }
+serde_json = \"1\"")"
+
+    # Each runtime on CPU 0, the driver and moto (Python, the busiest part
+    # of every invocation) on the others: moto's work does not take turns
+    # with the runtime measured.
+    runtimes_apart
+    "${pin[@]}" "$target/release/bench" --orders "$deployed/orders-ours-sdk/bootstrap" \
+        --ours "$deployed/orders-ours/bootstrap" \
+        --official "$deployed/orders-official/bootstrap" \
+        --zips "$target/orders-ours.zip,$target/orders-ours-sdk.zip,$target/orders-official.zip" \
+        --crates "$ours_crates,$ours_sdk_crates,$official_crates" \
+        --out "$out" --command "$quoted" "${driver_args[@]}"
+    echo "bench/run.sh: done in $((SECONDS - start)) s" >&2
+    exit 0
 fi
 
 if $typed; then
@@ -169,12 +266,7 @@ cargo build --release --locked --bin bench
 floor="$target/floor-build/$triple/release/floor"
 official="$target/$triple/release/official"
 for name in floor official; do
-    stage="$(mktemp -d)"
-    cp "${!name}" "$stage/bootstrap"
-    touch -t 198001010000.00 "$stage/bootstrap"
-    rm -f "$target/$name.zip"
-    (cd "$stage" && zip -q -X -9 "$target/$name.zip" bootstrap)
-    rm -rf "$stage"
+    zip_as_bootstrap "${!name}" "$target/$name.zip"
 done
 
 # Each runtime runs from its zip, unpacked as Lambda unpacks a function:

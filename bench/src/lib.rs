@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(feature = "sdk")]
+pub mod sdk;
 #[cfg(feature = "aws")]
 pub mod sigv4;
 

@@ -8,6 +8,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 const BENCH: &str = env!("CARGO_BIN_EXE_bench");
@@ -22,6 +23,18 @@ const CONCURRENCY_BEGIN: &str = "<!-- concurrency: rewritten by bench/run.sh --c
 const CONCURRENCY_END: &str = "<!-- end of concurrency -->";
 const STREAMING_BEGIN: &str = "<!-- streaming: rewritten by bench/run.sh --streaming -->";
 const STREAMING_END: &str = "<!-- end of streaming -->";
+
+/// Taken by the orders runs, whose moto (Python) keeps a CPU busy for a
+/// second or so as it starts, and by the concurrency runs, in which a
+/// loaded machine makes lambda_runtime open a connection more than the
+/// test counts: tests run in parallel, and these must not overlap.
+static BUSY_CPU: Mutex<()> = Mutex::new(());
+
+fn busy_cpu() -> MutexGuard<'static, ()> {
+    BUSY_CPU
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("bench-test-{}-{name}", std::process::id()));
@@ -287,6 +300,7 @@ fn concurrency_run(ours: &str, out: &Path, args: &[&str]) -> Output {
         out.to_str().unwrap(),
     ];
     all.extend(args);
+    let _alone = busy_cpu();
     bench(&all)
 }
 
@@ -611,5 +625,193 @@ fn a_buffered_answer_to_a_stream_request_fails_the_run() {
         "",
         true,
         "expected a streamed answer, got POST /2018-06-01/runtime/invocation/8476a536-",
+    );
+}
+
+/// How a scripted `orders` runtime (`orders_runtime`) goes wrong, if it does.
+#[derive(Clone, Copy, PartialEq)]
+enum Orders {
+    /// Stores each order with a conditional put and answers the bad
+    /// messages, as `orders` does.
+    Right,
+    /// Answers the bad messages but stores nothing.
+    Forgets,
+    /// Stores the orders but answers no failure.
+    Answers,
+}
+
+/// A runtime in Python playing `orders` through moto's DynamoDB API (over
+/// `AWS_ENDPOINT_URL`, unsigned: moto's authentication is off), wrong as
+/// `mistake` says. `None` without python3.
+fn orders_runtime(dir: &Path, mistake: Orders) -> Option<PathBuf> {
+    let python = std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join("python3"))
+        .find(|p| p.is_file())?;
+    let (store, answer) = match mistake {
+        Orders::Right => ("True", "True"),
+        Orders::Forgets => ("False", "True"),
+        Orders::Answers => ("True", "False"),
+    };
+    let script = format!(
+        r#"#!{python}
+import http.client, json, os, sys, urllib.error, urllib.request
+api = http.client.HTTPConnection(os.environ["AWS_LAMBDA_RUNTIME_API"])
+endpoint, table = os.environ["AWS_ENDPOINT_URL"], os.environ["ORDERS_TABLE"]
+def put(order):
+    body = json.dumps({{"TableName": table, "ConditionExpression": "attribute_not_exists(id)",
+                       "Item": {{"id": {{"S": order["id"]}}, "qty": {{"N": str(order["qty"])}}}}}})
+    request = urllib.request.Request(endpoint, body.encode(), {{
+        "X-Amz-Target": "DynamoDB_20120810.PutItem",
+        "Content-Type": "application/x-amz-json-1.0",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=" + os.environ["AWS_ACCESS_KEY_ID"]
+            + "/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0"}})
+    try:
+        urllib.request.urlopen(request).read()
+    except urllib.error.HTTPError as e:
+        if "ConditionalCheckFailed" not in e.read().decode():
+            raise
+while True:
+    api.request("GET", "/2018-06-01/runtime/invocation/next")
+    response = api.getresponse()
+    rid = response.getheader("Lambda-Runtime-Aws-Request-Id")
+    failed = []
+    for message in json.loads(response.read())["Records"]:
+        try:
+            order = json.loads(message["body"])
+            good = order["qty"] > 0
+        except ValueError:
+            good = False
+        if not good:
+            failed.append({{"itemIdentifier": message["messageId"]}})
+        elif {store}:
+            put(order)
+    body = json.dumps({{"batchItemFailures": failed if {answer} else []}})
+    print("answering", rid, file=sys.stderr, flush=True)
+    api.request("POST", "/2018-06-01/runtime/invocation/%s/response" % rid, body)
+    api.getresponse().read()
+"#,
+        python = python.display(),
+    );
+    let path = dir.join(format!("orders-{store}-{answer}"));
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    Some(path)
+}
+
+/// moto's server on PATH (.ci/run installs it), or the test is skipped.
+fn moto_installed() -> bool {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join("moto_server").is_file()));
+    if !found {
+        eprintln!("skipped: no moto_server on PATH (pip install 'moto[server]==5.2.1')");
+    }
+    found
+}
+
+/// `bench --orders` with `runtime` as all three runtimes, quick.
+fn orders_run(runtime: &Path, out: &Path) -> Output {
+    let runtime = runtime.to_str().unwrap();
+    let _alone = busy_cpu();
+    bench(&[
+        "--orders",
+        runtime,
+        "--ours",
+        runtime,
+        "--official",
+        runtime,
+        "--quick",
+        "--n",
+        "4",
+        "--cold",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+        "--command",
+        "bench/run.sh --orders --quick",
+    ])
+}
+
+#[test]
+fn an_orders_run_checks_every_answer_and_table_and_writes_its_part() {
+    let dir = scratch("orders");
+    let Some(runtime) = orders_runtime(&dir, Orders::Right) else {
+        eprintln!("skipped: no python3 on PATH");
+        return;
+    };
+    if !moto_installed() {
+        return;
+    }
+    let out = dir.join("BENCHMARKS.md");
+    let prose = "\n\n## Prose\n\nkept\n";
+    std::fs::write(&out, format!("# tables\n\n{MARKER}{prose}")).unwrap();
+    let run = orders_run(&runtime, &out);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    let report = std::fs::read_to_string(&out).unwrap();
+    let part = "<!-- orders: rewritten by bench/run.sh --orders -->\n\n\
+                ## Calling AWS: orders three ways (issue 20)\n\n\
+                Generated by `bench/run.sh --orders --quick`";
+    assert!(
+        report.starts_with(&format!("# tables\n\n{part}")),
+        "{report}"
+    );
+    assert!(report.ends_with(&format!("<!-- end of orders -->\n\n{MARKER}{prose}")));
+    for row in [
+        "| init CPU | <= 0.2x | ",
+        "| peak RSS | <= 0.4x | ",
+        "| Runtime API connections | 1 | 1 | 1 | 1.00x | 1.00x |  |",
+        "and 1 one-invocation sessions per runtime",
+    ] {
+        assert!(report.contains(row), "{row} in:\n{report}");
+    }
+    assert_eq!(report.matches("| not judged (quick) |").count(), 5);
+    assert!(
+        stderr.contains("round 1/1 lambda_runtime+SDK: warm cpu/inv"),
+        "{stderr}"
+    );
+}
+
+fn check_orders_failure(mistake: Orders, expected: &str) {
+    let dir = scratch(if mistake == Orders::Forgets {
+        "forgets"
+    } else {
+        "answers"
+    });
+    let Some(runtime) = orders_runtime(&dir, mistake) else {
+        eprintln!("skipped: no python3 on PATH");
+        return;
+    };
+    if !moto_installed() {
+        return;
+    }
+    let run = orders_run(&runtime, &dir.join("BENCHMARKS.md"));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(expected),
+        "expected '{expected}' in:\n{stderr}"
+    );
+    assert!(
+        !dir.join("BENCHMARKS.md").exists(),
+        "no report of half-measured figures"
+    );
+}
+
+#[test]
+fn an_orders_runtime_that_stores_nothing_fails_the_run() {
+    check_orders_failure(
+        Orders::Forgets,
+        // The warm-up session, the first, has three batches.
+        "error: ours: table orders-1 holds 5 items where 16 orders were sent: \
+         order o-000001-0 (qty 2) is missing",
+    );
+}
+
+#[test]
+fn an_orders_runtime_that_reports_no_failures_fails_the_run() {
+    check_orders_failure(
+        Orders::Answers,
+        "answer 1 of 3 is wrong: expected batchItemFailures naming the 1 bad messages: \
+         {\"batchItemFailures\": []}",
     );
 }

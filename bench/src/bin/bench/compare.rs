@@ -65,7 +65,7 @@ pub const INIT_SAMPLES: usize = 30;
 /// The order of those sessions, over and over (indices into the runtimes):
 /// every ordered pair of different runtimes once, so each runtime starts
 /// after each of the other two equally often.
-const INIT_ORDER: [usize; 6] = [0, 1, 2, 0, 2, 1];
+pub const INIT_ORDER: [usize; 6] = [0, 1, 2, 0, 2, 1];
 
 /// Payload sizes (label, bytes, invocations per run): fewer invocations
 /// for the big ones, whose runs are long anyway.

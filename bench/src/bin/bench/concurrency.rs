@@ -58,11 +58,12 @@ pub fn run(opts: &Options, concurrency: &Concurrency) -> Result<(), String> {
             .expect("a Value serializes")
             .into();
         let expected = job.answer(&value);
-        let check = |answer: &[u8]| event::check_job_answer(answer, &expected);
+        let check = |_: usize, answer: &[u8]| event::check_job_answer(answer, &expected);
         let work = Work {
             handler: job.name(),
-            event: &event,
+            events: std::slice::from_ref(&event),
             n,
+            env: &[],
             concurrency: Some(workers),
             check: &check,
             answers: Answers::Buffered,

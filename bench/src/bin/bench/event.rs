@@ -1,7 +1,9 @@
 //! What the fake API sends (an API Gateway REST event, padded to a size;
-//! an SQS batch of orders; a stream request, `{"bytes": N}`) and what
-//! counts as a right answer to it, to the concurrency comparison's jobs,
-//! and to a stream request. Pure: no I/O.
+//! an SQS batch of orders; the orders comparison's batches, each with new
+//! orders, orders delivered again and bad messages; a stream request,
+//! `{"bytes": N}`) and what counts as a right answer to it, to the
+//! concurrency comparison's jobs, and to a stream request; and what the
+//! orders table must hold after the batches. Pure: no I/O.
 
 use std::collections::BTreeMap;
 
@@ -140,6 +142,105 @@ pub fn sqs_batch(messages: usize, bytes: usize) -> (Vec<u8>, Vec<String>) {
     }
     let batch = serde_json::to_vec(&json!({ "Records": records })).expect("a batch serializes");
     (batch, failed)
+}
+
+/// New orders in each warm batch of the orders comparison; as many again
+/// are the previous batch's new ones, delivered again (SQS delivers at
+/// least once), and two messages are bad.
+pub const ORDERS_NEW: usize = 5;
+
+/// The only order of the first batch.
+const FIRST_ORDER: (&str, u32) = ("o-first", 1);
+
+/// The orders comparison's batches, and what right answers and a right
+/// table are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Orders {
+    /// Batch `i` is event `i` of a session.
+    pub batches: Vec<Vec<u8>>,
+    /// The ids of batch `i`'s bad messages, in its order.
+    pub failed: Vec<Vec<String>>,
+}
+
+impl Orders {
+    /// What the table must hold after the first `m` batches (`id` →
+    /// `qty`): every order once, as first delivered, and nothing else.
+    /// After none, the orders the second batch delivers again.
+    pub fn table_after(&self, m: usize) -> BTreeMap<String, u32> {
+        let first = (m > 0).then(|| (FIRST_ORDER.0.to_string(), FIRST_ORDER.1));
+        (0..m.max(1)).flat_map(generation).chain(first).collect()
+    }
+}
+
+/// Generation `j` of orders: generation 0 is in the table before the first
+/// batch, generation `i` (from 1) is batch `i`'s new orders.
+fn generation(j: usize) -> impl Iterator<Item = (String, u32)> {
+    (0..ORDERS_NEW).map(move |k| (format!("o-{j:06}-{k}"), 1 + ((j + k) % 9) as u32))
+}
+
+/// `n` batches as Lambda delivers them from SQS. The first, the cold
+/// invocation's, is one order and a body that is not an order: one
+/// `PutItem`, so that its time is the cold path's (client, connection,
+/// credentials, the first put), not nine more puts'. Each after it has 12
+/// messages: 5 new orders, the previous batch's 5 again (the same bodies:
+/// a delivery again; the second batch's are in the table before the
+/// first), a body that is not an order and an order of nothing, mixed.
+pub fn orders(n: usize) -> Orders {
+    let body = |(id, qty): (String, u32)| format!("{{\"id\":\"{id}\",\"qty\":{qty}}}");
+    let (mut batches, mut failed) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for i in 0..n {
+        let mut bodies = Vec::new();
+        let bad = if i == 0 {
+            // The bad one first: a runtime that stops at it stores nothing.
+            bodies.push("the first order, one please".to_string());
+            bodies.push(body((FIRST_ORDER.0.to_string(), FIRST_ORDER.1)));
+            vec![0]
+        } else {
+            for (new, again) in generation(i).zip(generation(i - 1)) {
+                bodies.push(body(new));
+                bodies.push(body(again));
+            }
+            // Not at the ends: a runtime that stops at a bad message, or
+            // skips the one after it, gives a wrong answer or a wrong table.
+            bodies.insert(4, format!("order o-{i:06} for two, please"));
+            bodies.insert(8, format!("{{\"id\":\"o-{i:06}-none\",\"qty\":0}}"));
+            vec![4, 8]
+        };
+        let id = |at: usize| format!("{i:08x}-0000-4000-8000-{at:012x}");
+        failed.push(bad.into_iter().map(id).collect());
+        let records: Vec<SqsRecord> = bodies
+            .into_iter()
+            .enumerate()
+            .map(|(at, body)| sqs_record(id(at), body, i * 16 + at))
+            .collect();
+        batches
+            .push(serde_json::to_vec(&json!({ "Records": records })).expect("a batch serializes"));
+    }
+    Orders { batches, failed }
+}
+
+/// One SQS message carrying `body`, the `k`-th sent, with the attributes
+/// Lambda delivers (fixed, but for the timestamps).
+fn sqs_record(message_id: String, body: String, k: usize) -> SqsRecord {
+    let sent = 1_764_054_000_000_u64 + k as u64 * 13;
+    SqsRecord {
+        message_id,
+        // AWS's are base64 of an opaque token, about this long.
+        receipt_handle: format!("AQEB{}", "Zm9vYmFy".repeat(22)),
+        md5_of_body: format!("{:032x}", k),
+        body,
+        attributes: [
+            ("ApproximateReceiveCount", "1".to_string()),
+            ("SentTimestamp", sent.to_string()),
+            ("SenderId", "AIDAEXAMPLESENDERID01".to_string()),
+            ("ApproximateFirstReceiveTimestamp", (sent + 12).to_string()),
+        ]
+        .into(),
+        message_attributes: BTreeMap::new(),
+        event_source: "aws:sqs",
+        event_source_arn: "arn:aws:sqs:us-east-1:123456789012:orders",
+        aws_region: "us-east-1",
+    }
 }
 
 /// Checks an answer to the SQS batch: `{"batchItemFailures": [...]}`
@@ -391,6 +492,74 @@ mod tests {
         assert_eq!(first["body"], r#"{"id":"o-000000","qty":1}"#);
         assert_eq!(failed.len(), 2 * SQS_MESSAGES.div_ceil(SQS_BAD_EVERY));
         assert_eq!(failed[0], records[7]["messageId"]);
+    }
+
+    /// The orders in a batch (`id` → `qty`, in its order), the ids of its
+    /// messages that carry none, and how many messages it has.
+    fn read_batch(batch: &[u8]) -> (Vec<(String, u32)>, Vec<String>, usize) {
+        let value: Value = serde_json::from_slice(batch).unwrap();
+        let records = value["Records"].as_array().unwrap();
+        let (mut good, mut bad) = (Vec::new(), Vec::new());
+        for record in records {
+            let order = serde_json::from_str::<Value>(record["body"].as_str().unwrap());
+            match order
+                .ok()
+                .and_then(|o| Some((o["id"].as_str()?.to_string(), o["qty"].as_u64()?)))
+            {
+                Some((id, qty)) if qty > 0 => good.push((id, qty as u32)),
+                _ => bad.push(record["messageId"].as_str().unwrap().to_string()),
+            }
+        }
+        (good, bad, records.len())
+    }
+
+    #[test]
+    fn orders_batches_are_one_put_then_new_orders_orders_again_and_bad_messages() {
+        let orders = orders(4);
+        assert_eq!(orders, super::orders(4), "deterministic");
+        assert_eq!((orders.batches.len(), orders.failed.len()), (4, 4));
+        let table = orders.table_after(4);
+        assert_eq!(table.len(), 4 * ORDERS_NEW + 1);
+
+        let (good, bad, messages) = read_batch(&orders.batches[0]);
+        assert_eq!((good.len(), messages), (1, 2), "the cold batch: one put");
+        assert_eq!(bad, orders.failed[0]);
+        assert!(!orders.table_after(0).contains_key(&good[0].0));
+        assert_eq!(orders.table_after(1)[&good[0].0], good[0].1);
+
+        let mut ids = std::collections::BTreeSet::new();
+        for (i, batch) in orders.batches.iter().enumerate().skip(1) {
+            let (good, bad, messages) = read_batch(batch);
+            assert_eq!(messages, 2 * ORDERS_NEW + 2);
+            assert_eq!(bad, orders.failed[i]);
+            let id = |at: usize| format!("{i:08x}-0000-4000-8000-{at:012x}");
+            assert!(
+                !bad.contains(&id(0)) && !bad.contains(&id(messages - 1)),
+                "not at the ends"
+            );
+            // Every good order is in the table as sent; half of them were
+            // there before the batch, half are new.
+            let before = orders.table_after(i);
+            assert!(good.iter().all(|(id, qty)| table[id] == *qty));
+            let again = good
+                .iter()
+                .filter(|(id, _)| before.contains_key(id))
+                .count();
+            assert_eq!((again, good.len()), (ORDERS_NEW, 2 * ORDERS_NEW));
+            assert_eq!(orders.table_after(i + 1).len(), before.len() + ORDERS_NEW);
+            let value: Value = serde_json::from_slice(batch).unwrap();
+            let records = value["Records"].as_array().unwrap();
+            ids.extend(
+                records
+                    .iter()
+                    .map(|r| r["messageId"].as_str().unwrap().to_string()),
+            );
+        }
+        assert_eq!(
+            ids.len(),
+            3 * (2 * ORDERS_NEW + 2),
+            "message ids are unique"
+        );
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! The fake Lambda Runtime API: the HTTP side of one session. It accepts the
 //! runtime's connections (a thread for each open one, kept for the next;
 //! blocking std networking, keep-alive HTTP/1.1, bodies by Content-Length,
-//! or chunked for a streamed answer), serves `n` copies of one event,
-//! timestamps each event and answer, and samples the runtime's CPU and
-//! memory at the moments the figures are defined by: the first `GET /next`,
+//! or chunked for a streamed answer), serves `n` events (its list of events
+//! in turn: one event `n` times, or each batch of the orders comparison
+//! once), timestamps each event and answer, and samples the runtime's CPU
+//! and memory at the moments the figures are defined by: the first
+//! `GET /next`, the second (the first invocation, the cold one, is over),
 //! and the `GET /next` after the last answer (with `limit` workers: once
 //! every worker that ever held an event is back asking, so the runtime is
 //! idle); for a streamed answer also the event's write and the body's end,
@@ -61,7 +63,8 @@ pub struct Init {
     pub peak_rss_kib: u64,
 }
 
-/// The runtime's state at the `GET /next` after its last answer.
+/// The runtime's state at the `GET /next` after its last answer (and, in
+/// `Samples::second`, at the one after its first).
 #[derive(Debug, Clone, Copy)]
 pub struct End {
     /// CPU used since exec, all threads.
@@ -116,6 +119,14 @@ pub struct Samples {
     pub init: Option<Init>,
     /// Taken at the `GET /next` after the last answer.
     pub end: Option<End>,
+    /// Taken as the second event is served, with one worker: the first
+    /// invocation, the cold one, is over. `None` with fewer than two
+    /// events or more workers.
+    pub second: Option<End>,
+    /// The runtime's CPU from exec to its end, every thread, those that
+    /// ended before it too (the samples above count the threads alive
+    /// when taken): set by the session once the process is reaped.
+    pub total_cpu_ns: Option<u64>,
     /// Events served.
     pub served: usize,
     /// When each event's write began, by event (in the order served).
@@ -149,7 +160,8 @@ struct Shared {
     n: usize,
     /// Requests for events it takes at once.
     limit: usize,
-    event: Arc<[u8]>,
+    /// Event `i` is `events[i % events.len()]`.
+    events: Arc<[Arc<[u8]>]>,
     answers: Answers,
     /// The runtime's pid and when it was spawned, set right after.
     runtime: OnceLock<(u32, Instant)>,
@@ -194,7 +206,8 @@ pub fn bind() -> io::Result<TcpListener> {
 }
 
 impl FakeApi {
-    /// Starts serving `n` copies of `event` on `listener`, up to `limit`
+    /// Starts serving `n` events on `listener` (`events` in turn, from the
+    /// first, as often as it takes), up to `limit`
     /// requests for events at once, reading `answers`, reporting through
     /// `signals`; `serving` names the runtime once it is spawned. Returns
     /// once its threads (the acceptor and the first connection workers)
@@ -206,10 +219,16 @@ impl FakeApi {
         listener: TcpListener,
         n: usize,
         limit: usize,
-        event: Arc<[u8]>,
+        events: Arc<[Arc<[u8]>]>,
         answers: Answers,
         signals: Sender<Signal>,
     ) -> io::Result<FakeApi> {
+        if events.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "no event to serve",
+            ));
+        }
         let addr = listener.local_addr()?;
         let mut state = State::default();
         state.samples.sent.reserve(n);
@@ -219,7 +238,7 @@ impl FakeApi {
         let shared = Arc::new(Shared {
             n,
             limit: limit.max(1),
-            event,
+            events,
             answers,
             runtime: OnceLock::new(),
             signals,
@@ -452,9 +471,9 @@ fn serve(stream: TcpStream, shared: &Shared) {
         }
         let written = match method {
             "GET" if path == NEXT => match shared.next(&mut head) {
-                Some(()) => write_all_vectored(
+                Some(index) => write_all_vectored(
                     &mut writer,
-                    &mut [IoSlice::new(&head), IoSlice::new(&shared.event)],
+                    &mut [IoSlice::new(&head), IoSlice::new(shared.event(index))],
                 ),
                 None => return,
             },
@@ -507,12 +526,17 @@ impl Shared {
         self.lock().samples.init = Some(init);
     }
 
-    /// A `GET /next`: writes the next event's head into `head`, or, once
-    /// every event was served, waits until the API closes, and `None`
-    /// closes the connection. The wait that finds the runtime idle (every
-    /// event answered, every worker it showed waiting) takes the end sample
-    /// and tells the session.
-    fn next(&self, head: &mut Vec<u8>) -> Option<()> {
+    /// Event `index`'s bytes.
+    fn event(&self, index: usize) -> &[u8] {
+        &self.events[index % self.events.len()]
+    }
+
+    /// A `GET /next`: writes the next event's head into `head` and returns
+    /// its index, or, once every event was served, waits until the API
+    /// closes, and `None` closes the connection. The wait that finds the
+    /// runtime idle (every event answered, every worker it showed waiting)
+    /// takes the end sample and tells the session.
+    fn next(&self, head: &mut Vec<u8>) -> Option<usize> {
         let mut state = self.lock();
         let held = state.outstanding.len() + state.waiting;
         if held >= self.limit {
@@ -555,6 +579,16 @@ impl Shared {
         let index = state.samples.served;
         let id = request_id(index);
         state.samples.served += 1;
+        // One worker only: with more, the others would wait on the lock
+        // while /proc is read, and the sample would mean nothing anyway.
+        if index == 1 && self.limit == 1 {
+            let (pid, _) = self.runtime();
+            state.samples.second = Some(End {
+                cpu_ns: procfs::cpu_ns(pid),
+                peak_rss_kib: procfs::peak_rss_kib(pid),
+                minor_faults: procfs::minor_faults(pid),
+            });
+        }
         if let Answers::Streamed(_) = self.answers {
             let (pid, _) = self.runtime();
             state.cpu_at_sent_ns.push(procfs::cpu_ns(pid));
@@ -570,11 +604,11 @@ impl Shared {
              Lambda-Runtime-Trace-Id: Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=0\r\n\
              Content-Length: {}\r\n\r\n",
             deadline_ms(),
-            self.event.len()
+            self.event(index).len()
         );
         state.outstanding.push((id, index));
         state.samples.sent.push(Instant::now());
-        Some(())
+        Some(index)
     }
 
     /// A POST: must be the answer to an outstanding event.

@@ -13,7 +13,8 @@
 //! and machine facts), `stats`, `compare` (interleaved rounds and payload
 //! scaling), `concurrency` (the `--concurrency N` comparison), `streaming`
 //! (the `--streaming` comparison and its trivial writer), `typed` (the
-//! `--typed` comparison), `report` (the generated part of BENCHMARKS.md),
+//! `--typed` comparison), `orders` (the `--orders` comparison), `moto`
+//! (the AWS it calls) and `keepalive` (moto's keep-alive front), `report` (the generated part of BENCHMARKS.md),
 //! `profile` (callgrind and strace modes).
 
 mod chunked;
@@ -21,7 +22,10 @@ mod compare;
 mod concurrency;
 mod event;
 mod fake_api;
+mod keepalive;
+mod moto;
 mod options;
+mod orders;
 mod procfs;
 mod profile;
 mod report;
@@ -63,11 +67,13 @@ fn run() -> Result<(), String> {
         &opts.concurrency,
         &opts.streaming,
         &opts.typed,
+        &opts.orders,
     ) {
         (Some(profile), ..) => profile::run(&opts, profile),
         (None, Some(concurrency), ..) => concurrency::run(&opts, concurrency),
-        (None, None, Some(streaming), _) => streaming::run(&opts, streaming),
-        (None, None, None, Some(typed)) => typed::run(&opts, typed),
-        (None, None, None, None) => compare::run(&opts),
+        (None, None, Some(streaming), ..) => streaming::run(&opts, streaming),
+        (None, None, None, Some(typed), _) => typed::run(&opts, typed),
+        (None, None, None, None, Some(orders)) => orders::run(&opts, orders),
+        (None, None, None, None, None) => compare::run(&opts),
     }
 }

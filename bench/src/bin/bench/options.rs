@@ -10,6 +10,7 @@ usage: bench --ours BIN --floor BIN --official BIN [options]
        bench --concurrency N --ours BIN --official BIN [options]
        bench --streaming --ours BIN --official BIN [options]
        bench --typed BIN --ours BIN --official BIN [options]
+       bench --orders BIN --ours BIN --official BIN [options]
 
 Runs the three Lambda runtimes against a fake Runtime API, interleaved, and
 reports medians across rounds. bench/run.sh builds the binaries and calls it.
@@ -22,9 +23,15 @@ With --typed, runs an SQS batch and an API Gateway event through ours
 parsed into each event type (BIN, the ours-typed build), beside the
 shipped bootstrap (--ours) and lambda_runtime with SqsEvent (--official,
 the official-sqs build), and rewrites only the Typed events part.
+With --orders, runs the `orders` function three ways against moto's
+server (moto_server on PATH; the driver starts and stops it): ours with
+the `aws` feature (--ours, bootstrap), ours with the official SDK (BIN,
+the ours-sdk build) and lambda_runtime with the official SDK (--official,
+the official-orders build), and rewrites only the Orders part.
 
   --ours BIN, --floor BIN, --official BIN   the runtimes (all three to compare)
   --zips OURS,FLOOR,OFFICIAL   deployment zips whose sizes are reported
+                    (with --orders: OURS,OURS_SDK,OFFICIAL)
   --rounds R        interleaved rounds (default 5; 1 with --quick)
   --n N             invocations per run (default 20000; 2000 with --quick,
                     --callgrind or --strace)
@@ -48,6 +55,13 @@ the official-sqs build), and rewrites only the Typed events part.
   --typed BIN       the typed-events comparison, BIN the ours-typed build;
                     --n sets the API Gateway event's invocations (default
                     20000; 2000 with --quick)
+  --orders BIN      the orders comparison, BIN the ours-sdk build; --n sets
+                    the invocations of each measured session (default 100;
+                    20 with --quick), --cold the one-invocation sessions
+                    per runtime and round (default 10; 3 with --quick)
+  --cold K          see --orders
+  --crates A,B,C    --orders: each runtime's crate count, as run.sh counts
+                    them, for the report
   --handler NAME    --callgrind/--strace: the _HANDLER the 1 KB API Gateway
                     event goes to (default httpevent; ours-typed's
                     http-value, http-declared, http-events answer it too)
@@ -57,6 +71,9 @@ the official-sqs build), and rewrites only the Typed events part.
 
 /// The runtimes in the order every table lists them; `ours` first.
 pub const RUNTIME_NAMES: [&str; 3] = ["ours", "floor", "official"];
+/// The orders comparison's, in the same places: `--ours`, `--orders`,
+/// `--official`.
+pub const ORDERS_NAMES: [&str; 3] = ["ours", "ours-sdk", "official"];
 
 /// One runtime under test.
 #[derive(Debug, Clone)]
@@ -134,13 +151,29 @@ pub struct Typed {
     pub n: usize,
 }
 
+/// The orders comparison, instead of the side-by-side one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Orders {
+    /// The ours-sdk build: `app::main` with `orders` on the official SDK.
+    pub runtime: PathBuf,
+    /// Invocations of each measured session: the first, cold, then warm
+    /// ones.
+    pub n: usize,
+    /// One-invocation sessions per runtime and round, for the init and
+    /// first-invocation figures.
+    pub cold: usize,
+    /// Crates of each runtime (ours, ours-sdk, official), if counted.
+    pub crates: Option<[u64; 3]>,
+}
+
 /// Everything the command line says.
 #[derive(Debug, Clone)]
 pub struct Options {
     /// ours, floor, official (in that order) when comparing; empty when
     /// profiling.
     pub runtimes: Vec<Runtime>,
-    /// Zip sizes in bytes, in the order of `RUNTIME_NAMES`.
+    /// Zip sizes in bytes, in the order of `RUNTIME_NAMES` (with
+    /// `--orders`, of `runtimes`).
     pub zips: [Option<u64>; 3],
     /// Interleaved rounds.
     pub rounds: usize,
@@ -160,6 +193,8 @@ pub struct Options {
     pub streaming: Option<Streaming>,
     /// Set for `--typed`; `runtimes` are then ours and official.
     pub typed: Option<Typed>,
+    /// Set for `--orders`; `runtimes` are then ours, ours-sdk and official.
+    pub orders: Option<Orders>,
     /// `--runtime-cpus`: the CPU list each runtime is started on.
     pub runtime_cpus: Option<String>,
 }
@@ -176,6 +211,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Options>
     let (mut workers, mut runtime_cpus) = (None, None);
     let (mut streaming, mut stream_mb, mut streams) = (false, None, None);
     let (mut typed, mut handler, mut event_bytes) = (None, None, None);
+    let (mut orders, mut cold, mut crates) = (None, None, None);
 
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -217,6 +253,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Options>
             "--typed" => typed = Some(PathBuf::from(value()?)),
             "--handler" => handler = Some(value()?),
             "--event-bytes" => event_bytes = Some(count(&flag, &value()?)?),
+            "--orders" => orders = Some(PathBuf::from(value()?)),
+            "--cold" => cold = Some(count(&flag, &value()?)?),
+            "--crates" => crates = Some(crate_counts(&value()?)?),
             _ => return Err(format!("unknown option '{arg}' (try --help)")),
         }
     }
@@ -234,6 +273,14 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Options>
     if typed.is_some() && (streaming || workers.is_some()) {
         return Err("--typed is a run of its own: not with --streaming or --concurrency".into());
     }
+    if orders.is_some() && (typed.is_some() || streaming || workers.is_some()) {
+        return Err(
+            "--orders is a run of its own: not with --typed, --streaming or --concurrency".into(),
+        );
+    }
+    if orders.is_none() && (cold.is_some() || crates.is_some()) {
+        return Err("--cold and --crates go with --orders".into());
+    }
     let (runtimes, profile) = match profile {
         Some(_) if workers.is_some() => {
             return Err("--concurrency cannot be profiled (--callgrind, --strace)".to_string());
@@ -245,14 +292,21 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Options>
             return Err("--typed cannot be profiled: profile ours-typed with --handler".into());
         }
         Some((tool, name)) => {
-            let i = RUNTIME_NAMES
-                .iter()
-                .position(|&r| r == name)
-                .ok_or_else(|| {
-                    format!("unknown runtime '{name}' to profile: use ours, floor or official")
-                })?;
+            let names = match orders {
+                Some(_) => ORDERS_NAMES,
+                None => RUNTIME_NAMES,
+            };
+            let i = names.iter().position(|&r| r == name).ok_or_else(|| {
+                format!(
+                    "unknown runtime '{name}' to profile: use {}",
+                    names.join(", ")
+                )
+            })?;
             let dir = profile_dir.unwrap_or_else(|| PathBuf::from("target/profile"));
-            let runtime = runtime(i)?;
+            let runtime = match &orders {
+                Some(sdk) if i == 1 => Runtime::new("ours-sdk", sdk.clone()),
+                _ => runtime(i)?,
+            };
             let profile = Profile {
                 tool,
                 handler: handler.take().unwrap_or_else(|| "httpevent".into()),
@@ -266,7 +320,19 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Options>
         None if workers.is_some() || streaming || typed.is_some() => {
             (vec![runtime(0)?, runtime(2)?], None)
         }
-        None => ((0..3).map(runtime).collect::<Result<_, _>>()?, None),
+        // Orders: ours with the `aws` feature, ours with the SDK, official
+        // with it. Otherwise ours, the floor and official.
+        None => match &orders {
+            Some(sdk) => (
+                vec![
+                    runtime(0)?,
+                    Runtime::new("ours-sdk", sdk.clone()),
+                    runtime(2)?,
+                ],
+                None,
+            ),
+            None => ((0..3).map(runtime).collect::<Result<_, _>>()?, None),
+        },
     };
     let concurrency = workers.map(|workers| Concurrency {
         workers,
@@ -285,6 +351,12 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Options>
     let typed = typed.map(|runtime| Typed {
         runtime,
         n: n.unwrap_or(if quick { 2_000 } else { 20_000 }),
+    });
+    let orders = orders.map(|runtime| Orders {
+        runtime,
+        n: n.unwrap_or(if quick { 20 } else { 100 }),
+        cold: cold.unwrap_or(if quick { 3 } else { 10 }),
+        crates,
     });
 
     let streaming = streaming.then(|| Streaming {
@@ -311,11 +383,15 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Options>
         zips: zip_sizes,
         rounds: rounds.unwrap_or(if quick { 1 } else { 5 }),
         // Under valgrind an invocation is ~50 times slower: 2,000 is enough.
-        n: n.unwrap_or(if quick || profile.is_some() {
-            2_000
-        } else {
-            20_000
-        }),
+        // The orders comparison's invocations are moto's speed: its own.
+        n: orders.as_ref().map_or(
+            n.unwrap_or(if quick || profile.is_some() {
+                2_000
+            } else {
+                20_000
+            }),
+            |orders| orders.n,
+        ),
         quick,
         out,
         command: command.unwrap_or_else(|| "bench/run.sh".to_string()),
@@ -323,8 +399,21 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Options>
         concurrency,
         streaming,
         typed,
+        orders,
         runtime_cpus,
     }))
+}
+
+/// Three crate counts, `A,B,C`.
+fn crate_counts(value: &str) -> Result<[u64; 3], String> {
+    let counts: Vec<u64> = value
+        .split(',')
+        .map(|c| c.trim().parse().ok().filter(|&c| c > 0))
+        .collect::<Option<_>>()
+        .ok_or_else(|| format!("--crates takes three positive numbers, A,B,C, not '{value}'"))?;
+    counts
+        .try_into()
+        .map_err(|_| format!("--crates takes three positive numbers, A,B,C, not '{value}'"))
 }
 
 /// A CPU list as `taskset -c` takes it: digits, commas and ranges.
@@ -519,6 +608,60 @@ mod tests {
             (profile.handler.as_str(), profile.event_bytes),
             ("http-value", 5_000)
         );
+    }
+
+    #[test]
+    fn orders_needs_its_build_ours_and_official_and_may_be_profiled() {
+        let opts = check("--orders s --ours o --official l --crates 37,147,156")
+            .unwrap()
+            .unwrap();
+        let names: Vec<&str> = opts.runtimes.iter().map(|r| r.name).collect();
+        assert_eq!(names, ["ours", "ours-sdk", "official"]);
+        assert_eq!(opts.runtimes[1].path, PathBuf::from("s"));
+        let expected = Orders {
+            runtime: PathBuf::from("s"),
+            n: 100,
+            cold: 10,
+            crates: Some([37, 147, 156]),
+        };
+        assert_eq!((opts.orders, opts.n), (Some(expected), 100));
+        let quick = check("--orders s --ours o --official l --quick --cold 2")
+            .unwrap()
+            .unwrap();
+        let orders = quick.orders.unwrap();
+        assert_eq!((orders.n, orders.cold, quick.rounds), (20, 2, 1));
+
+        let profile = check("--orders s --ours o --official l --callgrind ours-sdk --n 40")
+            .unwrap()
+            .unwrap();
+        let p = profile.profile.unwrap();
+        assert_eq!(
+            (p.runtime.name, p.runtime.path.to_str()),
+            ("ours-sdk", Some("s"))
+        );
+        assert_eq!(profile.n, 40);
+        for (args, message) in [
+            ("--orders s --ours o", "--official BIN is required"),
+            (
+                "--orders s --typed t --ours o --official l",
+                "--orders is a run of its own",
+            ),
+            (
+                "--orders s --ours o --official l --strace floor",
+                "unknown runtime 'floor' to profile: use ours, ours-sdk, official",
+            ),
+            (
+                &format!("{THREE} --cold 3"),
+                "--cold and --crates go with --orders",
+            ),
+            (
+                "--orders s --ours o --official l --crates 1,2",
+                "--crates takes three positive numbers, A,B,C, not '1,2'",
+            ),
+        ] {
+            let err = check(args).unwrap_err();
+            assert!(err.contains(message), "{args}: {err}");
+        }
     }
 
     #[test]

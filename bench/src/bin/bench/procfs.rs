@@ -45,6 +45,51 @@ pub fn thread_waits() -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU of `pid` so far, all its threads, those that ended included
+/// (`utime` and `stime` in `/proc/<pid>/stat`), in nanoseconds, though the
+/// kernel counts it in clock ticks (usually 10 ms): for long spans only.
+pub fn process_cpu_ns(pid: u32) -> u64 {
+    let ticks = fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| stat_cpu_ticks(&stat))
+        .unwrap_or(0);
+    ticks * 1_000_000_000 / USER_HZ
+}
+
+fn stat_cpu_ticks(stat: &str) -> Option<u64> {
+    // After the command name: state is field 3, utime 14, stime 15.
+    let (_, rest) = stat.rsplit_once(')')?;
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// `USER_HZ`, the unit of `/proc/<pid>/stat`'s times: 100 on every Linux
+/// architecture this runs on (`getconf CLK_TCK`).
+const USER_HZ: u64 = 100;
+
+/// CPU (user and system) of every child of this process reaped so far,
+/// all their threads, those that ended early too
+/// (`getrusage(RUSAGE_CHILDREN)`), in nanoseconds: read before and after
+/// reaping a runtime, its whole CPU, which `cpu_ns` cannot see once a
+/// thread is gone (ureq's resolver runs each lookup in a thread of its own).
+pub fn reaped_children_cpu_ns() -> u64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage writes one `rusage` through the pointer, which
+    // points to one (zeroed: a valid value of a struct of integers); it is
+    // read only when the call says it wrote it.
+    #[allow(unsafe_code)]
+    let usage = unsafe {
+        if libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr()) != 0 {
+            return 0;
+        }
+        usage.assume_init()
+    };
+    let ns = |t: libc::timeval| t.tv_sec as u64 * 1_000_000_000 + t.tv_usec as u64 * 1_000;
+    ns(usage.ru_utime) + ns(usage.ru_stime)
+}
+
 /// Minor page faults of `pid` so far, all threads (`/proc/<pid>/stat`).
 /// Each is a page touched for the first time: at start-up, most of the CPU
 /// that is not instructions.
@@ -132,6 +177,7 @@ mod tests {
     fn reads_minor_faults_past_a_command_name_with_spaces() {
         let stat = "4242 (boot strap) S 1 4242 4242 0 -1 4194560 173 0 0 0 1 0 0 0 20 0 1 0";
         assert_eq!(stat_minor_faults(stat), Some(173));
+        assert_eq!(stat_cpu_ticks(stat), Some(1));
         assert_eq!(stat_minor_faults("garbage"), None);
     }
 
@@ -145,6 +191,12 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(1));
         assert!(thread_waits() > waits);
         assert!(peak_rss_kib(pid) > 0);
+        let reaped = reaped_children_cpu_ns();
+        let spin = std::process::Command::new("sh")
+            .args(["-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done"])
+            .status()
+            .unwrap();
+        assert!(spin.success() && reaped_children_cpu_ns() > reaped);
         assert!(minor_faults(pid) > 0);
         assert!(machine().contains("cores"));
     }

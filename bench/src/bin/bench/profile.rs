@@ -3,8 +3,10 @@
 //! and N invocations, so that start-up and exit cancel out of the
 //! difference: per invocation = (total(N) - total(N/4)) / (N - N/4).
 //! Instruction counts repeat to a fraction of a percent where times do not,
-//! which makes them the figure to optimise against. Writes only the tools'
-//! own files, never the report.
+//! which makes them the figure to optimise against. With `--orders`, the
+//! sessions are the orders comparison's (moto, a table each; the first
+//! invocation of both runs cancels out too). Writes only the tools' own
+//! files, never the report.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -13,6 +15,7 @@ use std::sync::Arc;
 
 use crate::event;
 use crate::options::{Options, Profile, Tool};
+use crate::orders::Lab;
 use crate::session::{self, Ending, Work};
 
 /// Runs `profile` with `opts.n` invocations and prints the figures.
@@ -33,6 +36,17 @@ pub fn run(opts: &Options, profile: &Profile) -> Result<(), String> {
         .map_err(|e| format!("cannot create {}: {e}", profile.dir.display()))?;
     let event: Arc<[u8]> = event::api_gateway(profile.event_bytes).into();
     let name = profile.runtime.name;
+    let lab = match opts.orders {
+        Some(_) => Some(Lab::start(large)?),
+        None => None,
+    };
+    let (handler, what) = match lab {
+        Some(_) => ("orders", "SQS batches of orders".to_string()),
+        None => (
+            profile.handler.as_str(),
+            format!("a {}-byte event", event.len()),
+        ),
+    };
 
     let mut files = Vec::new();
     for n in [small, large] {
@@ -40,11 +54,15 @@ pub fn run(opts: &Options, profile: &Profile) -> Result<(), String> {
             Tool::Callgrind => ("callgrind", "out"),
             Tool::Strace => ("strace", "txt"),
         };
-        let file = profile.dir.join(format!(
-            "{kind}.{name}.{}.{}.{n}.{extension}",
-            profile.handler,
-            event.len()
-        ));
+        let file = match lab {
+            Some(_) => profile
+                .dir
+                .join(format!("{kind}.{name}.orders.{n}.{extension}")),
+            None => profile.dir.join(format!(
+                "{kind}.{name}.{handler}.{}.{n}.{extension}",
+                event.len()
+            )),
+        };
         let _ = std::fs::remove_file(&file);
         let mut wrapper: Vec<OsString> = vec![tool.clone().into()];
         match profile.tool {
@@ -60,14 +78,17 @@ pub fn run(opts: &Options, profile: &Profile) -> Result<(), String> {
             }
         }
         eprintln!(
-            "{name} under {program}, {n} invocations of a {}-byte event to {} ({})",
-            event.len(),
-            profile.handler,
+            "{name} under {program}, {n} invocations of {what} to {handler} ({})",
             profile.runtime.path.display()
         );
-        let mut work = Work::httpevent(&event, n);
-        work.handler = &profile.handler;
-        session::run(&profile.runtime, &wrapper, &work, Ending::Exit)?;
+        match &lab {
+            Some(lab) => drop(lab.session(&profile.runtime, &wrapper, n, Ending::Exit)?),
+            None => {
+                let mut work = Work::httpevent(&event, n);
+                work.handler = handler;
+                session::run(&profile.runtime, &wrapper, &work, Ending::Exit)?;
+            }
+        }
         let text = std::fs::read_to_string(&file)
             .map_err(|e| format!("{program} wrote no {}: {e}", file.display()))?;
         files.push((file, text));
@@ -81,11 +102,17 @@ pub fn run(opts: &Options, profile: &Profile) -> Result<(), String> {
             });
             let (a, b) = (a?, b?);
             let per_invocation = (b as f64 - a as f64) / per;
-            let start_up = a as f64 - per_invocation * small as f64;
+            // The orders sessions' first invocation is the cold one (one
+            // put, the client made): it goes with the start-up.
+            let (alike, what) = match lab {
+                Some(_) => (small - 1, "start-up, the first invocation and exit"),
+                None => (small, "start-up and exit"),
+            };
+            let start_up = a as f64 - per_invocation * alike as f64;
             // Negative when invocations do not cost alike (lambda_runtime
             // opens a new connection now and then): no start-up figure then.
             let start_up = if start_up > 0.0 {
-                format!("start-up and exit about {start_up:.0}")
+                format!("{what} about {start_up:.0}")
             } else {
                 "start-up not separable (invocations vary in cost)".to_string()
             };

@@ -2,9 +2,10 @@
 //! machine, the date, the command, what each figure means. `merge` puts it
 //! above the marker line and keeps every byte after the marker (the prose
 //! people write) unchanged. The Concurrency and Streaming parts come from
-//! other runs (`--concurrency`, `--streaming`), each between markers of its
-//! own at the end of the generated part: `merge_concurrency` and
-//! `merge_streaming` rewrite only theirs, and `merge` keeps both. Pure, but
+//! other runs (`--concurrency`, `--streaming`, and likewise `--typed` and
+//! `--orders`), each between markers of its own at the end of the
+//! generated part: `merge_concurrency`, `merge_streaming` (and the others)
+//! rewrite only theirs, and `merge` keeps them all. Pure, but
 //! for the date, the machine and `read`.
 
 use std::fmt::Write as _;
@@ -32,13 +33,18 @@ pub const STREAMING_END: &str = "<!-- end of streaming -->";
 pub const TYPED_BEGIN: &str = "<!-- typed: rewritten by bench/run.sh --typed -->";
 /// The line that ends it.
 pub const TYPED_END: &str = "<!-- end of typed -->";
+/// The line that starts the Orders part, above `MARKER`.
+pub const ORDERS_BEGIN: &str = "<!-- orders: rewritten by bench/run.sh --orders -->";
+/// The line that ends it.
+pub const ORDERS_END: &str = "<!-- end of orders -->";
 
 /// The parts other runs write, by their markers, in the order a fresh file
 /// gets them.
-const PARTS: [(&str, &str); 3] = [
+const PARTS: [(&str, &str); 4] = [
     (CONCURRENCY_BEGIN, CONCURRENCY_END),
     (STREAMING_BEGIN, STREAMING_END),
     (TYPED_BEGIN, TYPED_END),
+    (ORDERS_BEGIN, ORDERS_END),
 ];
 
 /// The median of one figure over runs.
@@ -411,9 +417,16 @@ fn meanings() -> String {
 /// The lambda_runtime version this driver was built with (its runtime is
 /// built from the same lock file).
 pub fn lambda_runtime_version() -> &'static str {
+    locked_version("lambda_runtime")
+}
+
+/// The version of package `name` in the bench crate's lock file, which
+/// the benchmarked runtimes are built from.
+pub fn locked_version(name: &str) -> &'static str {
     let lock = include_str!("../../../Cargo.lock");
+    let line = format!("name = \"{name}\"\n");
     lock.split("[[package]]")
-        .find(|p| p.contains("name = \"lambda_runtime\"\n"))
+        .find(|p| p.contains(&line))
         .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = ")))
         .map(|v| v.trim_matches('"'))
         .unwrap_or("(version unknown)")
@@ -463,6 +476,11 @@ pub fn merge_streaming(existing: &str, section: &str) -> String {
 /// The same for the Typed events part.
 pub fn merge_typed(existing: &str, section: &str) -> String {
     merge_part(existing, section, TYPED_BEGIN, TYPED_END)
+}
+
+/// The same for the Orders part.
+pub fn merge_orders(existing: &str, section: &str) -> String {
+    merge_part(existing, section, ORDERS_BEGIN, ORDERS_END)
 }
 
 fn merge_part(existing: &str, section: &str, begin: &str, end: &str) -> String {
@@ -1223,6 +1241,25 @@ mod tests {
         let replaced = merge_typed(&inserted, &typed("second"));
         assert_eq!(replaced, inserted.replace("first", "second"));
         assert_eq!(merge_streaming(&replaced, &streaming), replaced);
+        let rerun = merge(&replaced, "# new tables\n");
+        assert_eq!(rerun, replaced.replace("# tables", "# new tables"));
+    }
+
+    #[test]
+    fn the_orders_part_is_inserted_replaced_and_kept_by_the_other_runs() {
+        let orders = |text: &str| format!("{ORDERS_BEGIN}\n{text}\n{ORDERS_END}\n");
+        let typed = format!("{TYPED_BEGIN}\ntyped\n{TYPED_END}");
+        let prose = "\n\n## Prose\n\nkept\n";
+        let file = format!("# tables\n\n{typed}\n\n{MARKER}{prose}");
+        let inserted = merge_orders(&file, &orders("first"));
+        let expected = format!(
+            "# tables\n\n{typed}\n\n{}\n\n{MARKER}{prose}",
+            orders("first").trim_end()
+        );
+        assert_eq!(inserted, expected);
+        let replaced = merge_orders(&inserted, &orders("second"));
+        assert_eq!(replaced, inserted.replace("first", "second"));
+        assert_eq!(merge_typed(&replaced, &typed), replaced);
         let rerun = merge(&replaced, "# new tables\n");
         assert_eq!(rerun, replaced.replace("# tables", "# new tables"));
     }

@@ -1,6 +1,7 @@
 //! One session: one runtime process, from spawn with a Lambda-like
 //! environment to its end, served `n` events by the fake API (`Work` says
-//! which, for which handler, how many at once). It owns the
+//! which, for which handler, with what more in the environment, how many at
+//! once). It owns the
 //! rules for ending a process: SIGKILL right after the last sample (a
 //! runtime blocks on `GET /next` forever), or, under a profiler, closing the
 //! connection and letting the runtime exit so the tool writes its results.
@@ -24,6 +25,7 @@ use std::time::{Duration, Instant};
 use crate::event;
 use crate::fake_api::{self, Answers, FakeApi, Samples};
 use crate::options::Runtime;
+use crate::procfs;
 use crate::profile::find_in_path;
 
 /// How long a session may take before it is declared hung (the slowest,
@@ -45,19 +47,28 @@ pub enum Signal {
     OutputClosed,
 }
 
+/// Judges one buffered answer, given the index of the event it answers;
+/// the error says what is wrong with it.
+pub type Check<'a> = dyn Fn(usize, &[u8]) -> Result<(), String> + 'a;
+
 /// What a session serves and how it judges the answers.
 pub struct Work<'a> {
     /// `_HANDLER`.
     pub handler: &'a str,
-    /// The event, sent `n` times.
-    pub event: &'a Arc<[u8]>,
+    /// The events, sent in turn until `n` were sent (event `i` is
+    /// `events[i % events.len()]`): most comparisons send one event `n`
+    /// times.
+    pub events: &'a [Arc<[u8]>],
     /// Invocations.
     pub n: usize,
+    /// More environment for the runtime, beside Lambda's own (the orders
+    /// comparison's table, endpoint and credentials).
+    pub env: &'a [(&'a str, String)],
     /// `AWS_LAMBDA_MAX_CONCURRENCY`, which is also how many requests for
     /// events the fake API takes at once; `None`: unset, one at a time.
     pub concurrency: Option<usize>,
-    /// Judges one buffered answer; the error says what is wrong with it.
-    pub check: &'a dyn Fn(&[u8]) -> Result<(), String>,
+    /// Judges each buffered answer.
+    pub check: &'a Check<'a>,
     /// Buffered answers, or streams of a size, judged as they arrive.
     pub answers: Answers,
 }
@@ -68,10 +79,11 @@ impl<'a> Work<'a> {
     pub fn httpevent(event: &'a Arc<[u8]>, n: usize) -> Work<'a> {
         Work {
             handler: "httpevent",
-            event,
+            events: std::slice::from_ref(event),
             n,
+            env: &[],
             concurrency: None,
-            check: &event::check_answer,
+            check: &greeting,
             answers: Answers::Buffered,
         }
     }
@@ -81,8 +93,9 @@ impl<'a> Work<'a> {
     pub fn stream(event: &'a Arc<[u8]>, n: usize, bytes: u64) -> Work<'a> {
         Work {
             handler: lambda_bootstrap_bench::STREAM_HANDLER,
-            event,
+            events: std::slice::from_ref(event),
             n,
+            env: &[],
             concurrency: None,
             check: &judged_as_they_arrive,
             answers: Answers::Streamed(bytes),
@@ -90,9 +103,14 @@ impl<'a> Work<'a> {
     }
 }
 
+/// `httpevent`'s answer to the API Gateway event, whichever it was.
+fn greeting(_: usize, answer: &[u8]) -> Result<(), String> {
+    event::check_answer(answer)
+}
+
 /// A streamed answer keeps no body to judge afterwards: the fake API judged
 /// it as it read it (`fake_api::Stream::wrong`).
-fn judged_as_they_arrive(_: &[u8]) -> Result<(), String> {
+fn judged_as_they_arrive(_: usize, _: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
@@ -156,8 +174,8 @@ pub fn run(
     let (signals, received) = mpsc::channel();
     let output = read_output(output, signals.clone());
     let limit = work.concurrency.unwrap_or(1);
-    let event = Arc::clone(work.event);
-    let api = FakeApi::start(listener, n, limit, event, work.answers, signals)
+    let events: Arc<[Arc<[u8]>]> = work.events.into();
+    let api = FakeApi::start(listener, n, limit, events, work.answers, signals)
         .map_err(|e| format!("cannot start the fake API: {e}"))?;
     let spawned = Instant::now();
     let mut child = match command.spawn() {
@@ -196,8 +214,13 @@ pub fn run(
     }
     // Harmless when it already exited: it is not reaped until `wait`.
     let _ = child.kill();
+    // Sessions run one at a time, and nothing else is reaped meanwhile:
+    // what the reaped children's CPU grows by is this runtime's.
+    let reaped = procfs::reaped_children_cpu_ns();
     let status = child.wait();
-    let samples = api.finish();
+    let total_cpu_ns = procfs::reaped_children_cpu_ns().checked_sub(reaped);
+    let mut samples = api.finish();
+    samples.total_cpu_ns = total_cpu_ns.filter(|_| status.is_ok());
     let tail = output.join().unwrap_or_default();
 
     let failure = match outcome {
@@ -223,7 +246,8 @@ pub fn run(
 }
 
 /// The environment Lambda gives a `provided.al2023` function, less the
-/// credentials; no `RUST_LOG`, so each runtime logs as it would by default.
+/// credentials (`Work::env` adds them when a runtime calls AWS); no
+/// `RUST_LOG`, so each runtime logs as it would by default.
 /// With concurrency, `AWS_LAMBDA_MAX_CONCURRENCY` too, as on a Lambda
 /// Managed Instance.
 fn lambda_environment(command: &mut Command, api: SocketAddr, work: &Work) {
@@ -248,6 +272,9 @@ fn lambda_environment(command: &mut Command, api: SocketAddr, work: &Work) {
         .env("LAMBDA_RUNTIME_DIR", "/var/runtime")
         .env("TZ", ":UTC")
         .env("LANG", "en_US.UTF-8");
+    for (name, value) in work.env {
+        command.env(name, value);
+    }
 }
 
 /// Reads the runtime's output to its end, keeping the last lines for error
@@ -304,11 +331,7 @@ fn describe(status: std::io::Result<ExitStatus>) -> String {
 }
 
 /// Every event answered, every answer right.
-fn check_answers(
-    samples: &Samples,
-    n: usize,
-    check: &dyn Fn(&[u8]) -> Result<(), String>,
-) -> Result<(), String> {
+fn check_answers(samples: &Samples, n: usize, check: &Check) -> Result<(), String> {
     if samples.answered.len() != n {
         return Err(format!("{} answers to {n} events", samples.answered.len()));
     }
@@ -318,7 +341,7 @@ fn check_answers(
     }
     for i in 0..n {
         let answer = samples.answer(i);
-        if let Err(why) = check(answer) {
+        if let Err(why) = check(samples.answered_event[i], answer) {
             let shown = String::from_utf8_lossy(&answer[..answer.len().min(300)]);
             return Err(format!("answer {} of {n} is wrong: {why}: {shown}", i + 1));
         }

@@ -131,8 +131,8 @@ pub fn run(opts: &Options, typed: &Typed) -> Result<(), String> {
     let (batch, failed) = event::sqs_batch(event::SQS_MESSAGES, event::SQS_BYTES);
     let batch: Arc<[u8]> = batch.into();
     let sqs_bytes = batch.len();
-    let check_failures = |answer: &[u8]| event::check_sqs_answer(answer, &failed);
-    let check_bytes = |answer: &[u8]| event::check_bytes_answer(answer, sqs_bytes);
+    let check_failures = |_: usize, answer: &[u8]| event::check_sqs_answer(answer, &failed);
+    let check_bytes = |_: usize, answer: &[u8]| event::check_bytes_answer(answer, sqs_bytes);
     let http: Arc<[u8]> = event::api_gateway(1024).into();
 
     let mut runs = TypedRuns {
@@ -160,8 +160,7 @@ pub fn run(opts: &Options, typed: &Typed) -> Result<(), String> {
     for round in 1..=opts.rounds {
         for (path, runs) in SQS_PATHS.iter().zip(&mut runs.sqs) {
             let raw = path.handler == "sqs-raw";
-            let check: &dyn Fn(&[u8]) -> Result<(), String> =
-                if raw { &check_bytes } else { &check_failures };
+            let check: &session::Check<'_> = if raw { &check_bytes } else { &check_failures };
             let work = Work {
                 handler: path.handler,
                 check,
