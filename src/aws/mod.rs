@@ -37,7 +37,7 @@
 //!   environment or the container endpoint, refreshed before they expire;
 //!   [`endpoint`]: which URL, `AWS_ENDPOINT_URL*` included;
 //!   [`retry`]: what is retried, the backoff; [`tls`]: the HTTPS agent and
-//!   `AWS_CA_BUNDLE`; [`time`]: UTC dates as AWS writes them;
+//!   `AWS_CA_BUNDLE`; [`resolve`]: host lookups, kept a while; [`time`]: UTC dates as AWS writes them;
 //! - [`error`]: [`Error`], carrying AWS's error code, message, status and
 //!   request id.
 //!
@@ -50,6 +50,7 @@ pub mod endpoint;
 pub mod error;
 pub mod json;
 pub mod request;
+pub mod resolve;
 pub mod retry;
 pub mod s3;
 pub mod sigv4;

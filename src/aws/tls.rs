@@ -8,6 +8,9 @@ use std::time::Duration;
 
 use ureq::Agent;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
+use ureq::unversioned::transport::DefaultConnector;
+
+use crate::aws::resolve::KeptResolver;
 
 /// The roots to trust: Mozilla's alone (ureq's compiled-in trust anchors),
 /// or, with a bundle, Mozilla's as whole certificates and the bundle's
@@ -40,7 +43,7 @@ pub fn roots(bundle: Option<(&str, &[u8])>) -> Result<RootCerts, String> {
 /// for the AWS calls (they ask for that per request); a handler's own calls
 /// get ureq's usual behaviour.
 pub fn agent(roots: RootCerts, connect_timeout: Duration) -> Agent {
-    Agent::config_builder()
+    let config = Agent::config_builder()
         .tls_config(
             TlsConfig::builder()
                 .provider(TlsProvider::Rustls)
@@ -49,8 +52,9 @@ pub fn agent(roots: RootCerts, connect_timeout: Duration) -> Agent {
         )
         .timeout_connect(Some(connect_timeout))
         .user_agent(concat!("lambda-bootstrap/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .new_agent()
+        .build();
+    // ureq's own connectors (TCP, TLS); its resolver, answers kept a while.
+    Agent::with_parts(config, DefaultConnector::new(), KeptResolver::default())
 }
 
 #[cfg(test)]
