@@ -625,10 +625,10 @@ fn meanings(runs: &OrdersRuns) -> String {
   (`getrusage`) less its threads' CPU at the second `GET /next`
   (`/proc/<pid>/task/*/schedstat`), over the {warm} warm invocations of the
   measured session; **of which in threads that ended**: what the threads
-  alive at the end do not account for (ours: ureq's resolver runs each
-  lookup, one per request, in a thread of its own; a thread that ended
-  during the first invocation counts here too, a few µs spread over the
-  warm ones). **warm event → answer p50**: over the same invocations,
+  alive at the end do not account for (a thread that ended during the
+  first invocation counts here, a few µs spread over the warm ones; ours
+  had ureq's resolver run each lookup in a thread of its own, one per
+  request, until src/aws/resolve.rs kept its answers). **warm event → answer p50**: over the same invocations,
   moto's time included. **peak RSS**: `VmHWM` after the last answer.
 - **zip**: each binary zipped as `build.sh` zips (`zip -X -9`, one
   `bootstrap`); **crates**: the packages `cargo tree -e normal` lists for

@@ -73,7 +73,8 @@ const USER_HZ: u64 = 100;
 /// all their threads, those that ended early too
 /// (`getrusage(RUSAGE_CHILDREN)`), in nanoseconds: read before and after
 /// reaping a runtime, its whole CPU, which `cpu_ns` cannot see once a
-/// thread is gone (ureq's resolver runs each lookup in a thread of its own).
+/// thread is gone (ureq's resolver runs a lookup with a timeout in a thread
+/// of its own).
 pub fn reaped_children_cpu_ns() -> u64 {
     let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
     // SAFETY: getrusage writes one `rusage` through the pointer, which
