@@ -136,29 +136,25 @@ where
     handler(parse_event(event)?, ctx, out).map_err(Failure::Handler)
 }
 
-/// Parses an event straight into `T`. When it does not fit, it is parsed
-/// once more, this time keeping track of where it was (the common case
-/// pays nothing for that), so that the message names the place:
+/// Parses an event straight into `T`. When it does not fit, the message
+/// names the place, as a JSON path found from serde_json's line and column
+/// (`json_path.rs`; the common case pays nothing for it):
 /// `Records[2].body: invalid type: integer `5`, expected a string`.
 pub fn parse_event<T: DeserializeOwned>(event: &[u8]) -> Result<T, Failure> {
-    let first = match serde_json::from_slice(event) {
+    let e = match serde_json::from_slice(event) {
         Ok(value) => return Ok(value),
         Err(e) => e,
     };
-    if !first.is_data() {
+    if !e.is_data() {
         return Err(Failure::Unmarshal(format!(
-            "could not parse the event as JSON: {first}"
+            "could not parse the event as JSON: {e}"
         )));
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(event);
-    let (path, e) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-        Ok(_) => (String::new(), first),
-        Err(e) => (e.path().to_string(), e.into_inner()),
-    };
+    let path = crate::json_path::path_at(event, e.line(), e.column());
     let position = format!(" at line {} column {}", e.line(), e.column());
     let text = e.to_string();
     let what = text.strip_suffix(&position).unwrap_or(&text);
-    let at = if path.is_empty() || path == "." {
+    let at = if path.is_empty() {
         String::new()
     } else {
         format!("{path}: ")

@@ -45,6 +45,7 @@ pub mod context;
 pub mod handler;
 pub mod handlers;
 pub mod http;
+mod json_path;
 pub mod runtime;
 pub mod stream;
 
