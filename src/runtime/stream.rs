@@ -407,6 +407,29 @@ mod tests {
     use std::sync::mpsc;
     use std::time::Instant;
 
+    /// `stream.finish(result)` and how long it took; a finish still waiting
+    /// after `limit` is a failure of the test (its socket is shut from here
+    /// so the test ends), not a test that hangs.
+    fn finish_within(
+        stream: ApiStream<'_>,
+        result: Result<(), Diagnostic>,
+        limit: Duration,
+    ) -> (Result<Streamed, Error>, Duration) {
+        let socket = stream.socket.as_ref().unwrap().try_clone().unwrap();
+        std::thread::scope(|scope| {
+            let (done, finished) = mpsc::channel();
+            scope.spawn(move || {
+                let started = Instant::now();
+                let outcome = stream.finish(result);
+                let _ = done.send((outcome, started.elapsed()));
+            });
+            finished.recv_timeout(limit).unwrap_or_else(|_| {
+                let _ = socket.shutdown(Shutdown::Both);
+                panic!("finish still waiting after {limit:?}: the wait for the answer is unbounded")
+            })
+        })
+    }
+
     #[test]
     fn after_a_failed_send_the_wait_for_the_answer_is_bounded() {
         // An API that takes the head and a chunk, then neither reads nor
@@ -441,9 +464,11 @@ mod tests {
             .shutdown(Shutdown::Write)
             .unwrap();
         stream.write_all(&[b'x'; CHUNK]).unwrap_err();
-        let started = Instant::now();
-        let outcome = stream.finish(Err(Diagnostic::runtime("HandlerPanic", "late")));
-        let waited = started.elapsed();
+        let (outcome, waited) = finish_within(
+            stream,
+            Err(Diagnostic::runtime("HandlerPanic", "late")),
+            Duration::from_secs(30),
+        );
         let message = outcome.unwrap_err().to_string();
         assert!(
             message.starts_with(
@@ -458,6 +483,62 @@ mod tests {
             "waited {waited:?}"
         );
         release.send(()).unwrap();
+        api.join().unwrap();
+    }
+
+    #[test]
+    fn after_a_failed_send_the_write_side_is_shut_so_a_waiting_api_answers_at_once() {
+        // An API that takes the head, then stops reading (the runtime's send
+        // fails on a full buffer while the connection stays open), then
+        // reads to the end of the request and answers: it can answer only
+        // once the runtime has said that nothing more comes.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client =
+            Client::new(&Endpoint::parse(&listener.local_addr().unwrap().to_string()).unwrap());
+        let (read_head, head_read) = mpsc::channel();
+        let (release, released) = mpsc::channel::<()>();
+        let api = std::thread::spawn(move || {
+            let (socket, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(socket);
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap() > 2 {
+                line.clear();
+            }
+            read_head.send(()).unwrap();
+            released.recv().unwrap();
+            // Still waiting for the rest of the chunk: reads until the end.
+            let _ = io::copy(&mut reader, &mut io::sink());
+            let _ = reader
+                .get_mut()
+                .write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
+        });
+        let mut stream = ApiStream::new(&client, "r", None);
+        stream.answer_wait = Duration::from_millis(2000);
+        stream.write_all(b"first").unwrap();
+        stream.flush().unwrap();
+        head_read.recv().unwrap();
+        // The send fails as it would against a stalled reader with a send
+        // timeout: the connection itself stays open both ways.
+        stream
+            .socket
+            .as_ref()
+            .unwrap()
+            .set_write_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        let piece = vec![b'x'; CHUNK];
+        while stream.write_all(&piece).is_ok() {}
+        release.send(()).unwrap();
+        let (outcome, waited) = finish_within(
+            stream,
+            Err(Diagnostic::runtime("HandlerPanic", "late")),
+            Duration::from_secs(30),
+        );
+        match outcome {
+            Ok(Streamed::Sent { status: 202, .. }) => {}
+            other => panic!("{other:?}"),
+        }
+        // Answered as soon as the write side was shut, not at the bound.
+        assert!(waited < Duration::from_millis(1500), "waited {waited:?}");
         api.join().unwrap();
     }
 

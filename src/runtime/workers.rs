@@ -111,14 +111,23 @@ mod tests {
         // Three workers; worker 1 panics in runtime code, the others stay
         // in their long poll (here: parked for good). The panic must not
         // leave a half-alive set of workers.
-        let outcome = run_workers(3, MIN_STACK, |i| {
-            if i == 1 {
-                panic!("a bug in the runtime");
-            }
-            loop {
-                thread::park();
-            }
+        let (done, finished) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            let outcome = run_workers(3, MIN_STACK, |i| {
+                if i == 1 {
+                    panic!("a bug in the runtime");
+                }
+                loop {
+                    thread::park();
+                }
+            });
+            let _ = done.send(outcome);
         });
+        // Failing, not hanging, if the serving outlives the panic (the
+        // parked workers are left behind with the test's thread).
+        let outcome = finished
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("run_workers still serving 30 s after a worker's panic");
         let message = outcome.unwrap_err().to_string();
         assert_eq!(message, "worker thread 1 stopped on a panic");
     }

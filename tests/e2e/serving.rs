@@ -461,6 +461,27 @@ fn missing_runtime_api_is_explained() {
 }
 
 #[test]
+fn a_bad_runtime_api_prefix_is_an_init_error_naming_the_variable() {
+    let api = FakeApi::start(vec![]);
+    let mut cmd = bootstrap(&api, "httpevent");
+    // Host and port are fine: only the prefix (which goes verbatim into
+    // the request lines the runtime writes itself) is wrong.
+    let value = format!("http://{}/a b", api.addr());
+    cmd.env("AWS_LAMBDA_RUNTIME_API", &value);
+    let out = finish(cmd);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("AWS_LAMBDA_RUNTIME_API is '{value}'"))
+            && out.stderr.contains("the path prefix may hold only"),
+        "{}",
+        out.stderr
+    );
+    // Refused at start-up, before any request.
+    assert_eq!(api.connections(), 0, "{}", out.stderr);
+}
+
+#[test]
 fn emulator_url_form_with_a_prefix() {
     let api = FakeApi::start(vec![event("u1", json!({}))]);
     let mut cmd = probe(&api, "probe");
@@ -552,14 +573,20 @@ fn a_handler_that_returns_after_its_deadline_is_reported_and_still_answered() {
         .as_millis()
         - 1500)
         .to_string();
-    for workers in ["1", "3"] {
+    // Buffered and streaming handlers alike.
+    for (workers, handler) in [
+        ("1", "probe"),
+        ("3", "probe"),
+        ("1", "probe_stream"),
+        ("3", "probe_stream"),
+    ] {
         let api = FakeApi::start(vec![
             Next::Event(
                 Event::json("late", &json!({})).header("Lambda-Runtime-Deadline-Ms", &past),
             ),
             event("on-time", json!({})),
         ]);
-        let mut cmd = probe(&api, "probe");
+        let mut cmd = probe(&api, handler);
         cmd.env("AWS_LAMBDA_MAX_CONCURRENCY", workers);
         let out = finish(cmd);
         let warnings: Vec<&str> = out
@@ -568,7 +595,7 @@ fn a_handler_that_returns_after_its_deadline_is_reported_and_still_answered() {
             .filter(|l| l.starts_with("WARN"))
             .collect();
         let [warning] = warnings[..] else {
-            panic!("{workers} worker(s): {}", out.stderr)
+            panic!("{handler}, {workers} worker(s): {}", out.stderr)
         };
         let overrun: u64 = warning
             .strip_prefix("WARN [late] request late returned ")

@@ -660,3 +660,36 @@ fn a_typed_streaming_handler_refuses_an_ill_shaped_event_naming_the_place() {
                                 expected a string (line 1, column 17)"})
     );
 }
+
+#[test]
+fn under_several_workers_a_stream_whose_connection_is_refused_ends_the_process() {
+    // Two workers both polling; one gets a streaming event once the fake
+    // refuses new connections, the other poll (and any later one) is held:
+    // the refused stream must end the process, not just its worker.
+    let api = FakeApi::start(vec![
+        Next::WhenPending(
+            2,
+            Box::new(Next::StopListening(Box::new(Next::Event(Event::json(
+                "refused",
+                &json!({"lines": ["a\n"], "flush": true, "ignore_write_errors": true}),
+            ))))),
+        ),
+        Next::Hold,
+        Next::Hold,
+    ]);
+    let mut cmd = probe(&api, "probe_stream");
+    cmd.env("AWS_LAMBDA_MAX_CONCURRENCY", "2");
+    let out = finish(cmd);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    // Logged by the main thread once the worker reported it: no request id.
+    let last = out.stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with(
+            "ERROR runtime API unreachable during POST /runtime/invocation/refused/response \
+             (streamed)"
+        ) && last.contains("onnection refused"),
+        "{}",
+        out.stderr
+    );
+    assert!(api.posts().is_empty(), "{:?}", api.posts());
+}
