@@ -7,6 +7,7 @@
 use std::convert::Infallible;
 use std::ffi::OsString;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::context::FunctionInfo;
 use crate::handler::{Table, find};
@@ -54,7 +55,22 @@ pub fn main(table: Table) -> ExitCode {
     }
 }
 
+/// Set by the first call to serve: `app::main` is safe to call, so this,
+/// not the caller's care, keeps the one-worker loop's `set_var` to one loop
+/// per process.
+static SERVING: AtomicBool = AtomicBool::new(false);
+
+/// Takes the process's one turn at serving; a second call, from any thread,
+/// at any time, is refused.
+fn claim_the_process() -> Result<(), Error> {
+    match SERVING.swap(true, Ordering::SeqCst) {
+        false => Ok(()),
+        true => Err(Error::AlreadyServing),
+    }
+}
+
 fn serve(table: Table, env: &dyn Fn(&str) -> Option<String>) -> Result<Infallible, Error> {
+    claim_the_process()?;
     let config = Config::from_lookup(env)?;
     let client = Client::new(&config.endpoint);
     let entry = find(table, config.handler.as_deref()).map_err(|unknown| {
@@ -76,7 +92,8 @@ fn serve(table: Table, env: &dyn Fn(&str) -> Option<String>) -> Result<Infallibl
         .map(|hook| shutdown::arm(&client, hook))
         .transpose()?;
     if workers == 1 {
-        // SAFETY: one serving loop, and the runtime starts no other thread
+        // SAFETY: one serving loop (`claim_the_process` refused any other
+        // call to `main`, on any thread), and the runtime starts no other thread
         // that reads the environment: the shutdown hook's thread (when a
         // hook is declared) takes `trace::hold` before it runs user code.
         // Threads that handlers start are theirs to keep to std::env, as
@@ -87,5 +104,19 @@ fn serve(table: Table, env: &dyn Fn(&str) -> Option<String>) -> Result<Infallibl
         }
     } else {
         workers::serve_concurrently(&config.endpoint, handler, &config.function, workers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_process_is_served_once() {
+        // The only test that claims it: no other unit test serves.
+        assert!(claim_the_process().is_ok());
+        let second = std::thread::spawn(claim_the_process).join().unwrap();
+        assert!(matches!(second, Err(Error::AlreadyServing)), "{second:?}");
+        assert!(matches!(claim_the_process(), Err(Error::AlreadyServing)));
     }
 }

@@ -49,6 +49,9 @@ pub enum Error {
     /// The shutdown hook could not be armed: SIGTERM could not be blocked,
     /// or its thread not started.
     Signal(std::io::Error),
+    /// `app::main` was asked to serve a second time in one process: the
+    /// one-worker loop writes `_X_AMZN_TRACE_ID`, which only one loop may.
+    AlreadyServing,
 }
 
 impl Error {
@@ -101,6 +104,10 @@ impl fmt::Display for Error {
                 "runtime API sent an event without a Lambda-Runtime-Aws-Request-Id header"
             ),
             Error::Signal(e) => write!(f, "could not arm the shutdown hook: {e}"),
+            Error::AlreadyServing => write!(
+                f,
+                "this process already serves the Runtime API: app::main serves once per process"
+            ),
         }
     }
 }
