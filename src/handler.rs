@@ -538,6 +538,83 @@ mod tests {
         );
     }
 
+    /// A stream that keeps what is written, for the streaming kind.
+    struct Kept(Vec<u8>);
+
+    impl std::io::Write for Kept {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl ResponseStream for Kept {
+        fn set_content_type(&mut self, _: &str) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn written(&self) -> u64 {
+            self.0.len() as u64
+        }
+    }
+
+    #[test]
+    fn the_handler_is_not_called_with_an_event_that_does_not_fit() {
+        // Types that have a value for any JSON (`null` makes an `Option`
+        // `None`, a `Value` `Null`): a runtime that called the handler
+        // anyway would have something to call it with.
+        let ctx = Context::local("r", Default::default());
+        for event in [
+            &b"{oops"[..],
+            b"",
+            br#"{"Records": 5}"#,
+            br#"{"Records": [{"body": 1}]}"#,
+        ] {
+            let called = std::cell::Cell::new(false);
+            let got = buffered(
+                |_: Option<Batch>, _: &Context| -> Result<Value, HandlerError> {
+                    called.set(true);
+                    Ok(Value::Null)
+                },
+                event,
+                &ctx,
+            );
+            assert!(matches!(got, Err(Failure::Unmarshal(_))), "{got:?}");
+            assert!(!called.get(), "buffered: called on {event:?}");
+
+            let mut out = Kept(Vec::new());
+            let got = streaming(
+                |_: Option<Batch>, _: &Context, out: &mut dyn ResponseStream| {
+                    called.set(true);
+                    out.write_all(b"called")?;
+                    Ok(())
+                },
+                event,
+                &ctx,
+                &mut out,
+            );
+            assert!(matches!(got, Err(Failure::Unmarshal(_))), "{got:?}");
+            assert!(!called.get(), "streaming: called on {event:?}");
+            assert!(out.0.is_empty(), "streaming: wrote on {event:?}");
+        }
+        // The same handlers on an event that fits: called (the check above
+        // was a real one).
+        let called = std::cell::Cell::new(false);
+        let fits = br#"{"Records": []}"#;
+        let got = buffered(
+            |_: Option<Batch>, _: &Context| -> Result<Value, HandlerError> {
+                called.set(true);
+                Ok(Value::Null)
+            },
+            fits,
+            &ctx,
+        );
+        assert_eq!(got, Ok(b"null".to_vec()));
+        assert!(called.get());
+    }
+
     #[test]
     fn typed_handlers_answer_with_their_serialized_type() {
         #[derive(serde::Serialize)]

@@ -103,4 +103,27 @@ mod tests {
         assert_eq!(resolve(&resolver, "https://127.0.0.1:4001/"), a);
         assert_eq!(resolver.kept.lock().unwrap().len(), 1, "stale ones dropped");
     }
+
+    #[test]
+    fn a_kept_answer_is_used_instead_of_a_lookup_for_30_seconds() {
+        // Port 4002's answer kept as port 4001's: what a lookup would not
+        // give, so each resolve below says whether a lookup was made.
+        let resolver = KeptResolver::default();
+        resolve(&resolver, "https://127.0.0.1:4002/");
+        let other = resolver.kept.lock().unwrap()[0].2.clone();
+        let marked = ["127.0.0.1:4002".parse().unwrap()];
+        let looked_up = ["127.0.0.1:4001".parse().unwrap()];
+        for (age, expected) in [(0, &marked), (29, &marked), (31, &looked_up)] {
+            let at = Instant::now()
+                .checked_sub(Duration::from_secs(age))
+                .unwrap();
+            *resolver.kept.lock().unwrap() =
+                vec![("https://127.0.0.1:4001".into(), at, other.clone())];
+            assert_eq!(
+                &resolve(&resolver, "https://127.0.0.1:4001/x"),
+                expected,
+                "an answer {age} s old"
+            );
+        }
+    }
 }

@@ -151,6 +151,13 @@ mod tests {
         Ok(order)
     }
 
+    fn bad_keys(
+        _: Value,
+        _: &Context,
+    ) -> Result<std::collections::BTreeMap<Vec<u8>, u8>, HandlerError> {
+        Ok([(vec![1], 1)].into())
+    }
+
     #[test]
     fn user_types_in_and_out() {
         check(
@@ -164,6 +171,15 @@ mod tests {
             Err((
                 "Runtime.UnmarshalError",
                 "the event does not fit Order: qty: invalid value: integer `-2`, expected u32",
+            )),
+        );
+        // An answer JSON cannot hold (a map with non-string keys).
+        check(
+            buffered!(bad_keys),
+            b"{}",
+            Err((
+                "Runtime.MarshalError",
+                "the handler's answer is not JSON: key must be a string",
             )),
         );
         check(

@@ -27,13 +27,23 @@ fn batch(id: &str, bodies: &[&str]) -> Next {
 /// Runs `orders` on `script` with `table` as ORDERS_TABLE; what the API
 /// received for each event, by request id, and the log.
 fn run(table: &str, script: Vec<Next>) -> (Vec<(String, Value)>, String) {
+    run_with(table, script, &[])
+}
+
+/// `run`, with `env` added to the function's environment.
+fn run_with(
+    table: &str,
+    script: Vec<Next>,
+    env: &[(&str, &str)],
+) -> (Vec<(String, Value)>, String) {
     let moto = moto();
     let api = FakeApi::start(script);
     let mut cmd = bootstrap(&api, "orders");
     cmd.env("ORDERS_TABLE", table)
         .env("AWS_ENDPOINT_URL", &moto.url)
         .env("AWS_ACCESS_KEY_ID", moto.keys[0].access_key_id())
-        .env("AWS_SECRET_ACCESS_KEY", moto.keys[0].secret_access_key());
+        .env("AWS_SECRET_ACCESS_KEY", moto.keys[0].secret_access_key())
+        .envs(env.iter().copied());
     let out = finish(cmd);
     let answers = api
         .posts()
@@ -121,4 +131,47 @@ fn a_write_that_fails_is_reported_and_the_rest_go_on() {
         log.contains("WARN [b] message m0: order o-1 not stored: DynamoDB.PutItem failed: ResourceNotFoundException"),
         "{log}"
     );
+}
+
+#[test]
+fn at_trace_the_functions_log_shows_no_key_or_signature() {
+    // RUST_LOG=trace turns on ureq's own TRACE lines, byte dumps of the
+    // wire among them: the runtime's logger drops those of the AWS calls
+    // (which carry the signature), and keeps the Runtime API's.
+    let moto = moto();
+    let table = unique("orders-trace");
+    create_table(&table);
+    let (answers, log) = run_with(
+        &table,
+        vec![batch("t", &[r#"{"id": "o-1", "qty": 1}"#])],
+        &[("RUST_LOG", "trace")],
+    );
+    assert_eq!(answers, [("t".to_string(), failures(&[]))], "{log}");
+    let secret = moto.keys[0].secret_access_key();
+    let chars: Vec<char> = secret.chars().collect();
+    for piece in chars.windows(10) {
+        let piece: String = piece.iter().collect();
+        assert!(!log.contains(&piece), "the secret key shows:\n{log}");
+    }
+    for marker in [
+        "AWS4-HMAC-SHA256",
+        "Signature=",
+        "Credential=",
+        "X-Amz-Date",
+    ] {
+        assert!(
+            !log.to_ascii_lowercase()
+                .contains(&marker.to_ascii_lowercase()),
+            "{marker} shows:\n{log}"
+        );
+    }
+    // The log was at TRACE, ureq's included: the Runtime API's exchanges
+    // show, and the AWS call's DEBUG line.
+    for line in [
+        "Call<Prepare>",
+        "HTTP/1.1",
+        "aws: DynamoDB.PutItem 200 attempt 1 in ",
+    ] {
+        assert!(log.contains(line), "no {line:?}:\n{log}");
+    }
 }

@@ -90,8 +90,10 @@ fn retries_stop_at_the_deadline() {
         .unwrap_err();
     let ended = epoch_ms();
     assert!(err.is("ServiceUnavailable"), "{err}");
+    // 25 ms of slack for a loaded machine: the answer is read, and the
+    // process scheduled, after the decision to stop was taken in time.
     assert!(
-        ended + 50 <= deadline + 5,
+        ended + 50 <= deadline + 25,
         "ended {} ms before the deadline",
         deadline as i64 - ended as i64
     );
