@@ -566,21 +566,18 @@ mod tests {
         // `None`, a `Value` `Null`): a runtime that called the handler
         // anyway would have something to call it with.
         let ctx = Context::local("r", Default::default());
+        let called = std::cell::Cell::new(false);
+        let handler = |_: Option<Batch>, _: &Context| -> Result<Value, HandlerError> {
+            called.set(true);
+            Ok(Value::Null)
+        };
         for event in [
             &b"{oops"[..],
             b"",
             br#"{"Records": 5}"#,
             br#"{"Records": [{"body": 1}]}"#,
         ] {
-            let called = std::cell::Cell::new(false);
-            let got = buffered(
-                |_: Option<Batch>, _: &Context| -> Result<Value, HandlerError> {
-                    called.set(true);
-                    Ok(Value::Null)
-                },
-                event,
-                &ctx,
-            );
+            let got = buffered(handler, event, &ctx);
             assert!(matches!(got, Err(Failure::Unmarshal(_))), "{got:?}");
             assert!(!called.get(), "buffered: called on {event:?}");
 
@@ -599,18 +596,9 @@ mod tests {
             assert!(!called.get(), "streaming: called on {event:?}");
             assert!(out.0.is_empty(), "streaming: wrote on {event:?}");
         }
-        // The same handlers on an event that fits: called (the check above
+        // The same handler on an event that fits: called (the check above
         // was a real one).
-        let called = std::cell::Cell::new(false);
-        let fits = br#"{"Records": []}"#;
-        let got = buffered(
-            |_: Option<Batch>, _: &Context| -> Result<Value, HandlerError> {
-                called.set(true);
-                Ok(Value::Null)
-            },
-            fits,
-            &ctx,
-        );
+        let got = buffered(handler, br#"{"Records": []}"#, &ctx);
         assert_eq!(got, Ok(b"null".to_vec()));
         assert!(called.get());
     }

@@ -430,10 +430,17 @@ mod tests {
         })
     }
 
-    #[test]
-    fn after_a_failed_send_the_wait_for_the_answer_is_bounded() {
-        // An API that takes the head and a chunk, then neither reads nor
-        // answers nor closes: it may be waiting for the rest of a chunk.
+    /// A fake API on a thread of its own: it reads a stream's head, says so
+    /// on the receiver, waits for the test's word on the sender (holding the
+    /// connection open, reading nothing), then hands the connection to `then`.
+    fn an_api_that_reads_the_head(
+        then: impl FnOnce(BufReader<TcpStream>) + Send + 'static,
+    ) -> (
+        Client,
+        mpsc::Receiver<()>,
+        mpsc::Sender<()>,
+        std::thread::JoinHandle<()>,
+    ) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let client =
             Client::new(&Endpoint::parse(&listener.local_addr().unwrap().to_string()).unwrap());
@@ -447,14 +454,34 @@ mod tests {
                 line.clear();
             }
             read_head.send(()).unwrap();
-            // Held open until the test is over.
             let _ = released.recv();
+            then(reader);
         });
-        let mut stream = ApiStream::new(&client, "r", None);
-        stream.answer_wait = Duration::from_millis(300);
+        (client, head_read, release, api)
+    }
+
+    /// A stream to `client` whose head and first bytes went out and whose
+    /// head the API has read; it waits `answer_wait` for an answer.
+    fn a_stream_past_its_head<'c>(
+        client: &'c Client,
+        head_read: &mpsc::Receiver<()>,
+        answer_wait: Duration,
+    ) -> ApiStream<'c> {
+        let mut stream = ApiStream::new(client, "r", None);
+        stream.answer_wait = answer_wait;
         stream.write_all(b"first").unwrap();
         stream.flush().unwrap();
         head_read.recv().unwrap();
+        stream
+    }
+
+    #[test]
+    fn after_a_failed_send_the_wait_for_the_answer_is_bounded() {
+        // An API that takes the head and a chunk, then neither reads nor
+        // answers nor closes until the test is over: it may be waiting for
+        // the rest of a chunk.
+        let (client, head_read, release, api) = an_api_that_reads_the_head(|_| {});
+        let mut stream = a_stream_past_its_head(&client, &head_read, Duration::from_millis(300));
         // The send breaks on this side (as a reset or a full buffer with a
         // send timeout would), the API none the wiser.
         stream
@@ -492,31 +519,13 @@ mod tests {
         // fails on a full buffer while the connection stays open), then
         // reads to the end of the request and answers: it can answer only
         // once the runtime has said that nothing more comes.
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let client =
-            Client::new(&Endpoint::parse(&listener.local_addr().unwrap().to_string()).unwrap());
-        let (read_head, head_read) = mpsc::channel();
-        let (release, released) = mpsc::channel::<()>();
-        let api = std::thread::spawn(move || {
-            let (socket, _) = listener.accept().unwrap();
-            let mut reader = BufReader::new(socket);
-            let mut line = String::new();
-            while reader.read_line(&mut line).unwrap() > 2 {
-                line.clear();
-            }
-            read_head.send(()).unwrap();
-            released.recv().unwrap();
-            // Still waiting for the rest of the chunk: reads until the end.
+        let (client, head_read, release, api) = an_api_that_reads_the_head(|mut reader| {
             let _ = io::copy(&mut reader, &mut io::sink());
             let _ = reader
                 .get_mut()
                 .write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
         });
-        let mut stream = ApiStream::new(&client, "r", None);
-        stream.answer_wait = Duration::from_millis(2000);
-        stream.write_all(b"first").unwrap();
-        stream.flush().unwrap();
-        head_read.recv().unwrap();
+        let mut stream = a_stream_past_its_head(&client, &head_read, Duration::from_millis(2000));
         // The send fails as it would against a stalled reader with a send
         // timeout: the connection itself stays open both ways.
         stream
