@@ -292,12 +292,17 @@ impl FakeApi {
         });
         let accept_shared = Arc::clone(&shared);
         thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { return };
+            loop {
+                let Ok((stream, _)) = listener.accept() else {
+                    return;
+                };
                 let mut stop = accept_shared.stop_listening.lock().unwrap();
                 if *stop {
-                    // Asked to stop (this connection is the asker's wake-up):
-                    // the listener closes as the thread leaves.
+                    // Asked to stop (this connection is the asker's wake-up).
+                    // The listener closes before the asker is told: a
+                    // connection made after that is refused, never taken
+                    // into the backlog and then reset.
+                    drop(listener);
                     *stop = false;
                     accept_shared.stopped_listening.notify_all();
                     return;
