@@ -133,7 +133,9 @@ grep -q 'INFO \[local-invoke\] order o-1001: qty 2' "$scratch/queue.log" ||
     fail "queue's log: $(cat "$scratch/queue.log")"
 
 echo "--- README: cargo test with greet and queue added"
-cargo test --locked -q 2>&1 | tail -n 5
+cargo test --locked -q >"$scratch/test.log" 2>&1 ||
+    fail "cargo test failed with greet and queue added: $(sed -n '/^failures:$/,$p' "$scratch/test.log")"
+tail -n 5 "$scratch/test.log"
 
 
 echo "--- README: the cargo-lambda emulator"
