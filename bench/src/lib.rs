@@ -180,6 +180,26 @@ pub fn sqs_failures<'a>(
     failed
 }
 
+/// [`sqs_failures`] over aws_lambda_events' `SqsEvent`, answered as its
+/// `SqsBatchResponse`: the one body of both runtimes' `SqsEvent` handlers.
+#[cfg(feature = "typed")]
+pub fn sqs_event_failures(
+    event: &lambda_bootstrap::events::sqs::SqsEvent,
+) -> lambda_bootstrap::events::sqs::SqsBatchResponse {
+    use lambda_bootstrap::events::sqs::{BatchItemFailure, SqsBatchResponse};
+    let messages = event.records.iter().map(|message| {
+        let id = message.message_id.as_deref().unwrap_or_default();
+        (id, message.body.as_deref())
+    });
+    let mut answer = SqsBatchResponse::default();
+    for id in sqs_failures(messages) {
+        let mut failure = BatchItemFailure::default();
+        failure.item_identifier = id;
+        answer.batch_item_failures.push(failure);
+    }
+    answer
+}
+
 /// The typed-events comparison's HTTP answer, the same for every event
 /// type it is computed from: an API Gateway proxy answer greeting the
 /// `hello` query parameter, as `httpevent` answers.

@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use lambda_bootstrap::events::apigw::ApiGatewayProxyRequest;
-use lambda_bootstrap::events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use lambda_bootstrap::events::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_bootstrap::handler::{Failure, Handler};
 use lambda_bootstrap::handlers::sqsevent;
 use lambda_bootstrap::{Context, Entry, HandlerError, buffered};
-use lambda_bootstrap_bench::{Greeting, sqs_failures};
+use lambda_bootstrap_bench::{Greeting, sqs_event_failures, sqs_failures};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -33,17 +33,7 @@ fn sqs_raw(event: &[u8], _ctx: &Context) -> Result<Vec<u8>, Failure> {
 }
 
 fn sqs_events(batch: SqsEvent, _ctx: &Context) -> Result<SqsBatchResponse, HandlerError> {
-    let messages = batch.records.iter().map(|message| {
-        let id = message.message_id.as_deref().unwrap_or_default();
-        (id, message.body.as_deref())
-    });
-    let mut answer = SqsBatchResponse::default();
-    for id in sqs_failures(messages) {
-        let mut failure = BatchItemFailure::default();
-        failure.item_identifier = id;
-        answer.batch_item_failures.push(failure);
-    }
-    Ok(answer)
+    Ok(sqs_event_failures(&batch))
 }
 
 fn sqs_value(batch: Value, _ctx: &Context) -> Result<Value, HandlerError> {
