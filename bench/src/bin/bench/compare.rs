@@ -168,14 +168,7 @@ pub fn run(opts: &Options) -> Result<(), String> {
     }
 
     let generated = report::render(opts, &runs, &scaling);
-    print!("{generated}");
-    if let Some(path) = &opts.out {
-        let existing = report::read(path)?;
-        std::fs::write(path, report::merge(&existing, &generated))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        eprintln!("wrote {}", path.display());
-    }
-    Ok(())
+    report::publish(opts.out.as_deref(), &generated, report::merge)
 }
 
 /// One session of `runtime`, ended by SIGKILL, as figures.

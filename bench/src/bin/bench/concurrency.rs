@@ -113,14 +113,7 @@ pub fn run(opts: &Options, concurrency: &Concurrency) -> Result<(), String> {
     }
 
     let section = report::render_concurrency(opts, concurrency, &jobs);
-    print!("{section}");
-    if let Some(path) = &opts.out {
-        let existing = report::read(path)?;
-        std::fs::write(path, report::merge_concurrency(&existing, &section))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        eprintln!("wrote {}", path.display());
-    }
-    Ok(())
+    report::publish(opts.out.as_deref(), &section, report::merge_concurrency)
 }
 
 /// The figures of one session of `n` invocations.

@@ -257,14 +257,7 @@ pub fn run(opts: &Options, orders: &options::Orders) -> Result<(), String> {
     drop(lab);
 
     let section = render(opts, orders, &runs);
-    print!("{section}");
-    if let Some(out) = &opts.out {
-        let existing = report::read(out)?;
-        std::fs::write(out, report::merge_orders(&existing, &section))
-            .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-        eprintln!("wrote {}", out.display());
-    }
-    Ok(())
+    report::publish(opts.out.as_deref(), &section, report::merge_orders)
 }
 
 /// The table must hold exactly `expected`; the error names the first

@@ -82,14 +82,7 @@ pub struct StreamRuns {
 pub fn run(opts: &Options, streaming: &Streaming) -> Result<(), String> {
     let runs = measure_all(opts, streaming)?;
     let section = report::render_streaming(opts, &runs);
-    print!("{section}");
-    if let Some(path) = &opts.out {
-        let existing = report::read(path)?;
-        std::fs::write(path, report::merge_streaming(&existing, &section))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        eprintln!("wrote {}", path.display());
-    }
-    Ok(())
+    report::publish(opts.out.as_deref(), &section, report::merge_streaming)
 }
 
 /// The sessions, interleaved: each runtime's large streams, then its 1 MB

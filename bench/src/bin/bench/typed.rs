@@ -194,14 +194,7 @@ pub fn run(opts: &Options, typed: &Typed) -> Result<(), String> {
     }
 
     let section = render(opts, &runs);
-    print!("{section}");
-    if let Some(out) = &opts.out {
-        let existing = report::read(out)?;
-        std::fs::write(out, report::merge_typed(&existing, &section))
-            .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-        eprintln!("wrote {}", out.display());
-    }
-    Ok(())
+    report::publish(opts.out.as_deref(), &section, report::merge_typed)
 }
 
 /// Peak RSS above idle RSS, over the event's size.
