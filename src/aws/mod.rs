@@ -27,17 +27,20 @@
 //!
 //! Cut one concept per file, sans-IO as rusty-s3 is: what a call *is* is
 //! pure and tested without a network; only [`client`] sends.
-//! - [`client`]: [`Client`] and its [`Config`] (read from the environment
-//!   there and only there), the retry loop, the deadline;
+//! - [`client`]: [`Client`], the one that sends: the retry loop, the
+//!   deadline; [`config`]: its [`Config`], read from the environment
+//!   there and only there;
 //! - [`json`]: the JSON protocols (DynamoDB, SQS, Kinesis, EventBridge,
 //!   Step Functions, Secrets Manager, SSM: one generic call);
 //!   [`s3`]: S3 objects (get, put, delete);
-//!   [`request`]: a call as a value, and its answer;
+//!   [`request`]: a call as a value, and its answer; [`target`]: the URL
+//!   a request goes to at an endpoint;
 //! - [`sigv4`]: Signature Version 4; [`credentials`]: the keys, from the
 //!   environment or the container endpoint, refreshed before they expire;
 //!   [`endpoint`]: which URL, `AWS_ENDPOINT_URL*` included;
 //!   [`retry`]: what is retried, the backoff; [`tls`]: the HTTPS agent and
 //!   `AWS_CA_BUNDLE`; [`resolve`]: host lookups, kept a while; [`time`]: UTC dates as AWS writes them;
+//!   [`redact`]: what a logger must drop during a call;
 //! - [`error`]: [`Error`], carrying AWS's error code, message, status and
 //!   request id.
 //!
@@ -45,19 +48,24 @@
 //! a credential, a signature or an `Authorization` header at any level.
 
 pub mod client;
+pub mod config;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
 pub mod json;
+pub mod redact;
 pub mod request;
 pub mod resolve;
 pub mod retry;
 pub mod s3;
 pub mod sigv4;
+pub mod target;
 pub mod time;
 pub mod tls;
+mod xml;
 
-pub use client::{Client, Config};
+pub use client::Client;
+pub use config::Config;
 pub use credentials::Credentials;
 pub use endpoint::Service;
 pub use error::{Error, ServiceError};

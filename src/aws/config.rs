@@ -1,0 +1,125 @@
+//! `Config`: what a [`Client`](crate::aws::Client) is made from, and the
+//! one place in `aws/` that reads the process environment
+//! ([`Config::from_env`]), as the AWS SDKs read it. Everything else in
+//! `aws/` is handed its settings from here.
+
+use std::time::Duration;
+
+use crate::aws::credentials::Source;
+use crate::aws::endpoint::Endpoints;
+use crate::aws::retry::RetryConfig;
+
+/// What the client is made from; `Config::from_env` reads it as the SDKs
+/// do, and tests build it by hand.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `AWS_REGION` (else `AWS_DEFAULT_REGION`).
+    pub region: String,
+    /// Where credentials come from.
+    pub credentials: Source,
+    /// `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`.
+    pub endpoints: Endpoints,
+    /// `AWS_CA_BUNDLE`: a PEM file of roots to trust besides Mozilla's.
+    pub ca_bundle: Option<String>,
+    /// How failed attempts are retried.
+    pub retry: RetryConfig,
+    /// The longest a connection may take to open (the SDKs': 3.1 s).
+    pub connect_timeout: Duration,
+    /// The longest an attempt may wait for an answer, and then for its
+    /// body, when the deadline allows longer.
+    pub read_timeout: Duration,
+    /// An attempt is started only if at least this long is left before
+    /// the invocation's deadline (less `reserve`).
+    pub min_attempt: Duration,
+    /// Kept back at the end of the invocation for the handler to answer:
+    /// no attempt runs into it.
+    pub reserve: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            region: String::new(),
+            credentials: Source::Missing("no credentials were configured".into()),
+            endpoints: Endpoints::default(),
+            ca_bundle: None,
+            retry: RetryConfig::default(),
+            connect_timeout: Duration::from_millis(3100),
+            read_timeout: Duration::from_secs(30),
+            min_attempt: Duration::from_millis(100),
+            reserve: Duration::from_millis(50),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the process environment: the only place in `aws/` that does.
+    /// Variables whose name or value is not UTF-8 are not AWS's and are
+    /// skipped.
+    pub fn from_env() -> Config {
+        let vars: Vec<(String, String)> = std::env::vars_os()
+            .filter_map(|(n, v)| Some((n.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        Config::from_vars(&vars)
+    }
+
+    /// Reads the variables an AWS SDK reads out of `vars`.
+    pub fn from_vars(vars: &[(String, String)]) -> Config {
+        let get = |name: &str| {
+            vars.iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+                .filter(|v| !v.trim().is_empty())
+        };
+        Config {
+            region: get("AWS_REGION")
+                .or_else(|| get("AWS_DEFAULT_REGION"))
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
+            credentials: Source::from_lookup(&get),
+            endpoints: Endpoints::from_vars(vars.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
+            ca_bundle: get("AWS_CA_BUNDLE"),
+            ..Config::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::Credentials;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_environment_makes_the_config() {
+        let config = Config::from_vars(&vars(&[
+            ("AWS_DEFAULT_REGION", "eu-west-1"),
+            ("AWS_ACCESS_KEY_ID", "A"),
+            ("AWS_SECRET_ACCESS_KEY", "S"),
+            ("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:1"),
+            ("AWS_CA_BUNDLE", "/ca.pem"),
+        ]));
+        assert_eq!(config.region, "eu-west-1");
+        assert_eq!(
+            config.credentials,
+            Source::Static(Credentials::new("A", "S", None, None))
+        );
+        assert_eq!(
+            config.endpoints.per_service,
+            [("SQS".into(), "http://127.0.0.1:1".into())]
+        );
+        assert_eq!(config.ca_bundle.as_deref(), Some("/ca.pem"));
+        let config = Config::from_vars(&vars(&[
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_DEFAULT_REGION", "x"),
+        ]));
+        assert_eq!(config.region, "us-east-1");
+    }
+}
