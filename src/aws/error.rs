@@ -14,7 +14,9 @@ use std::time::Duration;
 pub enum Error {
     /// AWS answered with an error status: `ConditionalCheckFailedException`,
     /// `NoSuchKey`, `ProvisionedThroughputExceededException`, … Throttling
-    /// codes and 5xx answers were retried first (at most 3 attempts).
+    /// codes and 5xx answers were retried first (at most 3 attempts). A
+    /// redirect (3xx) is one too, never followed: S3's `PermanentRedirect`
+    /// (a bucket in another region) keeps its code.
     Service(ServiceError),
     /// The request could not be sent or its answer not read: connection
     /// refused or reset, name not found, a TLS failure (a certificate no
@@ -114,6 +116,11 @@ impl Error {
 /// The name a status goes by when the answer names no error code.
 pub(crate) fn status_code_name(status: u16) -> String {
     match status {
+        301 => "MovedPermanently".into(),
+        302 => "Found".into(),
+        303 => "SeeOther".into(),
+        307 => "TemporaryRedirect".into(),
+        308 => "PermanentRedirect".into(),
         400 => "BadRequest".into(),
         401 => "Unauthorized".into(),
         403 => "Forbidden".into(),
@@ -227,5 +234,6 @@ mod tests {
         assert_eq!(status_code_name(503), "ServiceUnavailable");
         assert_eq!(status_code_name(404), "NotFound");
         assert_eq!(status_code_name(418), "Http418");
+        assert_eq!(status_code_name(307), "TemporaryRedirect");
     }
 }

@@ -8,6 +8,7 @@
 mod credentials;
 mod https;
 mod orders;
+mod redirects;
 mod retries;
 mod secrets;
 mod services;
