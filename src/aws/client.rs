@@ -86,7 +86,9 @@ impl Client {
     /// (a webhook): the same roots, `AWS_CA_BUNDLE` and connection pool.
     /// A 4xx or 5xx answer is an error there, as ureq does by default; no
     /// deadline is applied unless the call sets one
-    /// (`.config().timeout_global(ctx.remaining_time())`).
+    /// (`.config().timeout_global(ctx.remaining_time())`). No redirect is
+    /// followed unless the call asks (`.config().max_redirects(5)`): a 3xx
+    /// comes back as the answer.
     pub fn agent(&self) -> &Agent {
         &self.agent
     }
@@ -184,7 +186,7 @@ impl Client {
                 ),
                 Err(e) => log::debug!("aws: {label} attempt {attempt} failed in {took} ms: {e}"),
             }
-            let retry = retry::worth_retrying(&outcome);
+            let retry = retry::worth_retrying(&outcome, request.retry_after_send);
             if !retry || attempt >= self.config.retry.max_attempts {
                 return outcome;
             }
@@ -215,6 +217,15 @@ impl Client {
         let mut headers = Vec::with_capacity(request.headers.len() + 4);
         headers.push(("Host".to_string(), target.authority.to_string()));
         headers.extend(request.headers.iter().cloned());
+        let has = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+        if request.service.signing_name == "s3" && !has("x-amz-content-sha256") {
+            // S3 refuses a signed request without the payload's hash in a
+            // header of its own: a hand-built one gets it too.
+            headers.push((
+                "x-amz-content-sha256".to_string(),
+                payload_sha256.to_string(),
+            ));
+        }
         let signed = sigv4::sign(
             request.method,
             &target.path,

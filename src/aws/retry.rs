@@ -89,12 +89,34 @@ pub fn retry_transport(error: &ureq::Error) -> bool {
 
 /// Whether an attempt's outcome is worth another attempt: an error answer
 /// [`retry_answer`] retries, a transport failure [`retry_transport`]
-/// retries, or a timeout.
-pub fn worth_retrying(outcome: &Result<Response, Error>) -> bool {
+/// retries, or a timeout. With `after_send` false, only what surely did
+/// nothing at AWS ([`did_nothing`]).
+pub fn worth_retrying(outcome: &Result<Response, Error>, after_send: bool) -> bool {
+    if !after_send {
+        return did_nothing(outcome);
+    }
     match outcome {
         Ok(response) => !response.is_success() && retry_answer(response.status, &code_of(response)),
         Err(Error::Transport { source, .. }) => retry_transport(source),
         Err(Error::Timeout { .. }) => true,
+        Err(_) => false,
+    }
+}
+
+/// Whether a failed attempt surely left nothing done at AWS: it was
+/// throttled (refused before it ran), or no connection was made. A
+/// timeout waiting for the answer, a reset or a 5xx may come after AWS
+/// acted.
+pub fn did_nothing(outcome: &Result<Response, Error>) -> bool {
+    match outcome {
+        Ok(response) => !response.is_success() && THROTTLING.contains(&code_of(response).as_str()),
+        Err(Error::Transport { source, .. }) => {
+            matches!(
+                source,
+                ureq::Error::ConnectionFailed | ureq::Error::Timeout(ureq::Timeout::Connect)
+            ) || matches!(source, ureq::Error::Io(e) if e.kind() == ErrorKind::ConnectionRefused)
+        }
+        Err(Error::Timeout { what, .. }) => what == &ureq::Timeout::Connect.to_string(),
         Err(_) => false,
     }
 }
@@ -173,6 +195,7 @@ mod tests {
                 body: body.into(),
             })
         };
+        let worth_retrying = |outcome: &Result<Response, Error>| worth_retrying(outcome, true);
         assert!(!worth_retrying(&answer(200, "")));
         assert!(worth_retrying(&answer(503, "")));
         assert!(worth_retrying(&answer(
@@ -208,6 +231,39 @@ mod tests {
             ureq::Error::HostNotFound
         ))));
         assert!(!worth_retrying(&Err(Error::Config("x".into()))));
+    }
+
+    #[test]
+    fn without_retries_after_sending_only_what_did_nothing() {
+        let answer = |status, body: &str| {
+            Ok(Response {
+                status,
+                headers: vec![],
+                body: body.into(),
+            })
+        };
+        let throttled = answer(400, r#"{"__type":"com.amazonaws.sqs#ThrottlingException"}"#);
+        assert!(worth_retrying(&throttled, false));
+        assert!(!worth_retrying(&answer(503, ""), false));
+        assert!(!worth_retrying(
+            &answer(500, "<Error><Code>InternalError</Code></Error>"),
+            false
+        ));
+        let error = |e| Err(exchange_error("SQS.SendMessage".into(), e));
+        assert!(worth_retrying(&error(ureq::Error::ConnectionFailed), false));
+        assert!(worth_retrying(
+            &error(ureq::Error::Timeout(ureq::Timeout::Connect)),
+            false
+        ));
+        for sent in [
+            ureq::Error::Timeout(ureq::Timeout::RecvResponse),
+            ureq::Error::Timeout(ureq::Timeout::Global),
+            ureq::Error::Io(std::io::Error::from(ErrorKind::ConnectionReset)),
+        ] {
+            let outcome = error(sent);
+            assert!(worth_retrying(&outcome, true));
+            assert!(!worth_retrying(&outcome, false));
+        }
     }
 
     #[test]
