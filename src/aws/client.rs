@@ -10,6 +10,7 @@
 //! signing and reading answers are the pure modules', and keeping ureq's
 //! byte dumps out of the log is `redact.rs`'s.
 
+use std::io::Read;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -95,6 +96,14 @@ impl Client {
 
     /// Calls `operation` of a JSON-protocol service with `input`, and
     /// returns its answer: `AWS.json(ctx, &aws::DYNAMODB, "PutItem", &item)`.
+    /// An answer longer than [`Config::max_response_size`] is
+    /// [`Error::TooLarge`].
+    ///
+    /// Retried as the SDKs' standard mode retries, after a timeout too:
+    /// a non-idempotent call (SQS `SendMessage`) whose answer was lost
+    /// can run twice. To retry only what surely did nothing, send it as
+    /// a request: `AWS.send(ctx, &json::request(&aws::SQS, "SendMessage",
+    /// &input).no_retry_after_send())`, then `json::read_answer`.
     pub fn json(
         &self,
         ctx: &Context,
@@ -107,12 +116,36 @@ impl Client {
         json::read_answer(&request.label(), &response)
     }
 
-    /// An S3 object's bytes (read whole into memory).
+    /// An S3 object's bytes, read whole into memory: at most
+    /// [`Config::max_object_size`], else [`Error::TooLarge`]. Larger
+    /// objects, or any a handler can work through piece by piece, are
+    /// read with [`Client::get_object_reader`].
     pub fn get_object(&self, ctx: &Context, bucket: &str, key: &str) -> Result<Vec<u8>, Error> {
         let request = s3::get_object(bucket, key)?;
-        let response = self.send(ctx, &request)?;
+        let limit = Limit::new(self.config.max_object_size, "max_object_size");
+        let (response, _) = self.call(ctx, &request, Body::Whole(limit))?;
         s3::check(&request.label(), &response)?;
         Ok(response.body)
+    }
+
+    /// An S3 object as a stream, read as the handler reads it and never
+    /// held whole, whatever its size (no [`Config::max_object_size`]).
+    /// The invocation's deadline still bounds the whole read: past it, or
+    /// after [`Config::read_timeout`] without a byte, `read` fails with
+    /// an `io::Error`. An error answer (`NoSuchKey`) is the `Err` here.
+    /// Not retried once the reader is handed out: a read that fails
+    /// half-way is the handler's to start again.
+    pub fn get_object_reader(
+        &self,
+        ctx: &Context,
+        bucket: &str,
+        key: &str,
+    ) -> Result<impl Read + Send + 'static, Error> {
+        let request = s3::get_object(bucket, key)?;
+        let (response, body) = self.call(ctx, &request, Body::Stream)?;
+        s3::check(&request.label(), &response)?;
+        let body = body.expect("a successful streamed answer keeps its body");
+        Ok(body.into_with_config().limit(u64::MAX).reader())
     }
 
     /// Stores `body` as an S3 object, with `content_type` if given.
@@ -138,8 +171,28 @@ impl Client {
 
     /// Signs and sends any request, with the retries and deadline of every
     /// call, and returns AWS's answer whatever its status (after retrying
-    /// the ones worth it). An `Err` means no answer could be had.
+    /// the ones worth it). An `Err` means no answer could be had, or one
+    /// longer than [`Config::max_response_size`] ([`Error::TooLarge`]).
+    /// An S3 request (signing name `s3`) gets `x-amz-content-sha256` when
+    /// it has none. Timeouts, resets and 5xx answers are retried even when
+    /// AWS may have acted, unless the request says
+    /// [`Request::no_retry_after_send`].
     pub fn send(&self, ctx: &Context, request: &Request) -> Result<Response, Error> {
+        let limit = Limit::new(self.config.max_response_size, "max_response_size");
+        self.call(ctx, request, Body::Whole(limit))
+            .map(|(response, _)| response)
+    }
+
+    /// `send`, reading a successful answer's body as `body` says: whole
+    /// (then it is in the `Response`) or as a stream (then it is handed
+    /// back unread). Error answers are always read whole, within
+    /// `max_response_size`, for their code.
+    fn call(
+        &self,
+        ctx: &Context,
+        request: &Request,
+        body: Body,
+    ) -> Result<(Response, Option<ureq::Body>), Error> {
         if let Some(why) = &self.broken {
             return Err(Error::Config(why.clone()));
         }
@@ -153,8 +206,13 @@ impl Client {
             // Signing needs a region even where the endpoint needs none.
             endpoint::check_region(&self.config.region)?;
         }
-        let target = target::target(request, &endpoint);
-        let payload_sha256 = sigv4::sha256_hex(&request.body);
+        let call = Call {
+            request,
+            label: &label,
+            target: target::target(request, &endpoint),
+            payload_sha256: sigv4::sha256_hex(&request.body),
+            body,
+        };
         let deadline = ctx
             .deadline_ms
             .map(|ms| UNIX_EPOCH + Duration::from_millis(ms));
@@ -177,16 +235,19 @@ impl Client {
                 None => None,
             };
             let started = Instant::now();
-            let outcome = self.attempt(request, &label, &target, &payload_sha256, now, budget);
+            let outcome = self.attempt(&call, now, budget);
             let took = started.elapsed().as_millis();
             match &outcome {
-                Ok(response) => log::debug!(
+                Ok((response, _)) => log::debug!(
                     "aws: {label} {} attempt {attempt} in {took} ms",
                     response.status
                 ),
                 Err(e) => log::debug!("aws: {label} attempt {attempt} failed in {took} ms: {e}"),
             }
-            let retry = retry::worth_retrying(&outcome, request.retry_after_send);
+            let retry = retry::worth_retrying(
+                outcome.as_ref().map(|(response, _)| response),
+                request.retry_after_send,
+            );
             if !retry || attempt >= self.config.retry.max_attempts {
                 return outcome;
             }
@@ -202,13 +263,17 @@ impl Client {
     /// One attempt: credentials, signature, one exchange.
     fn attempt(
         &self,
-        request: &Request,
-        label: &str,
-        target: &Target,
-        payload_sha256: &str,
+        call: &Call<'_>,
         now: SystemTime,
         budget: Option<Duration>,
-    ) -> Result<Response, Error> {
+    ) -> Result<(Response, Option<ureq::Body>), Error> {
+        let Call {
+            request,
+            label,
+            target,
+            payload_sha256,
+            ..
+        } = call;
         // No wire dumps of what carries the signature and the token.
         let _quiet = QuietWire::new();
         let credentials = self
@@ -258,13 +323,17 @@ impl Client {
             Some(budget) => budget.min(self.config.read_timeout),
             None => self.config.read_timeout,
         });
+        let streamed = matches!(call.body, Body::Stream);
         let http_request = self
             .agent
             .configure_request(http_request)
             .http_status_as_error(false)
             .timeout_global(budget)
             .timeout_recv_response(read_timeout)
-            .timeout_recv_body(read_timeout)
+            // A whole body is read within the read timeout; a stream, as
+            // long as the deadline allows, and never stalled that long.
+            .timeout_recv_body(if streamed { None } else { read_timeout })
+            .timeout_per_read(if streamed { read_timeout } else { None })
             .build();
         let mut response = self
             .agent
@@ -276,17 +345,38 @@ impl Client {
             .iter()
             .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
             .collect();
+        let success = (200..300).contains(&status);
+        let limit = match call.body {
+            Body::Stream if success => {
+                let answer = Response {
+                    status,
+                    headers,
+                    body: Vec::new(),
+                };
+                return Ok((answer, Some(response.into_body())));
+            }
+            Body::Whole(limit) if success => limit,
+            _ => Limit::new(self.config.max_response_size, "max_response_size"),
+        };
         let body = response
             .body_mut()
             .with_config()
-            .limit(u64::MAX)
+            .limit(limit.bytes)
             .read_to_vec()
-            .map_err(|e| exchange_error(label(), e))?;
-        Ok(Response {
+            .map_err(|e| match e {
+                ureq::Error::BodyExceedsLimit(_) => Error::TooLarge {
+                    operation: label(),
+                    limit: limit.bytes,
+                    setting: limit.setting,
+                },
+                e => exchange_error(label(), e),
+            })?;
+        let answer = Response {
             status,
             headers,
             body,
-        })
+        };
+        Ok((answer, None))
     }
 
     /// GETs the container endpoint's credentials, within the attempt's time.
@@ -340,6 +430,38 @@ impl Client {
             )));
         }
         credentials::parse_container_answer(&body)
+    }
+}
+
+/// One call, worked out once for all its attempts.
+struct Call<'a> {
+    request: &'a Request,
+    label: &'a str,
+    target: Target,
+    payload_sha256: String,
+    body: Body,
+}
+
+/// How a successful answer's body is read.
+#[derive(Clone, Copy)]
+enum Body {
+    /// Whole, into the `Response`, up to a limit.
+    Whole(Limit),
+    /// Not read: handed back for the caller to read as a stream.
+    Stream,
+}
+
+/// The most a body read whole may hold, and the `Config` field that says
+/// so, for the error.
+#[derive(Clone, Copy)]
+struct Limit {
+    bytes: u64,
+    setting: &'static str,
+}
+
+impl Limit {
+    fn new(bytes: u64, setting: &'static str) -> Limit {
+        Limit { bytes, setting }
     }
 }
 

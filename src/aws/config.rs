@@ -34,6 +34,19 @@ pub struct Config {
     /// Kept back at the end of the invocation for the handler to answer:
     /// no attempt runs into it.
     pub reserve: Duration,
+    /// The most an answer read whole may hold: every JSON answer, what
+    /// `send` returns, and any error answer. Longer is
+    /// [`Error::TooLarge`](crate::aws::Error::TooLarge), so that a broken
+    /// or hostile endpoint cannot take the process's memory (and, on
+    /// Managed Instances, every concurrent invocation with it). The
+    /// default, 32 MiB, is twice the largest answers AWS documents for the
+    /// JSON protocols (DynamoDB's `BatchGetItem`, 16 MB of items).
+    pub max_response_size: u64,
+    /// The most [`Client::get_object`](crate::aws::Client::get_object)
+    /// reads into memory; raise it for larger objects, or read them with
+    /// `get_object_reader`, which holds none whole. The default, 64 MiB,
+    /// is half of the smallest memory a function can have.
+    pub max_object_size: u64,
 }
 
 impl Default for Config {
@@ -48,6 +61,8 @@ impl Default for Config {
             read_timeout: Duration::from_secs(30),
             min_attempt: Duration::from_millis(100),
             reserve: Duration::from_millis(50),
+            max_response_size: 32 << 20,
+            max_object_size: 64 << 20,
         }
     }
 }

@@ -51,6 +51,17 @@ pub enum Error {
     /// The configuration cannot work: no region, an endpoint URL that is not
     /// a URL, an unreadable `AWS_CA_BUNDLE`, an argument S3 cannot take.
     Config(String),
+    /// The answer was longer than the client reads whole: its body passed
+    /// `limit` bytes, the `Config` field `setting` (`max_response_size`,
+    /// `max_object_size`). Not retried; nothing past the limit was read.
+    TooLarge {
+        /// `Service.Operation`.
+        operation: String,
+        /// The limit, in bytes.
+        limit: u64,
+        /// The `Config` field that sets it.
+        setting: &'static str,
+    },
     /// AWS answered success with something the protocol does not allow
     /// (a JSON protocol's body that is not JSON).
     InvalidResponse {
@@ -157,6 +168,15 @@ impl fmt::Display for Error {
                 remaining.as_millis(),
                 needed.as_millis()
             ),
+            Error::TooLarge {
+                operation,
+                limit,
+                setting,
+            } => write!(
+                f,
+                "{operation} answered more than {limit} bytes, the most the client reads \
+                 whole (Config::{setting})"
+            ),
             Error::Credentials(why) => write!(f, "no AWS credentials: {why}"),
             Error::Config(why) => write!(f, "AWS client configuration: {why}"),
             Error::InvalidResponse {
@@ -227,6 +247,16 @@ mod tests {
              an attempt needs 150 ms"
         );
         assert_eq!(err.code(), None);
+        let err = Error::TooLarge {
+            operation: "S3.GetObject".into(),
+            limit: 1024,
+            setting: "max_object_size",
+        };
+        assert_eq!(
+            err.to_string(),
+            "S3.GetObject answered more than 1024 bytes, the most the client reads whole \
+             (Config::max_object_size)"
+        );
     }
 
     #[test]

@@ -91,7 +91,7 @@ pub fn retry_transport(error: &ureq::Error) -> bool {
 /// [`retry_answer`] retries, a transport failure [`retry_transport`]
 /// retries, or a timeout. With `after_send` false, only what surely did
 /// nothing at AWS ([`did_nothing`]).
-pub fn worth_retrying(outcome: &Result<Response, Error>, after_send: bool) -> bool {
+pub fn worth_retrying(outcome: Result<&Response, &Error>, after_send: bool) -> bool {
     if !after_send {
         return did_nothing(outcome);
     }
@@ -107,7 +107,7 @@ pub fn worth_retrying(outcome: &Result<Response, Error>, after_send: bool) -> bo
 /// throttled (refused before it ran), or no connection was made. A
 /// timeout waiting for the answer, a reset or a 5xx may come after AWS
 /// acted.
-pub fn did_nothing(outcome: &Result<Response, Error>) -> bool {
+pub fn did_nothing(outcome: Result<&Response, &Error>) -> bool {
     match outcome {
         Ok(response) => !response.is_success() && THROTTLING.contains(&code_of(response).as_str()),
         Err(Error::Transport { source, .. }) => {
@@ -195,7 +195,8 @@ mod tests {
                 body: body.into(),
             })
         };
-        let worth_retrying = |outcome: &Result<Response, Error>| worth_retrying(outcome, true);
+        let worth_retrying =
+            |outcome: &Result<Response, Error>| worth_retrying(outcome.as_ref(), true);
         assert!(!worth_retrying(&answer(200, "")));
         assert!(worth_retrying(&answer(503, "")));
         assert!(worth_retrying(&answer(
@@ -243,16 +244,19 @@ mod tests {
             })
         };
         let throttled = answer(400, r#"{"__type":"com.amazonaws.sqs#ThrottlingException"}"#);
-        assert!(worth_retrying(&throttled, false));
-        assert!(!worth_retrying(&answer(503, ""), false));
+        assert!(worth_retrying(throttled.as_ref(), false));
+        assert!(!worth_retrying(answer(503, "").as_ref(), false));
         assert!(!worth_retrying(
-            &answer(500, "<Error><Code>InternalError</Code></Error>"),
+            answer(500, "<Error><Code>InternalError</Code></Error>").as_ref(),
             false
         ));
         let error = |e| Err(exchange_error("SQS.SendMessage".into(), e));
-        assert!(worth_retrying(&error(ureq::Error::ConnectionFailed), false));
         assert!(worth_retrying(
-            &error(ureq::Error::Timeout(ureq::Timeout::Connect)),
+            error(ureq::Error::ConnectionFailed).as_ref(),
+            false
+        ));
+        assert!(worth_retrying(
+            error(ureq::Error::Timeout(ureq::Timeout::Connect)).as_ref(),
             false
         ));
         for sent in [
@@ -261,8 +265,8 @@ mod tests {
             ureq::Error::Io(std::io::Error::from(ErrorKind::ConnectionReset)),
         ] {
             let outcome = error(sent);
-            assert!(worth_retrying(&outcome, true));
-            assert!(!worth_retrying(&outcome, false));
+            assert!(worth_retrying(outcome.as_ref(), true));
+            assert!(!worth_retrying(outcome.as_ref(), false));
         }
     }
 

@@ -7,6 +7,7 @@
 
 mod credentials;
 mod https;
+mod limits;
 mod orders;
 mod redirects;
 mod retries;

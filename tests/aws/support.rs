@@ -321,6 +321,10 @@ pub enum Answer {
     Close,
     /// Never answers; holds the connection until the client gives up.
     Hang,
+    /// Answers 200 with a body that never ends (a `Content-Length` of a
+    /// terabyte, written as fast as the client reads), until the client
+    /// closes the connection.
+    Endless,
 }
 
 impl Answer {
@@ -445,6 +449,16 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Received>>, script: &Mutex<VecDeque
             Some(Answer::Hang) => {
                 // Until the client closes its end.
                 let _ = reader.read_to_end(&mut Vec::new());
+                return;
+            }
+            Some(Answer::Endless) => {
+                let head = "HTTP/1.1 200 Scripted\r\nContent-Type: application/x-amz-json-1.0\r\n\
+                            Content-Length: 1099511627776\r\n\r\n[";
+                if writer.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let chunk = [b' '; 64 * 1024];
+                while writer.write_all(&chunk).is_ok() {}
                 return;
             }
             Some(Answer::Close) | None => return,
