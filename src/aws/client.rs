@@ -323,11 +323,22 @@ impl Client {
             Some(budget) => budget.min(self.config.read_timeout),
             None => self.config.read_timeout,
         });
+        let scheme = target.url.split("://").next().unwrap_or("https");
+        let proxy = match self.config.proxies.choose(scheme, &target.authority) {
+            None => None,
+            // Never quoted: a proxy URL may carry a password.
+            Some((variable, url)) => Some(
+                ureq::Proxy::new(url)
+                    .map_err(|e| Error::Config(format!("{variable} is not a proxy URL ({e})")))?,
+            ),
+        };
         let streamed = matches!(call.body, Body::Stream);
         let http_request = self
             .agent
             .configure_request(http_request)
             .http_status_as_error(false)
+            // Per call, not the agent's one proxy for every scheme.
+            .proxy(proxy)
             .timeout_global(budget)
             .timeout_recv_response(read_timeout)
             // A whole body is read within the read timeout; a stream, as

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::aws::credentials::Source;
 use crate::aws::endpoint::Endpoints;
+use crate::aws::proxy::Proxies;
 use crate::aws::retry::RetryConfig;
 
 /// What the client is made from; `Config::from_env` reads it as the SDKs
@@ -21,6 +22,9 @@ pub struct Config {
     pub endpoints: Endpoints,
     /// `AWS_CA_BUNDLE`: a PEM file of roots to trust besides Mozilla's.
     pub ca_bundle: Option<String>,
+    /// `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`: which proxy each AWS call
+    /// goes through (see [`proxy`](crate::aws::proxy)).
+    pub proxies: Proxies,
     /// How failed attempts are retried.
     pub retry: RetryConfig,
     /// The longest a connection may take to open (the SDKs': 3.1 s).
@@ -56,6 +60,7 @@ impl Default for Config {
             credentials: Source::Missing("no credentials were configured".into()),
             endpoints: Endpoints::default(),
             ca_bundle: None,
+            proxies: Proxies::default(),
             retry: RetryConfig::default(),
             connect_timeout: Duration::from_millis(3100),
             read_timeout: Duration::from_secs(30),
@@ -95,6 +100,7 @@ impl Config {
             credentials: Source::from_lookup(&get),
             endpoints: Endpoints::from_vars(vars.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
             ca_bundle: get("AWS_CA_BUNDLE"),
+            proxies: Proxies::from_lookup(&get),
             ..Config::default()
         }
     }
@@ -120,6 +126,8 @@ mod tests {
             ("AWS_SECRET_ACCESS_KEY", "S"),
             ("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:1"),
             ("AWS_CA_BUNDLE", "/ca.pem"),
+            ("https_proxy", "http://proxy:3128"),
+            ("NO_PROXY", "169.254.169.254, .internal"),
         ]));
         assert_eq!(config.region, "eu-west-1");
         assert_eq!(
@@ -131,6 +139,14 @@ mod tests {
             [("SQS".into(), "http://127.0.0.1:1".into())]
         );
         assert_eq!(config.ca_bundle.as_deref(), Some("/ca.pem"));
+        assert_eq!(
+            config.proxies,
+            Proxies {
+                https: Some("http://proxy:3128".into()),
+                http: None,
+                no_proxy: vec!["169.254.169.254".into(), ".internal".into()],
+            }
+        );
         let config = Config::from_vars(&vars(&[
             ("AWS_REGION", "us-east-1"),
             ("AWS_DEFAULT_REGION", "x"),

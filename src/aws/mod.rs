@@ -53,6 +53,7 @@ pub mod credentials;
 pub mod endpoint;
 pub mod error;
 pub mod json;
+pub mod proxy;
 pub mod redact;
 pub mod request;
 pub mod resolve;

@@ -1,5 +1,5 @@
 //! Keeping AWS secrets out of the log: while a thread is in an AWS call
-//! ([`QuietWire`] alive), ureq's TRACE lines on that thread (dumps of
+//! (`QuietWire` alive), ureq's TRACE lines on that thread (dumps of
 //! every byte sent and received: the `Authorization` header, the session
 //! token, answers that carry keys) are records a logger must drop, and
 //! [`is_secret`] says which. The runtime's logger asks it of every record.

@@ -9,6 +9,7 @@ mod credentials;
 mod https;
 mod limits;
 mod orders;
+mod proxy;
 mod redirects;
 mod retries;
 mod secrets;
