@@ -25,6 +25,32 @@
 //! }
 //! ```
 //!
+//! What a call does at the edges:
+//! - **Answers have a size limit.** A JSON answer, or what [`Client::send`]
+//!   returns, holds at most [`Config::max_response_size`] (32 MiB);
+//!   [`Client::get_object`] at most [`Config::max_object_size`] (64 MiB),
+//!   which a caller raises for larger objects. Past either, the call is
+//!   [`Error::TooLarge`], naming the call and the field. An object of any
+//!   size is read as a stream, never held whole, with
+//!   [`Client::get_object_reader`]; the invocation's deadline bounds that
+//!   read too.
+//! - **Redirects are not followed.** A 3xx answer is a service error
+//!   (`PermanentRedirect` for S3's bucket in another region, else the
+//!   status's name: `Found`, `TemporaryRedirect`): a redirected call
+//!   would carry its signature and session token to another host.
+//! - **Proxies, per scheme, as the SDKs read them**: `HTTPS_PROXY` for
+//!   https endpoints, `HTTP_PROXY` for http ones (lower-case names too),
+//!   and `NO_PROXY` (hosts, `.suffix`, `host:port`, `*`) for the hosts
+//!   reached directly. See [`proxy`].
+//! - **Retries are the SDKs' standard mode**: throttling, 5xx, resets and
+//!   timeouts, 3 attempts at most. A call that timed out may have been
+//!   done already, so a non-idempotent one (SQS `SendMessage`) can run
+//!   twice; a request built with [`Request::no_retry_after_send`] is
+//!   retried only when it surely did nothing (throttled, never
+//!   connected).
+//! - **S3 requests built by hand** get the `x-amz-content-sha256` header
+//!   S3 needs, when they have none.
+//!
 //! Cut one concept per file, sans-IO as rusty-s3 is: what a call *is* is
 //! pure and tested without a network; only [`client`] sends.
 //! - [`client`]: [`Client`], the one that sends: the retry loop, the
@@ -34,7 +60,8 @@
 //!   Step Functions, Secrets Manager, SSM: one generic call);
 //!   [`s3`]: S3 objects (get, put, delete);
 //!   [`request`]: a call as a value, and its answer; [`target`]: the URL
-//!   a request goes to at an endpoint;
+//!   a request goes to at an endpoint; [`proxy`]: which proxy it goes
+//!   through;
 //! - [`sigv4`]: Signature Version 4; [`credentials`]: the keys, from the
 //!   environment or the container endpoint, refreshed before they expire;
 //!   [`endpoint`]: which URL, `AWS_ENDPOINT_URL*` included;
