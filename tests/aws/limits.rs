@@ -115,8 +115,31 @@ fn a_large_object_streams_past_the_cap_piece_by_piece() {
 }
 
 #[test]
-fn an_endless_streamed_body_ends_at_the_deadline() {
-    let server = Scripted::start(vec![Answer::Endless]);
+fn endless_and_trickled_streamed_bodies_end_at_the_deadline() {
+    for answer in [Answer::Endless, Answer::Trickle] {
+        streamed_body_ends_at_the_deadline(answer);
+    }
+}
+
+#[test]
+fn a_trickled_json_answer_times_out_at_the_deadline() {
+    let server = Scripted::start(vec![Answer::Trickle]);
+    let ctx = context(1_500);
+    let deadline = ctx.deadline_ms.unwrap();
+    let err = client_for(&server.url, fake_keys())
+        .json(&ctx, &aws::DYNAMODB, "Scan", &json!({}))
+        .unwrap_err();
+    let ended = epoch_ms();
+    assert!(matches!(err, Error::Timeout { .. }), "{err}");
+    assert!(
+        ended <= deadline,
+        "ended {} ms past the deadline",
+        ended - deadline
+    );
+}
+
+fn streamed_body_ends_at_the_deadline(answer: Answer) {
+    let server = Scripted::start(vec![answer]);
     let ctx = context(1_500);
     let deadline = ctx.deadline_ms.unwrap();
     let mut reader = client_for(&server.url, fake_keys())
@@ -130,6 +153,14 @@ fn an_endless_streamed_body_ends_at_the_deadline() {
             Ok(n) => read += n as u64,
             Err(e) => break e,
         }
+        // Checked as it reads: a stream the deadline does not bound would
+        // go on for ever.
+        let now = epoch_ms();
+        assert!(
+            now <= deadline,
+            "still reading {} ms past the deadline",
+            now - deadline
+        );
     };
     let ended = epoch_ms();
     assert!(read > 0, "{err}");

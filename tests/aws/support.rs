@@ -325,6 +325,10 @@ pub enum Answer {
     /// terabyte, written as fast as the client reads), until the client
     /// closes the connection.
     Endless,
+    /// Answers 200 with a body that never ends, one byte every 50 ms (the
+    /// pace is what is tested, not a wait for something), until the
+    /// client closes the connection.
+    Trickle,
 }
 
 impl Answer {
@@ -459,6 +463,17 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Received>>, script: &Mutex<VecDeque
                 }
                 let chunk = [b' '; 64 * 1024];
                 while writer.write_all(&chunk).is_ok() {}
+                return;
+            }
+            Some(Answer::Trickle) => {
+                let head = "HTTP/1.1 200 Scripted\r\nContent-Type: application/x-amz-json-1.0\r\n\
+                            Content-Length: 1099511627776\r\n\r\n";
+                if writer.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                while writer.write_all(b" ").and_then(|_| writer.flush()).is_ok() {
+                    thread::sleep(Duration::from_millis(50));
+                }
                 return;
             }
             Some(Answer::Close) | None => return,
