@@ -1,104 +1,37 @@
 //! `Client`: the one type that sends requests to AWS. Made once (in a
 //! `LazyLock`), shared by every invocation and every worker thread, with
 //! one pool of kept-alive HTTPS connections. Each call: resolve the
-//! endpoint, then per attempt take credentials (fetched when due), sign,
-//! send within what is left of the invocation's deadline, and retry what
-//! the SDKs' standard mode retries.
+//! endpoint and shape the URL once (`target.rs`), then per attempt take
+//! credentials (fetched when due), sign, send within what is left of the
+//! invocation's deadline, and retry what the SDKs' standard mode retries
+//! (`retry.rs` decides).
 //!
-//! The environment is read here, in `Config::from_env`, and nowhere else in
-//! `aws/`; shaping, signing and reading answers are the pure modules'.
+//! Sending only: the environment is read in `config.rs`, shaping,
+//! signing and reading answers are the pure modules', and keeping ureq's
+//! byte dumps out of the log is `redact.rs`'s.
 
-use std::cell::Cell;
+use std::io::Read;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 use ureq::Agent;
 use ureq::http;
 
+use crate::aws::config::Config;
 use crate::aws::credentials::{self, Cache, Credentials, Source, Token};
-use crate::aws::endpoint::{self, Endpoints};
+use crate::aws::endpoint;
 use crate::aws::error::Error;
 use crate::aws::json::{self, JsonApi};
+use crate::aws::redact::QuietWire;
 use crate::aws::request::{Request, Response};
-use crate::aws::retry::{self, RetryConfig};
+use crate::aws::retry::{self, exchange_error};
+use crate::aws::target::{self, Target};
 use crate::aws::{s3, sigv4, tls};
 use crate::context::Context;
 
-/// What the client is made from; `Config::from_env` reads it as the SDKs
-/// do, and tests build it by hand.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// `AWS_REGION` (else `AWS_DEFAULT_REGION`).
-    pub region: String,
-    /// Where credentials come from.
-    pub credentials: Source,
-    /// `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`.
-    pub endpoints: Endpoints,
-    /// `AWS_CA_BUNDLE`: a PEM file of roots to trust besides Mozilla's.
-    pub ca_bundle: Option<String>,
-    /// How failed attempts are retried.
-    pub retry: RetryConfig,
-    /// The longest a connection may take to open (the SDKs': 3.1 s).
-    pub connect_timeout: Duration,
-    /// The longest an attempt may wait for an answer, and then for its
-    /// body, when the deadline allows longer.
-    pub read_timeout: Duration,
-    /// An attempt is started only if at least this long is left before
-    /// the invocation's deadline (less `reserve`).
-    pub min_attempt: Duration,
-    /// Kept back at the end of the invocation for the handler to answer:
-    /// no attempt runs into it.
-    pub reserve: Duration,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            region: String::new(),
-            credentials: Source::Missing("no credentials were configured".into()),
-            endpoints: Endpoints::default(),
-            ca_bundle: None,
-            retry: RetryConfig::default(),
-            connect_timeout: Duration::from_millis(3100),
-            read_timeout: Duration::from_secs(30),
-            min_attempt: Duration::from_millis(100),
-            reserve: Duration::from_millis(50),
-        }
-    }
-}
-
-impl Config {
-    /// Reads the process environment: the only place in `aws/` that does.
-    /// Variables whose name or value is not UTF-8 are not AWS's and are
-    /// skipped.
-    pub fn from_env() -> Config {
-        let vars: Vec<(String, String)> = std::env::vars_os()
-            .filter_map(|(n, v)| Some((n.into_string().ok()?, v.into_string().ok()?)))
-            .collect();
-        Config::from_vars(&vars)
-    }
-
-    /// Reads the variables an AWS SDK reads out of `vars`.
-    pub fn from_vars(vars: &[(String, String)]) -> Config {
-        let get = |name: &str| {
-            vars.iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.clone())
-                .filter(|v| !v.trim().is_empty())
-        };
-        Config {
-            region: get("AWS_REGION")
-                .or_else(|| get("AWS_DEFAULT_REGION"))
-                .unwrap_or_default()
-                .trim()
-                .to_string(),
-            credentials: Source::from_lookup(&get),
-            endpoints: Endpoints::from_vars(vars.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
-            ca_bundle: get("AWS_CA_BUNDLE"),
-            ..Config::default()
-        }
-    }
-}
+/// Whether a log record may carry an AWS secret: see [`redact::is_secret`](crate::aws::redact::is_secret).
+/// Named here too, where the runtime's logger asks it.
+pub use crate::aws::redact::is_secret;
 
 /// Calls AWS services. `Sync`: make one, in a `static`, and share it.
 #[derive(Debug)]
@@ -154,13 +87,23 @@ impl Client {
     /// (a webhook): the same roots, `AWS_CA_BUNDLE` and connection pool.
     /// A 4xx or 5xx answer is an error there, as ureq does by default; no
     /// deadline is applied unless the call sets one
-    /// (`.config().timeout_global(ctx.remaining_time())`).
+    /// (`.config().timeout_global(ctx.remaining_time())`). No redirect is
+    /// followed unless the call asks (`.config().max_redirects(5)`): a 3xx
+    /// comes back as the answer.
     pub fn agent(&self) -> &Agent {
         &self.agent
     }
 
     /// Calls `operation` of a JSON-protocol service with `input`, and
     /// returns its answer: `AWS.json(ctx, &aws::DYNAMODB, "PutItem", &item)`.
+    /// An answer longer than [`Config::max_response_size`] is
+    /// [`Error::TooLarge`].
+    ///
+    /// Retried as the SDKs' standard mode retries, after a timeout too:
+    /// a non-idempotent call (SQS `SendMessage`) whose answer was lost
+    /// can run twice. To retry only what surely did nothing, send it as
+    /// a request: `AWS.send(ctx, &json::request(&aws::SQS, "SendMessage",
+    /// &input).no_retry_after_send())`, then `json::read_answer`.
     pub fn json(
         &self,
         ctx: &Context,
@@ -173,12 +116,36 @@ impl Client {
         json::read_answer(&request.label(), &response)
     }
 
-    /// An S3 object's bytes (read whole into memory).
+    /// An S3 object's bytes, read whole into memory: at most
+    /// [`Config::max_object_size`], else [`Error::TooLarge`]. Larger
+    /// objects, or any a handler can work through piece by piece, are
+    /// read with [`Client::get_object_reader`].
     pub fn get_object(&self, ctx: &Context, bucket: &str, key: &str) -> Result<Vec<u8>, Error> {
         let request = s3::get_object(bucket, key)?;
-        let response = self.send(ctx, &request)?;
+        let limit = Limit::new(self.config.max_object_size, "max_object_size");
+        let (response, _) = self.call(ctx, &request, Body::Whole(limit))?;
         s3::check(&request.label(), &response)?;
         Ok(response.body)
+    }
+
+    /// An S3 object as a stream, read as the handler reads it and never
+    /// held whole, whatever its size (no [`Config::max_object_size`]).
+    /// The invocation's deadline still bounds the whole read: past it, or
+    /// after [`Config::read_timeout`] without a byte, `read` fails with
+    /// an `io::Error`. An error answer (`NoSuchKey`) is the `Err` here.
+    /// Not retried once the reader is handed out: a read that fails
+    /// half-way is the handler's to start again.
+    pub fn get_object_reader(
+        &self,
+        ctx: &Context,
+        bucket: &str,
+        key: &str,
+    ) -> Result<impl Read + Send + 'static, Error> {
+        let request = s3::get_object(bucket, key)?;
+        let (response, body) = self.call(ctx, &request, Body::Stream)?;
+        s3::check(&request.label(), &response)?;
+        let body = body.expect("a successful streamed answer keeps its body");
+        Ok(body.into_with_config().limit(u64::MAX).reader())
     }
 
     /// Stores `body` as an S3 object, with `content_type` if given.
@@ -204,8 +171,28 @@ impl Client {
 
     /// Signs and sends any request, with the retries and deadline of every
     /// call, and returns AWS's answer whatever its status (after retrying
-    /// the ones worth it). An `Err` means no answer could be had.
+    /// the ones worth it). An `Err` means no answer could be had, or one
+    /// longer than [`Config::max_response_size`] ([`Error::TooLarge`]).
+    /// An S3 request (signing name `s3`) gets `x-amz-content-sha256` when
+    /// it has none. Timeouts, resets and 5xx answers are retried even when
+    /// AWS may have acted, unless the request says
+    /// [`Request::no_retry_after_send`].
     pub fn send(&self, ctx: &Context, request: &Request) -> Result<Response, Error> {
+        let limit = Limit::new(self.config.max_response_size, "max_response_size");
+        self.call(ctx, request, Body::Whole(limit))
+            .map(|(response, _)| response)
+    }
+
+    /// `send`, reading a successful answer's body as `body` says: whole
+    /// (then it is in the `Response`) or as a stream (then it is handed
+    /// back unread). Error answers are always read whole, within
+    /// `max_response_size`, for their code.
+    fn call(
+        &self,
+        ctx: &Context,
+        request: &Request,
+        body: Body,
+    ) -> Result<(Response, Option<ureq::Body>), Error> {
         if let Some(why) = &self.broken {
             return Err(Error::Config(why.clone()));
         }
@@ -219,26 +206,12 @@ impl Client {
             // Signing needs a region even where the endpoint needs none.
             endpoint::check_region(&self.config.region)?;
         }
-        let (authority, prefix) = match &request.bucket {
-            Some(bucket) => s3::address(&endpoint, bucket),
-            None => (
-                endpoint.authority().to_string(),
-                endpoint.base_path().to_string(),
-            ),
-        };
-        let path = format!("{prefix}{}", request.path);
-        let scheme = endpoint.url.split("://").next().unwrap_or("https");
-        let mut url = format!("{scheme}://{authority}{path}");
-        if !request.query.is_empty() {
-            url.push('?');
-            url.push_str(&request.query);
-        }
-        let target = Target {
+        let call = Call {
+            request,
             label: &label,
-            url: &url,
-            authority: &authority,
-            path: &path,
+            target: target::target(request, &endpoint),
             payload_sha256: sigv4::sha256_hex(&request.body),
+            body,
         };
         let deadline = ctx
             .deadline_ms
@@ -262,26 +235,19 @@ impl Client {
                 None => None,
             };
             let started = Instant::now();
-            let outcome = self.attempt(request, &target, now, budget);
+            let outcome = self.attempt(&call, now, budget);
             let took = started.elapsed().as_millis();
-            let retry = match &outcome {
-                Ok(response) => {
-                    log::debug!(
-                        "aws: {label} {} attempt {attempt} in {took} ms",
-                        response.status
-                    );
-                    !response.is_success()
-                        && retry::retry_answer(response.status, &code_of(response))
-                }
-                Err(e) => {
-                    log::debug!("aws: {label} attempt {attempt} failed in {took} ms: {e}");
-                    match e {
-                        Error::Transport { source, .. } => retry::retry_transport(source),
-                        Error::Timeout { .. } => true,
-                        _ => false,
-                    }
-                }
-            };
+            match &outcome {
+                Ok((response, _)) => log::debug!(
+                    "aws: {label} {} attempt {attempt} in {took} ms",
+                    response.status
+                ),
+                Err(e) => log::debug!("aws: {label} attempt {attempt} failed in {took} ms: {e}"),
+            }
+            let retry = retry::worth_retrying(
+                outcome.as_ref().map(|(response, _)| response),
+                request.retry_after_send,
+            );
             if !retry || attempt >= self.config.retry.max_attempts {
                 return outcome;
             }
@@ -297,11 +263,17 @@ impl Client {
     /// One attempt: credentials, signature, one exchange.
     fn attempt(
         &self,
-        request: &Request,
-        target: &Target<'_>,
+        call: &Call<'_>,
         now: SystemTime,
         budget: Option<Duration>,
-    ) -> Result<Response, Error> {
+    ) -> Result<(Response, Option<ureq::Body>), Error> {
+        let Call {
+            request,
+            label,
+            target,
+            payload_sha256,
+            ..
+        } = call;
         // No wire dumps of what carries the signature and the token.
         let _quiet = QuietWire::new();
         let credentials = self
@@ -310,12 +282,21 @@ impl Client {
         let mut headers = Vec::with_capacity(request.headers.len() + 4);
         headers.push(("Host".to_string(), target.authority.to_string()));
         headers.extend(request.headers.iter().cloned());
+        let has = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+        if request.service.signing_name == "s3" && !has("x-amz-content-sha256") {
+            // S3 refuses a signed request without the payload's hash in a
+            // header of its own: a hand-built one gets it too.
+            headers.push((
+                "x-amz-content-sha256".to_string(),
+                payload_sha256.to_string(),
+            ));
+        }
         let signed = sigv4::sign(
             request.method,
-            target.path,
+            &target.path,
             &request.query,
             &mut headers,
-            &target.payload_sha256,
+            payload_sha256,
             &sigv4::Params {
                 access_key_id: credentials.access_key_id(),
                 secret_access_key: credentials.secret_access_key(),
@@ -330,25 +311,40 @@ impl Client {
         headers.push(("Authorization".to_string(), signed.authorization));
         let mut builder = http::Request::builder()
             .method(request.method)
-            .uri(target.url);
+            .uri(&target.url);
         for (name, value) in &headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        let label = || target.label.to_string();
+        let label = || label.to_string();
         let http_request = builder
             .body(&request.body[..])
-            .map_err(|e| Error::Config(format!("{} cannot be sent: {e}", target.label)))?;
+            .map_err(|e| Error::Config(format!("{} cannot be sent: {e}", label())))?;
         let read_timeout = Some(match budget {
             Some(budget) => budget.min(self.config.read_timeout),
             None => self.config.read_timeout,
         });
+        let scheme = target.url.split("://").next().unwrap_or("https");
+        let proxy = match self.config.proxies.choose(scheme, &target.authority) {
+            None => None,
+            // Never quoted: a proxy URL may carry a password.
+            Some((variable, url)) => Some(
+                ureq::Proxy::new(url)
+                    .map_err(|e| Error::Config(format!("{variable} is not a proxy URL ({e})")))?,
+            ),
+        };
+        let streamed = matches!(call.body, Body::Stream);
         let http_request = self
             .agent
             .configure_request(http_request)
             .http_status_as_error(false)
+            // Per call, not the agent's one proxy for every scheme.
+            .proxy(proxy)
             .timeout_global(budget)
             .timeout_recv_response(read_timeout)
-            .timeout_recv_body(read_timeout)
+            // A whole body is read within the read timeout; a stream, as
+            // long as the deadline allows, and never stalled that long.
+            .timeout_recv_body(if streamed { None } else { read_timeout })
+            .timeout_per_read(if streamed { read_timeout } else { None })
             .build();
         let mut response = self
             .agent
@@ -360,17 +356,38 @@ impl Client {
             .iter()
             .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
             .collect();
+        let success = (200..300).contains(&status);
+        let limit = match call.body {
+            Body::Stream if success => {
+                let answer = Response {
+                    status,
+                    headers,
+                    body: Vec::new(),
+                };
+                return Ok((answer, Some(response.into_body())));
+            }
+            Body::Whole(limit) if success => limit,
+            _ => Limit::new(self.config.max_response_size, "max_response_size"),
+        };
         let body = response
             .body_mut()
             .with_config()
-            .limit(u64::MAX)
+            .limit(limit.bytes)
             .read_to_vec()
-            .map_err(|e| exchange_error(label(), e))?;
-        Ok(Response {
+            .map_err(|e| match e {
+                ureq::Error::BodyExceedsLimit(_) => Error::TooLarge {
+                    operation: label(),
+                    limit: limit.bytes,
+                    setting: limit.setting,
+                },
+                e => exchange_error(label(), e),
+            })?;
+        let answer = Response {
             status,
             headers,
             body,
-        })
+        };
+        Ok((answer, None))
     }
 
     /// GETs the container endpoint's credentials, within the attempt's time.
@@ -427,33 +444,35 @@ impl Client {
     }
 }
 
-/// Where one call goes, worked out once for all its attempts.
-struct Target<'a> {
+/// One call, worked out once for all its attempts.
+struct Call<'a> {
+    request: &'a Request,
     label: &'a str,
-    url: &'a str,
-    authority: &'a str,
-    path: &'a str,
+    target: Target,
     payload_sha256: String,
+    body: Body,
 }
 
-/// The error code an answer carries, for deciding whether to retry: JSON's
-/// `__type` or header, S3's XML `Code`, else the status's name.
-fn code_of(response: &Response) -> String {
-    if response.body.first() == Some(&b'<') {
-        if let Err(Error::Service(e)) = s3::check("", response) {
-            return e.code;
-        }
-    }
-    json::error_of("", response).code
+/// How a successful answer's body is read.
+#[derive(Clone, Copy)]
+enum Body {
+    /// Whole, into the `Response`, up to a limit.
+    Whole(Limit),
+    /// Not read: handed back for the caller to read as a stream.
+    Stream,
 }
 
-fn exchange_error(operation: String, error: ureq::Error) -> Error {
-    match error {
-        ureq::Error::Timeout(what) => Error::Timeout {
-            operation,
-            what: what.to_string(),
-        },
-        source => Error::Transport { operation, source },
+/// The most a body read whole may hold, and the `Config` field that says
+/// so, for the error.
+#[derive(Clone, Copy)]
+struct Limit {
+    bytes: u64,
+    setting: &'static str,
+}
+
+impl Limit {
+    fn new(bytes: u64, setting: &'static str) -> Limit {
+        Limit { bytes, setting }
     }
 }
 
@@ -468,81 +487,9 @@ fn random_fraction() -> f64 {
     (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
 }
 
-thread_local! {
-    /// Whether this thread is in an AWS call (see [`QuietWire`]). A const
-    /// `Cell` of a `bool`: no destructor, one byte of thread-local storage.
-    static IN_AWS_CALL: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Whether a log record may carry an AWS secret, so that a logger must
-/// drop it, at any level it lets through: ureq's TRACE lines (dumps of
-/// every byte sent and received, the `Authorization` header, the session
-/// token and answers that carry keys among them) logged on a thread that
-/// is in an AWS call. ureq logs on the thread that makes the call, so
-/// other threads' lines, and this thread's own, are untouched. The
-/// runtime's logger asks it of every record; a program that installs its
-/// own logger and calls AWS through this client must too.
-pub fn is_secret(metadata: &log::Metadata<'_>) -> bool {
-    metadata.level() == log::Level::Trace
-        && metadata.target().starts_with("ureq")
-        && IN_AWS_CALL.get()
-}
-
-/// Marks this thread as in an AWS call while alive (see [`is_secret`]).
-struct QuietWire {
-    was: bool,
-}
-
-impl QuietWire {
-    fn new() -> QuietWire {
-        QuietWire {
-            was: IN_AWS_CALL.replace(true),
-        }
-    }
-}
-
-impl Drop for QuietWire {
-    fn drop(&mut self) {
-        IN_AWS_CALL.set(self.was);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn the_environment_makes_the_config() {
-        let config = Config::from_vars(&vars(&[
-            ("AWS_DEFAULT_REGION", "eu-west-1"),
-            ("AWS_ACCESS_KEY_ID", "A"),
-            ("AWS_SECRET_ACCESS_KEY", "S"),
-            ("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:1"),
-            ("AWS_CA_BUNDLE", "/ca.pem"),
-        ]));
-        assert_eq!(config.region, "eu-west-1");
-        assert_eq!(
-            config.credentials,
-            Source::Static(Credentials::new("A", "S", None, None))
-        );
-        assert_eq!(
-            config.endpoints.per_service,
-            [("SQS".into(), "http://127.0.0.1:1".into())]
-        );
-        assert_eq!(config.ca_bundle.as_deref(), Some("/ca.pem"));
-        let config = Config::from_vars(&vars(&[
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_DEFAULT_REGION", "x"),
-        ]));
-        assert_eq!(config.region, "us-east-1");
-    }
 
     #[test]
     fn a_client_is_shared_between_threads() {
@@ -600,29 +547,6 @@ mod tests {
             ),
             "{err}"
         );
-    }
-
-    #[test]
-    fn ureqs_trace_is_secret_during_a_call_on_its_thread_only() {
-        let record = |level, target| {
-            let metadata = log::Metadata::builder().level(level).target(target).build();
-            is_secret(&metadata)
-        };
-        let trace = move || record(log::Level::Trace, "ureq_proto::util");
-        assert!(!trace());
-        let outer = QuietWire::new();
-        let inner = QuietWire::new();
-        assert!(trace());
-        assert!(
-            !record(log::Level::Debug, "ureq::run"),
-            "ureq's DEBUG redacts"
-        );
-        assert!(!record(log::Level::Trace, "my_handler"), "not ureq's");
-        assert!(!std::thread::spawn(trace).join().unwrap(), "another thread");
-        drop(inner);
-        assert!(trace(), "still in the outer call");
-        drop(outer);
-        assert!(!trace());
     }
 
     #[test]

@@ -14,7 +14,9 @@ use std::time::Duration;
 pub enum Error {
     /// AWS answered with an error status: `ConditionalCheckFailedException`,
     /// `NoSuchKey`, `ProvisionedThroughputExceededException`, … Throttling
-    /// codes and 5xx answers were retried first (at most 3 attempts).
+    /// codes and 5xx answers were retried first (at most 3 attempts). A
+    /// redirect (3xx) is one too, never followed: S3's `PermanentRedirect`
+    /// (a bucket in another region) keeps its code.
     Service(ServiceError),
     /// The request could not be sent or its answer not read: connection
     /// refused or reset, name not found, a TLS failure (a certificate no
@@ -49,6 +51,17 @@ pub enum Error {
     /// The configuration cannot work: no region, an endpoint URL that is not
     /// a URL, an unreadable `AWS_CA_BUNDLE`, an argument S3 cannot take.
     Config(String),
+    /// The answer was longer than the client reads whole: its body passed
+    /// `limit` bytes, the `Config` field `setting` (`max_response_size`,
+    /// `max_object_size`). Not retried; nothing past the limit was read.
+    TooLarge {
+        /// `Service.Operation`.
+        operation: String,
+        /// The limit, in bytes.
+        limit: u64,
+        /// The `Config` field that sets it.
+        setting: &'static str,
+    },
     /// AWS answered success with something the protocol does not allow
     /// (a JSON protocol's body that is not JSON).
     InvalidResponse {
@@ -114,6 +127,11 @@ impl Error {
 /// The name a status goes by when the answer names no error code.
 pub(crate) fn status_code_name(status: u16) -> String {
     match status {
+        301 => "MovedPermanently".into(),
+        302 => "Found".into(),
+        303 => "SeeOther".into(),
+        307 => "TemporaryRedirect".into(),
+        308 => "PermanentRedirect".into(),
         400 => "BadRequest".into(),
         401 => "Unauthorized".into(),
         403 => "Forbidden".into(),
@@ -149,6 +167,15 @@ impl fmt::Display for Error {
                  an attempt needs {} ms",
                 remaining.as_millis(),
                 needed.as_millis()
+            ),
+            Error::TooLarge {
+                operation,
+                limit,
+                setting,
+            } => write!(
+                f,
+                "{operation} answered more than {limit} bytes, the most the client reads \
+                 whole (Config::{setting})"
             ),
             Error::Credentials(why) => write!(f, "no AWS credentials: {why}"),
             Error::Config(why) => write!(f, "AWS client configuration: {why}"),
@@ -220,6 +247,16 @@ mod tests {
              an attempt needs 150 ms"
         );
         assert_eq!(err.code(), None);
+        let err = Error::TooLarge {
+            operation: "S3.GetObject".into(),
+            limit: 1024,
+            setting: "max_object_size",
+        };
+        assert_eq!(
+            err.to_string(),
+            "S3.GetObject answered more than 1024 bytes, the most the client reads whole \
+             (Config::max_object_size)"
+        );
     }
 
     #[test]
@@ -227,5 +264,6 @@ mod tests {
         assert_eq!(status_code_name(503), "ServiceUnavailable");
         assert_eq!(status_code_name(404), "NotFound");
         assert_eq!(status_code_name(418), "Http418");
+        assert_eq!(status_code_name(307), "TemporaryRedirect");
     }
 }

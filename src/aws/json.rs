@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::aws::endpoint::Service;
 use crate::aws::error::{Error, ServiceError, status_code_name};
 use crate::aws::request::{Request, Response};
+use crate::aws::xml::xml_text;
 
 /// A service spoken to with a JSON protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,8 +101,8 @@ pub fn error_of(operation: &str, response: &Response) -> ServiceError {
     // signature) still has a code and a message.
     let xml = String::from_utf8_lossy(&response.body);
     let xml = Some(&xml).filter(|x| x.trim_start().starts_with('<'));
-    let xml_code = xml.and_then(|x| crate::aws::s3::xml_text(x, "Code"));
-    let xml_message = xml.and_then(|x| crate::aws::s3::xml_text(x, "Message"));
+    let xml_code = xml.and_then(|x| xml_text(x, "Code"));
+    let xml_message = xml.and_then(|x| xml_text(x, "Message"));
     let code = text("__type")
         .or_else(|| text("code"))
         .or(xml_code.as_deref())

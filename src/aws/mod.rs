@@ -25,19 +25,49 @@
 //! }
 //! ```
 //!
+//! What a call does at the edges:
+//! - **Answers have a size limit.** A JSON answer, or what [`Client::send`]
+//!   returns, holds at most [`Config::max_response_size`] (32 MiB);
+//!   [`Client::get_object`] at most [`Config::max_object_size`] (64 MiB),
+//!   which a caller raises for larger objects. Past either, the call is
+//!   [`Error::TooLarge`], naming the call and the field. An object of any
+//!   size is read as a stream, never held whole, with
+//!   [`Client::get_object_reader`]; the invocation's deadline bounds that
+//!   read too.
+//! - **Redirects are not followed.** A 3xx answer is a service error
+//!   (`PermanentRedirect` for S3's bucket in another region, else the
+//!   status's name: `Found`, `TemporaryRedirect`): a redirected call
+//!   would carry its signature and session token to another host.
+//! - **Proxies, per scheme, as the SDKs read them**: `HTTPS_PROXY` for
+//!   https endpoints, `HTTP_PROXY` for http ones (lower-case names too),
+//!   and `NO_PROXY` (hosts, `.suffix`, `host:port`, `*`) for the hosts
+//!   reached directly. See [`proxy`].
+//! - **Retries are the SDKs' standard mode**: throttling, 5xx, resets and
+//!   timeouts, 3 attempts at most. A call that timed out may have been
+//!   done already, so a non-idempotent one (SQS `SendMessage`) can run
+//!   twice; a request built with [`Request::no_retry_after_send`] is
+//!   retried only when it surely did nothing (throttled, never
+//!   connected).
+//! - **S3 requests built by hand** get the `x-amz-content-sha256` header
+//!   S3 needs, when they have none.
+//!
 //! Cut one concept per file, sans-IO as rusty-s3 is: what a call *is* is
 //! pure and tested without a network; only [`client`] sends.
-//! - [`client`]: [`Client`] and its [`Config`] (read from the environment
-//!   there and only there), the retry loop, the deadline;
+//! - [`client`]: [`Client`], the one that sends: the retry loop, the
+//!   deadline; [`config`]: its [`Config`], read from the environment
+//!   there and only there;
 //! - [`json`]: the JSON protocols (DynamoDB, SQS, Kinesis, EventBridge,
 //!   Step Functions, Secrets Manager, SSM: one generic call);
 //!   [`s3`]: S3 objects (get, put, delete);
-//!   [`request`]: a call as a value, and its answer;
+//!   [`request`]: a call as a value, and its answer; [`target`]: the URL
+//!   a request goes to at an endpoint; [`proxy`]: which proxy it goes
+//!   through;
 //! - [`sigv4`]: Signature Version 4; [`credentials`]: the keys, from the
 //!   environment or the container endpoint, refreshed before they expire;
 //!   [`endpoint`]: which URL, `AWS_ENDPOINT_URL*` included;
 //!   [`retry`]: what is retried, the backoff; [`tls`]: the HTTPS agent and
 //!   `AWS_CA_BUNDLE`; [`resolve`]: host lookups, kept a while; [`time`]: UTC dates as AWS writes them;
+//!   [`redact`]: what a logger must drop during a call;
 //! - [`error`]: [`Error`], carrying AWS's error code, message, status and
 //!   request id.
 //!
@@ -45,19 +75,25 @@
 //! a credential, a signature or an `Authorization` header at any level.
 
 pub mod client;
+pub mod config;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
 pub mod json;
+pub mod proxy;
+pub mod redact;
 pub mod request;
 pub mod resolve;
 pub mod retry;
 pub mod s3;
 pub mod sigv4;
+pub mod target;
 pub mod time;
 pub mod tls;
+mod xml;
 
-pub use client::{Client, Config};
+pub use client::Client;
+pub use config::Config;
 pub use credentials::Credentials;
 pub use endpoint::Service;
 pub use error::{Error, ServiceError};

@@ -28,6 +28,10 @@ pub struct Request {
     /// S3's bucket, when the request is for one: `s3::address` puts it in
     /// the host name or in front of `path`, depending on the endpoint.
     pub bucket: Option<String>,
+    /// Whether an attempt that may have reached AWS is tried again (the
+    /// SDKs' standard mode, the default: `true`). See
+    /// [`Request::no_retry_after_send`].
+    pub retry_after_send: bool,
 }
 
 impl Request {
@@ -52,6 +56,7 @@ impl Request {
                 PathStyle::Normalized
             },
             bucket: None,
+            retry_after_send: true,
         }
     }
 
@@ -70,6 +75,18 @@ impl Request {
     /// Sets the query string (percent-encoded, without `?`).
     pub fn query(mut self, query: impl Into<String>) -> Request {
         self.query = query.into();
+        self
+    }
+
+    /// Retries this call only when it surely did nothing: throttled, or no
+    /// connection made. By default a call is retried as the SDKs' standard
+    /// mode retries it, after a timeout, a reset or a 5xx answer too, when
+    /// AWS may already have acted on it: an SQS `SendMessage` whose answer
+    /// timed out can be delivered twice. Opt out for calls that must not
+    /// run twice and are not idempotent by themselves (no deduplication
+    /// id, no condition); the error is then the first attempt's.
+    pub fn no_retry_after_send(mut self) -> Request {
+        self.retry_after_send = false;
         self
     }
 

@@ -11,6 +11,7 @@ use crate::aws::endpoint::{Endpoint, Service};
 use crate::aws::error::{Error, ServiceError, status_code_name};
 use crate::aws::request::{Request, Response};
 use crate::aws::sigv4;
+use crate::aws::xml::xml_text;
 
 /// Amazon S3.
 pub const S3: Service = Service {
@@ -114,20 +115,6 @@ pub fn check(operation: &str, response: &Response) -> Result<(), Error> {
     }))
 }
 
-/// The text of the first `<tag>…</tag>`, entities decoded: all of XML S3's
-/// error bodies need.
-pub(crate) fn xml_text(xml: &str, tag: &str) -> Option<String> {
-    let start = xml.find(&format!("<{tag}>"))? + tag.len() + 2;
-    let end = start + xml[start..].find(&format!("</{tag}>"))?;
-    let text = xml[start..end]
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&");
-    Some(text.trim().to_string()).filter(|t| !t.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,10 +215,6 @@ mod tests {
         assert_eq!(
             (e.code.as_str(), e.request_id.as_deref()),
             ("Forbidden", Some("H1"))
-        );
-        assert_eq!(
-            xml_text("<a><Code>x &lt;y&gt;</Code></a>", "Code").as_deref(),
-            Some("x <y>")
         );
         assert!(
             check(

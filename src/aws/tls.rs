@@ -41,7 +41,13 @@ pub fn roots(bundle: Option<(&str, &[u8])>) -> Result<RootCerts, String> {
 /// An agent trusting `roots`, sharing its pool of kept-alive connections
 /// with every thread that uses it. Statuses are answers, not errors, only
 /// for the AWS calls (they ask for that per request); a handler's own calls
-/// get ureq's usual behaviour.
+/// get ureq's usual behaviour there.
+///
+/// It follows no redirect: a redirected AWS call would carry its signed
+/// headers (the session token among them) to whatever host the answer
+/// names, and a POST would turn into a GET there. A 3xx is an answer,
+/// which AWS calls read as a service error; a handler's own call that
+/// wants redirects followed asks for them (`.config().max_redirects(5)`).
 pub fn agent(roots: RootCerts, connect_timeout: Duration) -> Agent {
     let config = Agent::config_builder()
         .tls_config(
@@ -51,6 +57,7 @@ pub fn agent(roots: RootCerts, connect_timeout: Duration) -> Agent {
                 .build(),
         )
         .timeout_connect(Some(connect_timeout))
+        .max_redirects(0)
         .user_agent(concat!("lambda-bootstrap/", env!("CARGO_PKG_VERSION")))
         .build();
     // ureq's own connectors (TCP, TLS); its resolver, answers kept a while.

@@ -5,9 +5,13 @@
 //! on the fake Runtime API. `cargo test --features aws`; needs
 //! `moto_server` (pip install 'moto[server]') and the openssl command.
 
+mod base_path;
 mod credentials;
 mod https;
+mod limits;
 mod orders;
+mod proxy;
+mod redirects;
 mod retries;
 mod secrets;
 mod services;

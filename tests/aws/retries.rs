@@ -146,3 +146,56 @@ fn a_call_that_cannot_finish_in_time_is_not_started() {
     );
     assert!(server.received().is_empty(), "nothing was sent");
 }
+
+/// A send whose answer never comes, on a client that gives up waiting
+/// after 300 ms: how many times it reached the server.
+fn sends_of_an_unanswered(request: aws::Request) -> (usize, Error) {
+    let server = Scripted::start(vec![Answer::Hang]);
+    let keys = Source::Static(Credentials::new("AKIDFAKE", "fake", None, None));
+    let client = client_with(&server.url, keys, |config| {
+        config.retry.base_delay = Duration::from_millis(5);
+        config.read_timeout = Duration::from_millis(300);
+    });
+    let err = client.send(&context(30_000), &request).unwrap_err();
+    (server.received().len(), err)
+}
+
+#[test]
+fn a_timed_out_send_is_retried_unless_the_request_opts_out() {
+    let send = || {
+        aws::json::request(
+            &aws::SQS,
+            "SendMessage",
+            &json!({"QueueUrl": "q", "MessageBody": "once"}),
+        )
+    };
+    let (sent, err) = sends_of_an_unanswered(send());
+    assert!(matches!(err, Error::Timeout { .. }), "{err}");
+    assert_eq!(
+        sent, 3,
+        "the SDKs' standard mode tries a timed-out call again"
+    );
+    let (sent, err) = sends_of_an_unanswered(send().no_retry_after_send());
+    assert!(matches!(err, Error::Timeout { .. }), "{err}");
+    assert!(
+        err.to_string().starts_with("SQS.SendMessage timed out"),
+        "{err}"
+    );
+    assert_eq!(sent, 1, "sent once, not retried after sending");
+}
+
+#[test]
+fn a_request_that_opts_out_is_still_retried_when_throttled_and_not_after_a_5xx() {
+    let keys = Source::Static(Credentials::new("AKIDFAKE", "fake", None, None));
+    let once = || aws::json::request(&aws::DYNAMODB, "Scan", &json!({})).no_retry_after_send();
+    let server = Scripted::start(vec![throttled(), Answer::json(200, r#"{"Count":2}"#)]);
+    let client = client_with(&server.url, keys.clone(), |_| {});
+    let answer = client.send(&context(30_000), &once()).unwrap();
+    assert_eq!(answer.status, 200);
+    assert_eq!(server.received().len(), 2, "a throttled call did nothing");
+    let server = Scripted::start(vec![Answer::With(503, vec![], String::new())]);
+    let client = client_with(&server.url, keys, |_| {});
+    let answer = client.send(&context(30_000), &once()).unwrap();
+    assert_eq!(answer.status, 503);
+    assert_eq!(server.received().len(), 1, "a 5xx may come after AWS acted");
+}

@@ -321,6 +321,14 @@ pub enum Answer {
     Close,
     /// Never answers; holds the connection until the client gives up.
     Hang,
+    /// Answers 200 with a body that never ends (a `Content-Length` of a
+    /// terabyte, written as fast as the client reads), until the client
+    /// closes the connection.
+    Endless,
+    /// Answers 200 with a body that never ends, one byte every 50 ms (the
+    /// pace is what is tested, not a wait for something), until the
+    /// client closes the connection.
+    Trickle,
 }
 
 impl Answer {
@@ -447,7 +455,135 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Received>>, script: &Mutex<VecDeque
                 let _ = reader.read_to_end(&mut Vec::new());
                 return;
             }
+            Some(Answer::Endless) => {
+                let head = "HTTP/1.1 200 Scripted\r\nContent-Type: application/x-amz-json-1.0\r\n\
+                            Content-Length: 1099511627776\r\n\r\n[";
+                if writer.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let chunk = [b' '; 64 * 1024];
+                while writer.write_all(&chunk).is_ok() {}
+                return;
+            }
+            Some(Answer::Trickle) => {
+                let head = "HTTP/1.1 200 Scripted\r\nContent-Type: application/x-amz-json-1.0\r\n\
+                            Content-Length: 1099511627776\r\n\r\n";
+                if writer.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                while writer.write_all(b" ").and_then(|_| writer.flush()).is_ok() {
+                    thread::sleep(Duration::from_millis(50));
+                }
+                return;
+            }
             Some(Answer::Close) | None => return,
         }
     }
+}
+
+/// A tiny HTTP proxy on 127.0.0.1 that records the request line of every
+/// connection made to it and tunnels `CONNECT`s to their target; any
+/// other request (absolute-form) is recorded and refused with a 502.
+pub struct RecordingProxy {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl RecordingProxy {
+    /// Serves until the test binary exits.
+    pub fn start() -> RecordingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = Arc::clone(&seen);
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let record = Arc::clone(&record);
+                thread::spawn(move || tunnel(stream, &record));
+            }
+        });
+        RecordingProxy { url, seen }
+    }
+
+    /// The request line of each connection so far.
+    pub fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn tunnel(stream: TcpStream, seen: &Mutex<Vec<String>>) {
+    let mut client = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim_end().is_empty() {
+            break;
+        }
+    }
+    let line = line.trim_end().to_string();
+    seen.lock().unwrap().push(line.clone());
+    let target = line
+        .strip_prefix("CONNECT ")
+        .and_then(|rest| rest.split(' ').next());
+    let Some(Ok(upstream)) = target.map(TcpStream::connect) else {
+        let _ = client.write_all(b"HTTP/1.1 502 Not Tunnelled\r\nContent-Length: 0\r\n\r\n");
+        return;
+    };
+    if client
+        .write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+        .is_err()
+    {
+        return;
+    }
+    let mut to_upstream = upstream.try_clone().unwrap();
+    let mut from_upstream = upstream;
+    // Whatever the reader already buffered goes first.
+    let buffered = reader.buffer().to_vec();
+    let up = thread::spawn(move || {
+        let _ = to_upstream.write_all(&buffered);
+        let _ = std::io::copy(&mut reader, &mut to_upstream);
+        let _ = to_upstream.shutdown(std::net::Shutdown::Write);
+    });
+    let _ = std::io::copy(&mut from_upstream, &mut client);
+    let _ = client.shutdown(std::net::Shutdown::Write);
+    let _ = up.join();
+}
+
+/// moto behind TLS (no request authentication), with a certificate from
+/// a CA made for this test binary; started on first use.
+pub struct TlsMoto {
+    /// `https://127.0.0.1:PORT`.
+    pub url: String,
+    /// The CA's PEM file, for `AWS_CA_BUNDLE`.
+    pub bundle: String,
+    _process: Mutex<(Child, ChildStdin)>,
+}
+
+/// The one TLS moto of this test binary.
+pub fn tls_moto() -> &'static TlsMoto {
+    static TLS_MOTO: OnceLock<TlsMoto> = OnceLock::new();
+    TLS_MOTO.get_or_init(|| {
+        let dir = std::env::temp_dir().join(unique("aws-tls-moto"));
+        std::fs::create_dir_all(&dir).unwrap();
+        crate::test_ca::make_ca(&dir);
+        let (url, child, lifeline) = spawn_moto(
+            &format!(
+                "-s -c {} -k {}",
+                dir.join("server.pem").display(),
+                dir.join("server.key").display()
+            ),
+            &[],
+        );
+        TlsMoto {
+            url,
+            bundle: dir.join("ca.pem").display().to_string(),
+            _process: Mutex::new((child, lifeline)),
+        }
+    })
 }
