@@ -205,9 +205,13 @@ fn short_type_name<T>() -> &'static str {
 }
 
 /// A shutdown hook: runs once when Lambda shuts the execution environment
-/// down (SIGTERM), on a thread of its own where it may block, with about
-/// 500 ms to finish ([`Shutdown::remaining_time`]); then the process
-/// exits. Never run on a timeout or an out-of-memory kill.
+/// down (SIGTERM), on a thread of its own where it may block, with a little
+/// less than Lambda's 500 ms to finish ([`Shutdown::remaining_time`]: the
+/// rest is the runtime's margin to exit before SIGKILL); then the process
+/// exits. Never run on a timeout or an out-of-memory kill. The process must
+/// start no thread before the runtime arms the hook (during init, before
+/// the first event): SIGTERM reaching a thread started earlier ends the
+/// process without running it, and the runtime warns at arming.
 pub type ShutdownFn = fn(&Shutdown);
 
 /// What a shutdown hook knows: how long it has before Lambda kills the
