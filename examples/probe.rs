@@ -21,6 +21,9 @@
 //! starts a thread that waits for `wait` to close as above, logs one INFO
 //! line, then connects to `then`, and returns at once.
 //!
+//! With `PROBE_THREAD_BEFORE_MAIN` set, `main` starts a thread that parks
+//! for good before it hands over to the runtime.
+//!
 //! With the `aws` feature, `probe_aws` also exercises what that feature
 //! compiles in (ring, rustls): `{"sign": true}` answers the SigV4 signature
 //! of a fixed request, `{"https_get": URL}` the status of a GET over HTTPS
@@ -265,6 +268,15 @@ fn probe_aws(event: Value, _ctx: &Context) -> Result<Value, HandlerError> {
 }
 
 fn main() -> ExitCode {
+    // A thread the binary starts before the runtime's init, as a library
+    // might: one the shutdown hook's signal mask does not cover.
+    if std::env::var_os("PROBE_THREAD_BEFORE_MAIN").is_some() {
+        std::thread::spawn(|| {
+            loop {
+                std::thread::park();
+            }
+        });
+    }
     let mut table: Vec<Entry> = HANDLERS.to_vec();
     table.push(Entry::new("probe", buffered!(probe)));
     table.push(Entry::new("probe_stream", streaming!(probe_stream)));

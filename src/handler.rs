@@ -140,6 +140,9 @@ where
 /// names the place, as a JSON path found from serde_json's line and column
 /// (`json_path.rs`; the common case pays nothing for it):
 /// `Records[2].body: invalid type: integer `5`, expected a string`.
+/// serde_json's words quote the value that did not fit, which is event
+/// data of any size: past a few hundred bytes they are cut in the middle,
+/// saying so; the path keeps every level.
 pub fn parse_event<T: DeserializeOwned>(event: &[u8]) -> Result<T, Failure> {
     let e = match serde_json::from_slice(event) {
         Ok(value) => return Ok(value),
@@ -147,13 +150,14 @@ pub fn parse_event<T: DeserializeOwned>(event: &[u8]) -> Result<T, Failure> {
     };
     if !e.is_data() {
         return Err(Failure::Unmarshal(format!(
-            "could not parse the event as JSON: {e}"
+            "could not parse the event as JSON: {}",
+            bounded(&e.to_string())
         )));
     }
     let path = crate::json_path::path_at(event, e.line(), e.column());
     let position = format!(" at line {} column {}", e.line(), e.column());
     let text = e.to_string();
-    let what = text.strip_suffix(&position).unwrap_or(&text);
+    let what = bounded(text.strip_suffix(&position).unwrap_or(&text));
     let at = if path.is_empty() {
         String::new()
     } else {
@@ -167,6 +171,32 @@ pub fn parse_event<T: DeserializeOwned>(event: &[u8]) -> Result<T, Failure> {
     )))
 }
 
+/// The most bytes of serde_json's words an event-parse error keeps whole.
+const MAX_QUOTED: usize = 256;
+
+/// `text` whole when it is at most [`MAX_QUOTED`] bytes; otherwise its
+/// start and its end (where serde_json says what was expected) around a
+/// note of how many bytes were cut, each cut on a character boundary.
+fn bounded(text: &str) -> Cow<'_, str> {
+    if text.len() <= MAX_QUOTED {
+        return Cow::Borrowed(text);
+    }
+    let mut head = MAX_QUOTED * 3 / 4;
+    while !text.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = text.len() - MAX_QUOTED / 4;
+    while !text.is_char_boundary(tail) {
+        tail += 1;
+    }
+    Cow::Owned(format!(
+        "{}… ({} bytes cut) …{}",
+        &text[..head],
+        tail - head,
+        &text[tail..]
+    ))
+}
+
 /// `Order` for `my_crate::handlers::orders::Order`; generics kept.
 fn short_type_name<T>() -> &'static str {
     let full = type_name::<T>();
@@ -175,9 +205,13 @@ fn short_type_name<T>() -> &'static str {
 }
 
 /// A shutdown hook: runs once when Lambda shuts the execution environment
-/// down (SIGTERM), on a thread of its own where it may block, with about
-/// 500 ms to finish ([`Shutdown::remaining_time`]); then the process
-/// exits. Never run on a timeout or an out-of-memory kill.
+/// down (SIGTERM), on a thread of its own where it may block, with a little
+/// less than Lambda's 500 ms to finish ([`Shutdown::remaining_time`]: the
+/// rest is the runtime's margin to exit before SIGKILL); then the process
+/// exits. Never run on a timeout or an out-of-memory kill. The process must
+/// start no thread before the runtime arms the hook (during init, before
+/// the first event): SIGTERM reaching a thread started earlier ends the
+/// process without running it, and the runtime warns at arming.
 pub type ShutdownFn = fn(&Shutdown);
 
 /// What a shutdown hook knows: how long it has before Lambda kills the
@@ -558,6 +592,41 @@ mod tests {
         fn written(&self) -> u64 {
             self.0.len() as u64
         }
+    }
+
+    #[test]
+    fn a_huge_value_that_does_not_fit_is_cut_from_the_message_not_the_path() {
+        // A string of 6 MiB where a number goes: serde_json quotes it
+        // whole. '€' is three bytes: the cuts must find a boundary.
+        let huge = "€".repeat(2 * 1024 * 1024);
+        let event = format!(r#"[[1], [2, "{huge}"]]"#);
+        let Err(Failure::Unmarshal(message)) = parse_event::<Vec<Vec<u32>>>(event.as_bytes())
+        else {
+            panic!("a string is not a number")
+        };
+        assert!(message.len() < 2 * MAX_QUOTED, "{} bytes", message.len());
+        let (start, end) = message
+            .split_once(" bytes cut) …")
+            .unwrap_or_else(|| panic!("says it was cut: {message}"));
+        assert!(
+            start.starts_with("the event does not fit Vec<")
+                && start.contains(">: [1][1]: invalid type: string \"€€€"),
+            "{message}"
+        );
+        let cut: usize = start.rsplit("… (").next().unwrap().parse().unwrap();
+        assert!(cut > huge.len() - MAX_QUOTED, "{cut}");
+        // The end says what was expected, and where: the string's closing
+        // quote, before the last two brackets.
+        let expected = format!("€\", expected u32 (line 1, column {})", event.len() - 2);
+        assert!(
+            end.starts_with('€') && end.ends_with(&expected),
+            "{message}"
+        );
+        // Short words stay whole.
+        assert_eq!(
+            bounded("invalid type: integer `5`"),
+            "invalid type: integer `5`"
+        );
     }
 
     #[test]

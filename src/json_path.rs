@@ -5,6 +5,11 @@
 //! case pays nothing; a linear scan of at most the event (7 MiB), with no
 //! recursion, whatever the nesting.
 
+/// The most bytes of one object key the path keeps: a key is event data,
+/// of any size; a longer one is cut on a character boundary and ends in
+/// `…`. Every level is kept.
+const MAX_KEY: usize = 128;
+
 /// The path of the value being read at `line`:`column` (serde_json's
 /// one-based line, and column counted in bytes from the line's start) of
 /// `json`; empty at the top level.
@@ -73,7 +78,7 @@ fn path_before(json: &[u8]) -> String {
                 if !path.is_empty() {
                     path.push('.');
                 }
-                path.push_str(key);
+                push_key(&mut path, key);
             }
             Frame::Object { key: None, .. } => {}
             Frame::Array { index } => {
@@ -84,6 +89,20 @@ fn path_before(json: &[u8]) -> String {
         }
     }
     path
+}
+
+/// Appends `key`, cut to [`MAX_KEY`] bytes when longer.
+fn push_key(path: &mut String, key: &str) {
+    if key.len() <= MAX_KEY {
+        path.push_str(key);
+        return;
+    }
+    let mut end = MAX_KEY;
+    while !key.is_char_boundary(end) {
+        end -= 1;
+    }
+    path.push_str(&key[..end]);
+    path.push('…');
 }
 
 /// The string starting after its opening quote at `from`: its text (the
@@ -170,6 +189,19 @@ mod tests {
         check::<Batch>(
             r#"{"x\"]": {"a": [1, {"b,": "}"}]}, "Records": [{"messageId": "m", "body": null}]}"#,
             "Records[0].body",
+        );
+        // A key of any length is event data: the path keeps each level, a
+        // long key cut on a character boundary.
+        let key = "é".repeat(100_000);
+        let cut = format!("{}…", "é".repeat(MAX_KEY / 2));
+        check::<std::collections::HashMap<String, Vec<u32>>>(
+            &format!(r#"{{"a": [1], "{key}": [1, "x"]}}"#),
+            &format!("{cut}[1]"),
+        );
+        let odd = format!("x{key}");
+        check::<Vec<std::collections::HashMap<String, u32>>>(
+            &format!(r#"[{{}}, {{"{odd}": null}}]"#),
+            &format!("[1].x{}…", "é".repeat(MAX_KEY / 2 - 1)),
         );
         check::<Batch>("[]", "");
         check::<Batch>("5", "");

@@ -82,7 +82,8 @@ pub fn handle(event: Scheduled, _ctx: &Context) -> Result<Runs, HandlerError> {
 /// The shutdown hook (`with shutdown` in the table): Lambda is about to
 /// shut this environment down. Logs `shutting down after N runs` at INFO;
 /// a function that buffers (metrics, a batch, a log shipper) would flush
-/// here, within `shutdown.remaining_time()` (about 500 ms).
+/// here, within `shutdown.remaining_time()` (Lambda's 500 ms less the
+/// runtime's margin to exit).
 pub fn shutdown(shutdown: &Shutdown) {
     let runs = ENVIRONMENT.runs.load(Ordering::Relaxed);
     log::info!("shutting down after {runs} runs");

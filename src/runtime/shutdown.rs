@@ -10,9 +10,15 @@
 //!   needs it before init is done, and never answers it for an extension
 //!   with no events, so it needs no thread to wait on it either;
 //! - on SIGTERM the hook runs once (whatever the number of workers), on a
-//!   thread of its own where it may block, told how long it has (Lambda's
-//!   500 ms); a panic in it is logged; then the process exits 0, without
-//!   waiting for invocations still running.
+//!   thread of its own where it may block, told how long it has
+//!   ([`HOOK_BUDGET`]: Lambda's 500 ms less a margin, so that the exit and
+//!   the last log line come before SIGKILL); a panic in it is logged; then
+//!   the process exits 0, without waiting for invocations still running.
+//!
+//! The rule for the process: no thread may start before the hook is armed.
+//! The mask is inherited, so a thread started earlier keeps SIGTERM
+//! unblocked, the kernel may deliver it there, and its default action ends
+//! the process without the hook; arming says so in a warning.
 //!
 //! Without a hook none of this happens: no registration, no signal mask.
 
@@ -35,7 +41,12 @@ pub const EXTENSION_NAME: &str = "lambda-bootstrap-shutdown";
 
 /// How long Lambda gives a runtime with an internal extension between
 /// SIGTERM and SIGKILL.
-pub const BUDGET: Duration = Duration::from_millis(500);
+pub const LAMBDA_BUDGET: Duration = Duration::from_millis(500);
+
+/// How long the hook is given: less than [`LAMBDA_BUDGET`], leaving a
+/// margin for what comes after it (the last log line written, the exit)
+/// on a busy or throttled sandbox.
+pub const HOOK_BUDGET: Duration = Duration::from_millis(400);
 
 /// The armed hook: keeps the extension's long poll open for the life of
 /// the process.
@@ -45,12 +56,23 @@ pub struct Armed {
 }
 
 /// Arms `hook`: SIGTERM blocked and waited for, the extension registered
-/// and its long poll sent. Call it during init, before any other thread
-/// starts (workers, handlers' threads), and before the first `/next`.
+/// and its long poll sent. Call it during init, before the first `/next`,
+/// and before any other thread starts (workers, handlers' threads, a
+/// thread the binary's `main` starts before the runtime's): a thread
+/// already running keeps SIGTERM unblocked, and the signal delivered to it
+/// kills the process without running the hook. Arming with more than one
+/// thread in the process logs one WARN line saying so.
 /// An Extensions API that refuses the registration (an emulator without
 /// one) leaves the hook unarmed, with a warning; one that cannot be
 /// reached is the Runtime API gone.
 pub fn arm(client: &Client, hook: ShutdownFn) -> Result<Armed, Error> {
+    if let Some(threads) = threads().filter(|&n| n > 1) {
+        log::warn!(
+            "the shutdown hook may not run: {threads} threads were running when it was armed, \
+             and SIGTERM's default action ends the process in any thread started before; \
+             start threads after init"
+        );
+    }
     signal::block_sigterm().map_err(Error::Signal)?;
     thread::Builder::new()
         .name("sigterm".into())
@@ -97,18 +119,24 @@ fn register(client: &Client) -> Result<Option<String>, Error> {
     }
 }
 
+/// The threads of this process (`/proc/self/task`); `None` where that
+/// cannot be read, which is no reason to refuse arming.
+fn threads() -> Option<usize> {
+    Some(std::fs::read_dir("/proc/self/task").ok()?.count())
+}
+
 fn call(request: &api::ApiRequest) -> String {
     format!("{} {}", request.method.as_str(), request.path)
 }
 
 /// The SIGTERM thread: waits for the signal, runs the hook once on a
-/// thread of its own for at most [`BUDGET`], then exits 0.
+/// thread of its own for at most [`HOOK_BUDGET`], then exits 0.
 fn run_on_sigterm(hook: ShutdownFn) {
     if let Err(e) = signal::wait_for_sigterm() {
         log::error!("the shutdown hook will not run: waiting for SIGTERM failed: {e}");
         return;
     }
-    let deadline = Instant::now() + BUDGET;
+    let deadline = Instant::now() + HOOK_BUDGET;
     // The hook is user code running beside the serving loop: the trace id
     // is not written to the environment from now on.
     let _environment = trace::hold();
@@ -141,8 +169,9 @@ fn run_on_sigterm(hook: ShutdownFn) {
         // The panic hook logged the panic itself.
         Some(false) => log::error!("the shutdown hook panicked; exiting all the same"),
         None => log::warn!(
-            "the shutdown hook is still running after {} ms, Lambda's budget: exiting",
-            BUDGET.as_millis()
+            "the shutdown hook is still running after {} ms (Lambda kills the process at {} ms): exiting",
+            HOOK_BUDGET.as_millis(),
+            LAMBDA_BUDGET.as_millis()
         ),
     }
     process::exit(0);

@@ -14,7 +14,8 @@ use std::ptr;
 /// Blocks SIGTERM in the calling thread and every thread it starts from
 /// now on (a new thread inherits its creator's mask). Call it while the
 /// process has no other thread: one started before it would still take
-/// SIGTERM's default action, ending the process.
+/// SIGTERM's default action, ending the process (the shutdown hook's
+/// arming warns when there is one).
 #[allow(unsafe_code)]
 pub fn block_sigterm() -> io::Result<()> {
     let set = sigterm();

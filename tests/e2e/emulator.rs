@@ -13,7 +13,7 @@ use std::thread;
 
 use serde_json::Value;
 
-use crate::support::{HANG_LIMIT, lambda};
+use crate::support::{NO_PROGRESS, lambda};
 
 /// Kills the process when the test ends, however it ends.
 struct Reaper(Child);
@@ -67,8 +67,8 @@ fn start_emulator(port: u16) -> (Reaper, String) {
     let mut api = None;
     loop {
         let line = rx
-            .recv_timeout(HANG_LIMIT)
-            .expect("emulator never said it listens");
+            .recv_timeout(NO_PROGRESS)
+            .expect("the emulator printed nothing for a long while and never said it listens");
         if let Some(value) = line.split("AWS_LAMBDA_RUNTIME_API=").nth(1) {
             api = Some(value.trim().to_string());
         }

@@ -5,8 +5,8 @@
 use serde_json::{Value, json};
 
 use crate::support::{
-    Event, FakeApi, Next, Recorded, answered_id, answers_per_id, assert_no_runtime_panic, finish,
-    probe, raw_event,
+    Event, FakeApi, Next, Recorded, answered_id, answers_per_id, assert_no_runtime_panic,
+    bootstrap, finish, probe, raw_event,
 };
 
 /// Lambda's limit on a synchronous response: 6 MiB, plus the 100 bytes the
@@ -477,4 +477,56 @@ fn events_over_the_limit_get_an_error_and_the_loop_goes_on() {
         );
     }
     assert_eq!(posts[2].json()["event_bytes"], EVENT_LIMIT);
+}
+
+#[test]
+fn a_huge_value_that_does_not_fit_is_cut_from_the_error_but_its_path_is_not() {
+    // 6 MiB of text where an SQS record goes: serde_json's words quote it.
+    let huge = "x".repeat(6 * 1024 * 1024);
+    let event = format!(r#"{{"Records": [{{"messageId": "1", "body": "a"}}, "{huge}"]}}"#);
+    let event_len = event.len();
+    let api = FakeApi::start(vec![Next::Event(Event::new("huge", event))]);
+    let out = finish(bootstrap(&api, "sqsevent"));
+    let posts = api.posts();
+    assert_eq!(posts.len(), 1, "{}", out.stderr);
+    assert!(posts[0].path.ends_with("/huge/error"), "{}", posts[0].path);
+    assert!(posts[0].body.len() < 1024, "{} bytes", posts[0].body.len());
+    assert_eq!(error_type(&posts[0]), "Runtime.UnmarshalError");
+    let message = posts[0].json()["errorMessage"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (start, end) = message
+        .split_once(" bytes cut) …")
+        .unwrap_or_else(|| panic!("says it was cut: {message}"));
+    assert!(
+        start
+            .starts_with("the event does not fit SqsBatch: Records[1]: invalid type: string \"xxx"),
+        "{message}"
+    );
+    // The end says what was expected, and where: the closing quote, before `]}`.
+    let column = event_len - 2;
+    assert!(
+        end.ends_with(&format!(
+            "xxx\", expected struct SqsMessage (line 1, column {column})"
+        )),
+        "{message}"
+    );
+    // The log says the same, in a line as short.
+    let logged: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("Records[1]"))
+        .collect();
+    assert_eq!(logged.len(), 1, "{}", out.stderr);
+    assert!(
+        logged[0].starts_with("ERROR") && logged[0].len() < 1024,
+        "{}",
+        logged[0]
+    );
+    assert!(
+        out.stderr.len() < 4096,
+        "{} bytes of logs",
+        out.stderr.len()
+    );
 }

@@ -8,6 +8,7 @@ mod emulator;
 mod environment;
 mod faults;
 mod handlers;
+mod hang;
 mod hostile;
 mod local_invoke;
 mod logs;

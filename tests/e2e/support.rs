@@ -14,12 +14,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// The longest any single run may take before the test fails as hung.
-pub const HANG_LIMIT: Duration = Duration::from_secs(120);
+/// How long a process may go without moving a byte (no read, no write:
+/// its `/proc/<pid>/io` counters standing still) before the test fails it
+/// as hung. A measure of no progress, never of the whole run: a busy
+/// machine slows a run down, but it does not stop every byte for this long.
+pub const NO_PROGRESS: Duration = Duration::from_secs(120);
+
+/// How often a waiting test looks at those counters.
+const PROGRESS_POLL: Duration = Duration::from_secs(1);
 
 /// What the fake does with one `GET /next`.
 #[allow(dead_code)]
@@ -744,24 +750,57 @@ pub fn start(cmd: &mut Command, stdin: Vec<u8>) -> Running {
 }
 
 impl Running {
-    /// Waits for the process to end, failing the test if it hangs.
+    /// Waits for the process to end, however long it takes, failing the
+    /// test only if it moves no byte for [`NO_PROGRESS`].
     pub fn wait(self) -> Finished {
+        self.wait_unless_still_for(NO_PROGRESS)
+    }
+
+    /// [`Running::wait`], with the window of no progress given.
+    pub fn wait_unless_still_for(self, window: Duration) -> Finished {
         let (pid, rx) = (self.pid, self.rx);
-        match rx.recv_timeout(HANG_LIMIT) {
-            Ok(output) => {
-                let output = output.unwrap();
-                Finished {
-                    code: output.status.code(),
-                    stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-                    stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        let mut last = bytes_moved(pid);
+        let mut still_since = Instant::now();
+        loop {
+            match rx.recv_timeout(PROGRESS_POLL) {
+                Ok(output) => {
+                    let output = output.unwrap();
+                    return Finished {
+                        code: output.status.code(),
+                        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+                        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+                    };
                 }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    panic!("the thread waiting for process {pid} died")
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
             }
-            Err(_) => {
+            let now = bytes_moved(pid);
+            // Unreadable counters (the process is ending) are no verdict.
+            if now.is_none() || now != last {
+                last = now;
+                still_since = Instant::now();
+            } else if still_since.elapsed() >= window {
                 let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-                panic!("process {pid} still running after {HANG_LIMIT:?}: hung");
+                panic!(
+                    "process {pid} read and wrote nothing for {window:?} \
+                     (bytes read, written: {last:?}): hung"
+                );
             }
         }
     }
+}
+
+/// Bytes `pid` has read and written so far, through any file or socket
+/// (`rchar` and `wchar` of `/proc/<pid>/io`); `None` once it is gone.
+fn bytes_moved(pid: u32) -> Option<(u64, u64)> {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
+    let field = |name: &str| {
+        io.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+    };
+    Some((field("rchar:")?, field("wchar:")?))
 }
 
 /// A whole `/next` answer as raw bytes, for `Next::Raw`: status 200, the
