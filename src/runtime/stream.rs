@@ -506,7 +506,7 @@ mod tests {
         );
         // Only the bound ended the wait: the API never answered nor closed.
         assert!(
-            waited >= Duration::from_millis(300) && waited < Duration::from_secs(5),
+            waited >= Duration::from_millis(300) && waited < Duration::from_secs(20),
             "waited {waited:?}"
         );
         release.send(()).unwrap();
@@ -525,7 +525,7 @@ mod tests {
                 .get_mut()
                 .write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n");
         });
-        let mut stream = a_stream_past_its_head(&client, &head_read, Duration::from_millis(2000));
+        let mut stream = a_stream_past_its_head(&client, &head_read, Duration::from_secs(20));
         // The send fails as it would against a stalled reader with a send
         // timeout: the connection itself stays open both ways.
         stream
@@ -546,8 +546,10 @@ mod tests {
             Ok(Streamed::Sent { status: 202, .. }) => {}
             other => panic!("{other:?}"),
         }
-        // Answered as soon as the write side was shut, not at the bound.
-        assert!(waited < Duration::from_millis(1500), "waited {waited:?}");
+        // Answered once the write side was shut, not at the bound (at the
+        // bound the runtime gives up, and the outcome is no 202). The bound
+        // is generous, so that a busy machine is not mistaken for it.
+        assert!(waited < Duration::from_secs(20), "waited {waited:?}");
         api.join().unwrap();
     }
 
