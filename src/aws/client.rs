@@ -15,13 +15,13 @@ use serde_json::Value;
 use ureq::Agent;
 use ureq::http;
 
-use crate::aws::credentials::{self, Cache, Credentials, Source, Token};
+use crate::aws::credentials::{Cache, Source};
 use crate::aws::endpoint::{self, Endpoints};
 use crate::aws::error::Error;
 use crate::aws::json::{self, JsonApi};
 use crate::aws::request::{Request, Response};
 use crate::aws::retry::{self, RetryConfig};
-use crate::aws::{s3, sigv4, tls};
+use crate::aws::{container, s3, sigv4, tls};
 use crate::context::Context;
 
 /// What the client is made from; `Config::from_env` reads it as the SDKs
@@ -120,17 +120,7 @@ impl Client {
 
     /// A client from `config`; reads the CA bundle file, if one is named.
     pub fn new(config: Config) -> Client {
-        let bundle = config.ca_bundle.as_ref().map(|path| {
-            std::fs::read(path)
-                .map(|pem| (path, pem))
-                .map_err(|e| format!("AWS_CA_BUNDLE '{path}' cannot be read: {e}"))
-        });
-        let roots = match &bundle {
-            None => Ok(ureq::tls::RootCerts::WebPki),
-            Some(Ok((path, pem))) => tls::roots(Some((path, pem))),
-            Some(Err(e)) => Err(e.clone()),
-        };
-        let (roots, broken) = match roots {
+        let (roots, broken) = match tls::bundle_roots(config.ca_bundle.as_deref()) {
             Ok(roots) => (roots, None),
             Err(why) => {
                 log::error!("aws: {why}: every AWS call will fail");
@@ -306,7 +296,7 @@ impl Client {
         let _quiet = QuietWire::new();
         let credentials = self
             .credentials
-            .get(now, |source| self.fetch_credentials(source, budget))?;
+            .get(now, |source| container::fetch(&self.agent, source, budget))?;
         let mut headers = Vec::with_capacity(request.headers.len() + 4);
         headers.push(("Host".to_string(), target.authority.to_string()));
         headers.extend(request.headers.iter().cloned());
@@ -371,59 +361,6 @@ impl Client {
             headers,
             body,
         })
-    }
-
-    /// GETs the container endpoint's credentials, within the attempt's time.
-    fn fetch_credentials(
-        &self,
-        source: &Source,
-        budget: Option<Duration>,
-    ) -> Result<Credentials, Error> {
-        let Source::Container { uri, token } = source else {
-            unreachable!("only container credentials are fetched")
-        };
-        credentials::check_container_uri(uri)?;
-        let token = match token {
-            None => None,
-            Some(Token::Value(v)) => Some(v.clone()),
-            Some(Token::File(path)) => Some(
-                std::fs::read_to_string(path)
-                    .map_err(|e| {
-                        Error::Credentials(format!(
-                            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE '{path}' cannot be read: {e}"
-                        ))
-                    })?
-                    .trim()
-                    .to_string(),
-            ),
-        };
-        let limit = Duration::from_secs(5).min(budget.unwrap_or(Duration::MAX));
-        let mut request = self
-            .agent
-            .get(uri)
-            .config()
-            .http_status_as_error(false)
-            .timeout_global(Some(limit))
-            .build();
-        if let Some(token) = &token {
-            request = request.header("Authorization", token);
-        }
-        let failed = |e: ureq::Error| {
-            Error::Credentials(format!(
-                "the container credentials endpoint '{uri}' could not be reached: {e}"
-            ))
-        };
-        // The answer holds the secret key: no wire dump of it.
-        let _quiet = QuietWire::new();
-        let mut response = request.call().map_err(failed)?;
-        let status = response.status().as_u16();
-        let body = response.body_mut().read_to_vec().map_err(failed)?;
-        if status != 200 {
-            return Err(Error::Credentials(format!(
-                "the container credentials endpoint '{uri}' answered {status}"
-            )));
-        }
-        credentials::parse_container_answer(&body)
     }
 }
 
@@ -510,6 +447,7 @@ impl Drop for QuietWire {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::credentials::Credentials;
 
     fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs

@@ -35,6 +35,7 @@
 //!   [`request`]: a call as a value, and its answer;
 //! - [`sigv4`]: Signature Version 4; [`credentials`]: the keys, from the
 //!   environment or the container endpoint, refreshed before they expire;
+//!   [`container`]: the container endpoint's fetch;
 //!   [`endpoint`]: which URL, `AWS_ENDPOINT_URL*` included;
 //!   [`retry`]: what is retried, the backoff; [`tls`]: the HTTPS agent and
 //!   `AWS_CA_BUNDLE`; [`resolve`]: host lookups, kept a while; [`time`]: UTC dates as AWS writes them;
@@ -45,6 +46,7 @@
 //! a credential, a signature or an `Authorization` header at any level.
 
 pub mod client;
+pub mod container;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;

@@ -12,6 +12,17 @@ use ureq::unversioned::transport::DefaultConnector;
 
 use crate::aws::resolve::KeptResolver;
 
+/// The roots to trust for `AWS_CA_BUNDLE`'s `path`, if one is named: the
+/// file read, then [`roots`].
+pub fn bundle_roots(path: Option<&str>) -> Result<RootCerts, String> {
+    let Some(path) = path else {
+        return Ok(RootCerts::WebPki);
+    };
+    let pem =
+        std::fs::read(path).map_err(|e| format!("AWS_CA_BUNDLE '{path}' cannot be read: {e}"))?;
+    roots(Some((path, &pem)))
+}
+
 /// The roots to trust: Mozilla's alone (ureq's compiled-in trust anchors),
 /// or, with a bundle, Mozilla's as whole certificates and the bundle's
 /// certificates after them. `name` is where the bundle came from, for
