@@ -15,7 +15,8 @@ use serde_json::Value;
 use ureq::Agent;
 use ureq::http;
 
-use crate::aws::credentials::{Cache, Source};
+use crate::aws::cache::Cache;
+use crate::aws::credentials::Source;
 use crate::aws::endpoint::{self, Endpoints};
 use crate::aws::error::Error;
 use crate::aws::json::{self, JsonApi};
@@ -294,9 +295,26 @@ impl Client {
     ) -> Result<Response, Error> {
         // No wire dumps of what carries the signature and the token.
         let _quiet = QuietWire::new();
-        let credentials = self
-            .credentials
-            .get(now, |source| container::fetch(&self.agent, source, budget))?;
+        // Waiting for credentials (another call's fetch, or this one's)
+        // comes out of the attempt's time, and leaves it its least.
+        let until = budget.map(|b| now + b.saturating_sub(self.config.min_attempt));
+        let credentials = self.credentials.get(SystemTime::now, until, |source| {
+            let left = until.map(|u| u.duration_since(SystemTime::now()).unwrap_or_default());
+            container::fetch(&self.agent, source, left)
+        })?;
+        let waited = SystemTime::now().duration_since(now).unwrap_or_default();
+        let now = now + waited;
+        let budget = match budget {
+            Some(b) if b < waited + self.config.min_attempt => {
+                return Err(Error::Deadline {
+                    operation: target.label.to_string(),
+                    remaining: b.saturating_sub(waited) + self.config.reserve,
+                    needed: self.config.min_attempt + self.config.reserve,
+                });
+            }
+            Some(b) => Some(b - waited),
+            None => None,
+        };
         let mut headers = Vec::with_capacity(request.headers.len() + 4);
         headers.push(("Host".to_string(), target.authority.to_string()));
         headers.extend(request.headers.iter().cloned());

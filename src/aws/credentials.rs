@@ -2,25 +2,19 @@
 //! the environment's (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
 //! `AWS_SESSION_TOKEN`, as Lambda sets them), or the container endpoint's
 //! (`AWS_CONTAINER_CREDENTIALS_FULL_URI` with
-//! `AWS_CONTAINER_AUTHORIZATION_TOKEN`), cached and fetched again five
-//! minutes before they expire.
+//! `AWS_CONTAINER_AUTHORIZATION_TOKEN`); how long they are kept is
+//! `cache.rs`'s.
 //!
-//! Pure: the clock and the fetch are passed in (`Cache::get`), so the
-//! refresh rules are tested without a network or a wait. Nothing here
-//! prints a secret: `Debug` shows only whether a value is there.
+//! Pure. Nothing here prints a secret: `Debug` shows only whether a value
+//! is there.
 
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use serde_json::Value;
 
 use crate::aws::error::Error;
 use crate::aws::time;
-
-/// Credentials are fetched again this long before they expire, as the SDKs
-/// do, so that no request is signed with keys about to lapse.
-pub const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(5 * 60);
 
 /// One set of keys.
 #[derive(Clone, PartialEq, Eq)]
@@ -65,18 +59,6 @@ impl Credentials {
     /// When they stop working; `None` for keys that do not expire.
     pub fn expires(&self) -> Option<SystemTime> {
         self.expires
-    }
-
-    /// Whether they are still good at `now` for long enough to be used
-    /// without fetching new ones first.
-    fn fresh_at(&self, now: SystemTime) -> bool {
-        self.expires
-            .is_none_or(|at| now + REFRESH_BEFORE_EXPIRY < at)
-    }
-
-    /// Whether they still work at all at `now`.
-    fn valid_at(&self, now: SystemTime) -> bool {
-        self.expires.is_none_or(|at| now < at)
     }
 }
 
@@ -262,70 +244,10 @@ pub fn parse_container_answer(body: &[u8]) -> Result<Credentials, Error> {
     ))
 }
 
-/// The credentials in use, shared by every thread that calls AWS.
-#[derive(Debug)]
-pub struct Cache {
-    source: Source,
-    current: Mutex<Option<Credentials>>,
-}
-
-impl Cache {
-    /// An empty cache for `source`.
-    pub fn new(source: Source) -> Cache {
-        Cache {
-            source,
-            current: Mutex::new(None),
-        }
-    }
-
-    /// Where the credentials come from.
-    pub fn source(&self) -> &Source {
-        &self.source
-    }
-
-    /// The credentials to sign with at `now`: the cached ones while they
-    /// are fresh, else what `fetch` gets (one fetch at a time: other
-    /// threads wait for it and use its result). If a fetch fails while the
-    /// cached keys still work, those are used and the failure is logged.
-    pub fn get(
-        &self,
-        now: SystemTime,
-        fetch: impl FnOnce(&Source) -> Result<Credentials, Error>,
-    ) -> Result<Credentials, Error> {
-        match &self.source {
-            Source::Static(credentials) => return Ok(credentials.clone()),
-            Source::Missing(why) => return Err(Error::Credentials(why.clone())),
-            Source::Container { .. } => {}
-        }
-        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(credentials) = current.as_ref().filter(|c| c.fresh_at(now)) {
-            return Ok(credentials.clone());
-        }
-        match fetch(&self.source) {
-            Ok(fetched) => {
-                log::debug!(
-                    "aws: credentials fetched from the container endpoint, expiring {}",
-                    fetched.expires.map_or("never".into(), time::amz_date)
-                );
-                *current = Some(fetched.clone());
-                Ok(fetched)
-            }
-            Err(e) => match current.as_ref().filter(|c| c.valid_at(now)) {
-                Some(still_good) => {
-                    log::warn!("aws: keeping credentials that expire soon: {e}");
-                    Ok(still_good.clone())
-                }
-                None => Err(e),
-            },
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::Cell;
-    use std::time::UNIX_EPOCH;
+    use std::time::{Duration, UNIX_EPOCH};
 
     fn env(pairs: &[(&str, &str)]) -> Source {
         Source::from_lookup(&|name| {
@@ -390,7 +312,7 @@ mod tests {
             ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1/c"),
             ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "TOKENMARKER"),
         ]);
-        let shown = format!("{source:?} {container:?} {:?}", Cache::new(source.clone()));
+        let shown = format!("{source:?} {container:?}");
         for secret in ["AKIDMARKER", "SECRETMARKER", "TOKENMARKER"] {
             assert!(!shown.contains(secret), "{shown}");
         }
@@ -438,62 +360,5 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!err.contains("SECRET"), "{err}");
-    }
-
-    #[test]
-    fn container_credentials_are_fetched_again_five_minutes_before_they_expire() {
-        let t0 = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-        let cache = Cache::new(Source::Container {
-            uri: "http://127.0.0.1/c".into(),
-            token: None,
-        });
-        let fetches = Cell::new(0);
-        let issue = |expires: SystemTime| {
-            let n = fetches.get() + 1;
-            fetches.set(n);
-            Credentials::new(format!("KEY{n}"), "S", None, Some(expires))
-        };
-        let one_hour = Duration::from_secs(3600);
-        // First use: fetched.
-        let c = cache.get(t0, |_| Ok(issue(t0 + one_hour))).unwrap();
-        assert_eq!((c.access_key_id(), fetches.get()), ("KEY1", 1));
-        // Fresh: kept.
-        let c = cache
-            .get(t0 + Duration::from_secs(3000), |_| Ok(issue(t0)))
-            .unwrap();
-        assert_eq!((c.access_key_id(), fetches.get()), ("KEY1", 1));
-        // Within five minutes of expiring: fetched again, the new keys used.
-        let late = t0 + one_hour - Duration::from_secs(299);
-        let c = cache.get(late, |_| Ok(issue(late + one_hour))).unwrap();
-        assert_eq!((c.access_key_id(), fetches.get()), ("KEY2", 2));
-        // A failed refresh keeps keys that still work...
-        let later = late + one_hour - Duration::from_secs(60);
-        let c = cache
-            .get(later, |_| Err(Error::Credentials("endpoint down".into())))
-            .unwrap();
-        assert_eq!(c.access_key_id(), "KEY2");
-        // ...but not expired ones.
-        let err = cache
-            .get(late + one_hour, |_| {
-                Err(Error::Credentials("endpoint down".into()))
-            })
-            .unwrap_err();
-        assert_eq!(err.to_string(), "no AWS credentials: endpoint down");
-    }
-
-    #[test]
-    fn static_and_missing_sources_never_fetch() {
-        let now = SystemTime::now();
-        let cache = Cache::new(Source::Static(Credentials::new("A", "S", None, None)));
-        let c = cache.get(now, |_| panic!("fetched")).unwrap();
-        assert_eq!(c.access_key_id(), "A");
-        let cache = Cache::new(Source::Missing("why".into()));
-        assert_eq!(
-            cache
-                .get(now, |_| panic!("fetched"))
-                .unwrap_err()
-                .to_string(),
-            "no AWS credentials: why"
-        );
     }
 }

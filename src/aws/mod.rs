@@ -35,6 +35,7 @@
 //!   [`request`]: a call as a value, and its answer;
 //! - [`sigv4`]: Signature Version 4; [`credentials`]: the keys, from the
 //!   environment or the container endpoint, refreshed before they expire;
+//!   [`cache`]: how long they are kept, one fetch at a time;
 //!   [`container`]: the container endpoint's fetch;
 //!   [`endpoint`]: which URL, `AWS_ENDPOINT_URL*` included;
 //!   [`retry`]: what is retried, the backoff; [`tls`]: the HTTPS agent and
@@ -45,6 +46,7 @@
 //! Nothing here logs above DEBUG per request, and nothing logs or displays
 //! a credential, a signature or an `Authorization` header at any level.
 
+pub mod cache;
 pub mod client;
 pub mod container;
 pub mod credentials;
