@@ -11,11 +11,6 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use serde_json::Value;
-
-use crate::aws::error::Error;
-use crate::aws::time;
-
 /// One set of keys.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
@@ -154,8 +149,11 @@ impl Source {
         }
         let uri = set("AWS_CONTAINER_CREDENTIALS_FULL_URI").or_else(|| {
             // ECS's form: a path on the task metadata address.
-            set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
-                .map(|path| format!("http://169.254.170.2{}", path.trim()))
+            set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").map(|path| {
+                let path = path.trim();
+                let slash = if path.starts_with('/') { "" } else { "/" };
+                format!("http://169.254.170.2{slash}{path}")
+            })
         });
         match uri {
             Some(uri) => Source::Container {
@@ -166,88 +164,16 @@ impl Source {
             },
             None => Source::Missing(
                 "neither AWS_ACCESS_KEY_ID with AWS_SECRET_ACCESS_KEY nor \
-                 AWS_CONTAINER_CREDENTIALS_FULL_URI is set"
+                 AWS_CONTAINER_CREDENTIALS_FULL_URI (or _RELATIVE_URI) is set"
                     .into(),
             ),
         }
     }
 }
 
-/// Refuses a container endpoint that would send the token in the clear to
-/// anything but this machine or the container hosts' link-local addresses,
-/// as the SDKs do: `https://` anywhere, `http://` only there.
-pub fn check_container_uri(uri: &str) -> Result<(), Error> {
-    let refuse = |why: &str| {
-        Err(Error::Credentials(format!(
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI '{uri}' {why}"
-        )))
-    };
-    if uri.starts_with("https://") {
-        return Ok(());
-    }
-    let Some(rest) = uri.strip_prefix("http://") else {
-        return refuse("is not an http:// or https:// URL");
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
-    };
-    let allowed = host == "localhost"
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| {
-            ip.is_loopback()
-                || ip.to_string() == "169.254.170.2"
-                || ip.to_string() == "169.254.170.23"
-                || ip.to_string() == "fd00:ec2::23"
-        });
-    if allowed {
-        Ok(())
-    } else {
-        refuse(
-            "is plain http to a host other than this machine or the container hosts (169.254.170.2, 169.254.170.23)",
-        )
-    }
-}
-
-/// Reads the container endpoint's answer. Error messages name the field
-/// that is missing, never a value: the body holds the secret.
-pub fn parse_container_answer(body: &[u8]) -> Result<Credentials, Error> {
-    let value: Value = serde_json::from_slice(body).map_err(|_| {
-        Error::Credentials(
-            "the container credentials endpoint answered with something that is not JSON".into(),
-        )
-    })?;
-    let field = |name: &str| {
-        value
-            .get(name)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| {
-                Error::Credentials(format!(
-                    "the container credentials endpoint's answer has no {name}"
-                ))
-            })
-    };
-    let expires = match value.get("Expiration").and_then(Value::as_str) {
-        None => None,
-        Some(text) => Some(time::parse_rfc3339(text).ok_or_else(|| {
-            Error::Credentials(format!(
-                "the container credentials endpoint's Expiration '{text}' is not an RFC 3339 time"
-            ))
-        })?),
-    };
-    Ok(Credentials::new(
-        field("AccessKeyId")?,
-        field("SecretAccessKey")?,
-        field("Token").ok().map(String::from),
-        expires,
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::{Duration, UNIX_EPOCH};
 
     fn env(pairs: &[(&str, &str)]) -> Source {
         Source::from_lookup(&|name| {
@@ -284,12 +210,34 @@ mod tests {
                 token: Some(Token::Value("T".into()))
             }
         );
+        // ECS's relative URI goes to the task metadata address (which only
+        // a task reaches: this shaping is what can be tested off ECS).
+        for relative in ["/v2/creds", " v2/creds\n"] {
+            let source = env(&[
+                ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", relative),
+                ("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "/t"),
+            ]);
+            assert_eq!(
+                source,
+                Source::Container {
+                    uri: "http://169.254.170.2/v2/creds".into(),
+                    token: Some(Token::File("/t".into()))
+                }
+            );
+        }
         assert_eq!(
-            env(&[("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/creds")]),
+            env(&[
+                ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/relative"),
+                (
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                    "http://127.0.0.1/full"
+                ),
+            ]),
             Source::Container {
-                uri: "http://169.254.170.2/v2/creds".into(),
+                uri: "http://127.0.0.1/full".into(),
                 token: None
-            }
+            },
+            "the full URI first, as the SDKs read them"
         );
         let Source::Missing(why) = env(&[("AWS_ACCESS_KEY_ID", "AKID")]) else {
             panic!()
@@ -317,48 +265,5 @@ mod tests {
             assert!(!shown.contains(secret), "{shown}");
         }
         assert!(shown.contains("<redacted>"), "{shown}");
-    }
-
-    #[test]
-    fn container_uris_in_the_clear_only_to_this_machine() {
-        for ok in [
-            "https://creds.example.com/x",
-            "http://127.0.0.1:9001/creds",
-            "http://localhost/creds",
-            "http://[::1]:80/creds",
-            "http://169.254.170.2/v2/credentials/x",
-            "http://169.254.170.23/v1/credentials",
-        ] {
-            assert!(check_container_uri(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "http://10.0.0.1/creds",
-            "http://example.com/c",
-            "ftp://127.0.0.1/c",
-        ] {
-            assert!(check_container_uri(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn container_answers_are_read_without_quoting_them() {
-        let good = br#"{"AccessKeyId":"ASIA1","SecretAccessKey":"S","Token":"T","Expiration":"2015-08-30T12:36:00Z"}"#;
-        let creds = parse_container_answer(good).unwrap();
-        assert_eq!(creds.access_key_id(), "ASIA1");
-        assert_eq!(creds.session_token(), Some("T"));
-        assert_eq!(
-            creds.expires(),
-            Some(UNIX_EPOCH + Duration::from_secs(1_440_938_160))
-        );
-        let no_secret = br#"{"AccessKeyId":"ASIA1","Token":"SECRETTOKEN"}"#;
-        let err = parse_container_answer(no_secret).unwrap_err().to_string();
-        assert_eq!(
-            err,
-            "no AWS credentials: the container credentials endpoint's answer has no SecretAccessKey"
-        );
-        let err = parse_container_answer(b"SECRET not json")
-            .unwrap_err()
-            .to_string();
-        assert!(!err.contains("SECRET"), "{err}");
     }
 }

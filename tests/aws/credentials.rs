@@ -3,7 +3,8 @@
 //! expire, so the next call fetches new ones; the first keys are then
 //! deleted in moto, so only a call signed with the new ones can pass); one
 //! fetch for concurrent callers, each waiting no longer than its deadline;
-//! a failing endpoint backed off.
+//! a failing endpoint backed off; never through a proxy nor a redirect;
+//! its URI checked and its token read from a file.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -12,7 +13,7 @@ use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use lambda_bootstrap::aws::credentials::{Source, Token};
-use lambda_bootstrap::aws::{self, Credentials};
+use lambda_bootstrap::aws::{self, Client, Config, Credentials};
 use serde_json::json;
 
 use crate::support::{Answer, Scripted, client_for, client_with, context, iam, moto, moto_client};
@@ -385,4 +386,190 @@ fn keys_handed_out_already_expired_are_a_clear_error_and_not_fetched_again_at_on
     let again = list().unwrap_err().to_string();
     assert!(again.starts_with(expired), "{again}");
     assert_eq!(endpoint.received().len(), 1, "backed off");
+}
+
+/// The container endpoint's source for `url`'s `/creds`, without a token.
+fn container_at(url: &str) -> Source {
+    Source::Container {
+        uri: format!("{url}/creds"),
+        token: None,
+    }
+}
+
+/// Keys for answers that no service checks.
+fn some_keys() -> Credentials {
+    Credentials::new("AKIDCONTAINER", "container-secret", None, None)
+}
+
+/// Set in the child process `the_container_endpoint_is_never_asked_through_a_proxy`
+/// runs itself in, with proxy variables (which no other test of this
+/// binary may see).
+const PROXY_CHILD: &str = "LAMBDA_BOOTSTRAP_TEST_PROXY_CHILD";
+
+#[test]
+fn the_container_endpoint_is_never_asked_through_a_proxy() {
+    const NAME: &str = "credentials::the_container_endpoint_is_never_asked_through_a_proxy";
+    if std::env::var_os(PROXY_CHILD).is_some() {
+        // The child: the proxy variables are set; the fetch goes direct.
+        let endpoint = Scripted::start(vec![issue(&some_keys(), 3600)]);
+        let source = Source::Container {
+            uri: format!("{}/creds", endpoint.url),
+            token: Some(Token::Value("container-token".into())),
+        };
+        let client = client_for("http://127.0.0.1:1", source.clone());
+        let keys = aws::container::fetch(client.agent(), &source, None).unwrap();
+        assert_eq!(keys.access_key_id(), "AKIDCONTAINER");
+        let fetches = endpoint.received();
+        assert_eq!(fetches.len(), 1);
+        assert_eq!(fetches[0].line, "GET /creds HTTP/1.1", "not a proxy's form");
+        return;
+    }
+    // A proxy that records who connects, and answers nothing.
+    let proxy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let connected = Arc::new(Mutex::new(0));
+    let count = Arc::clone(&connected);
+    thread::spawn(move || {
+        for stream in proxy.incoming() {
+            *count.lock().unwrap() += 1;
+            drop(stream);
+        }
+    });
+    let all = [
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ];
+    for var in ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy"] {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+        child.args(["--exact", NAME, "--test-threads=1"]);
+        for other in all {
+            child.env_remove(other);
+        }
+        let out = child
+            .env(PROXY_CHILD, "1")
+            .env(var, &proxy_url)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "with {var} set: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(*connected.lock().unwrap(), 0, "the proxy was asked");
+}
+
+#[test]
+fn the_container_endpoint_is_not_followed_where_it_redirects() {
+    let elsewhere = Scripted::start(vec![issue(&some_keys(), 3600)]);
+    let redirect = |status| {
+        Answer::With(
+            status,
+            vec![("Location".into(), format!("{}/creds", elsewhere.url))],
+            String::new(),
+        )
+    };
+    for status in [301, 302, 307, 308] {
+        let endpoint = Scripted::start(vec![redirect(status)]);
+        let client = client_for("http://127.0.0.1:1", container_at(&endpoint.url));
+        let err = client
+            .json(&context(30_000), &aws::DYNAMODB, "ListTables", &json!({}))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "no AWS credentials: the container credentials endpoint '{}/creds' answered {status}",
+                endpoint.url
+            )
+        );
+    }
+    assert!(elsewhere.received().is_empty(), "the redirect was followed");
+}
+
+#[test]
+fn a_container_uri_with_user_information_is_refused_before_anything_is_sent() {
+    // What the check saw as its host was `localhost`; the request went to
+    // 192.0.2.2 (a documentation address: nothing answers there).
+    let uri = "http://localhost:80@192.0.2.2/creds";
+    let config = Config::from_vars(&vars(&[
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri),
+        ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "secret-token"),
+    ]));
+    let err = Client::new(config)
+        .json(&context(30_000), &aws::DYNAMODB, "ListTables", &json!({}))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "no AWS credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI '{uri}' carries user information (user@host), which is refused"
+        )
+    );
+}
+
+fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn a_token_file_is_read_for_the_fetch_from_the_environment_to_moto() {
+    let moto = moto();
+    let dir = std::env::temp_dir().join(crate::support::unique("token-file"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("token");
+    std::fs::write(&file, "token-from-the-file\n").unwrap();
+    let endpoint = Scripted::start(vec![issue(&moto.keys[1], 3600)]);
+    let env = |token_file: &str| {
+        Config::from_vars(&vars(&[
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL", &moto.url),
+            (
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                &format!("{}/v1/credentials", endpoint.url),
+            ),
+            ("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", token_file),
+        ]))
+    };
+    let client = Client::new(env(file.to_str().unwrap()));
+    let tables = client
+        .json(&context(30_000), &aws::DYNAMODB, "ListTables", &json!({}))
+        .expect("signed with the endpoint's keys");
+    assert!(tables["TableNames"].is_array(), "{tables}");
+    let fetches = endpoint.received();
+    assert_eq!(fetches.len(), 1);
+    assert_eq!(fetches[0].line, "GET /v1/credentials HTTP/1.1");
+    assert_eq!(
+        fetches[0].header("authorization"),
+        Some("token-from-the-file")
+    );
+
+    let missing = dir.join("missing");
+    let missing = missing.to_str().unwrap();
+    let err = Client::new(env(missing))
+        .json(&context(30_000), &aws::DYNAMODB, "ListTables", &json!({}))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(&format!(
+            "no AWS credentials: AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE '{missing}' cannot be read: "
+        )),
+        "{err}"
+    );
+    assert_eq!(
+        endpoint.received().len(),
+        1,
+        "nothing sent without the token"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
