@@ -10,7 +10,6 @@
 //! call (`client::QuietWire`), so ureq's byte dumps of it are dropped, and
 //! no message here quotes it.
 
-use std::io::Read;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -19,7 +18,7 @@ use ureq::Agent;
 
 use crate::aws::credentials::{Credentials, Source, Token};
 use crate::aws::error::Error;
-use crate::aws::time;
+use crate::aws::{file, time};
 
 /// The longest a fetch may take, as the SDKs wait, whatever the deadline.
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
@@ -84,24 +83,13 @@ pub fn fetch(
 /// The token in `path`, trimmed: a regular file (a symlink to one, as
 /// Kubernetes projects it, included) of at most [`TOKEN_FILE_MAX`] bytes.
 fn read_token_file(path: &str) -> Result<String, Error> {
-    let refuse = |why: String| {
+    let refuse = |why: &str| {
         Error::Credentials(format!(
             "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE '{path}' {why}"
         ))
     };
-    let cannot = |e: std::io::Error| refuse(format!("cannot be read: {e}"));
-    if !std::fs::metadata(path).map_err(cannot)?.is_file() {
-        return Err(refuse("is not a regular file".into()));
-    }
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .map_err(cannot)?
-        .take(TOKEN_FILE_MAX + 1)
-        .read_to_string(&mut text)
-        .map_err(cannot)?;
-    if text.len() as u64 > TOKEN_FILE_MAX {
-        return Err(refuse(format!("is larger than {TOKEN_FILE_MAX} bytes")));
-    }
+    let bytes = file::read_small(path, TOKEN_FILE_MAX).map_err(|why| refuse(&why))?;
+    let text = String::from_utf8(bytes).map_err(|_| refuse("is not UTF-8 text"))?;
     Ok(text.trim().to_string())
 }
 
@@ -334,7 +322,7 @@ mod tests {
         let err = read_token_file(file.to_str().unwrap())
             .unwrap_err()
             .to_string();
-        assert!(err.ends_with("is larger than 65536 bytes"), "{err}");
+        assert!(err.ends_with("is larger than 64 KiB"), "{err}");
         for endless in ["/dev/zero", dir.to_str().unwrap()] {
             let err = read_token_file(endless).unwrap_err().to_string();
             assert_eq!(

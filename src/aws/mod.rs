@@ -39,7 +39,8 @@
 //!   [`container`]: the container endpoint's fetch;
 //!   [`endpoint`]: which URL, `AWS_ENDPOINT_URL*` included;
 //!   [`retry`]: what is retried, the backoff; [`tls`]: the HTTPS agent and
-//!   `AWS_CA_BUNDLE`; [`resolve`]: host lookups, kept a while; [`time`]: UTC dates as AWS writes them;
+//!   `AWS_CA_BUNDLE`; [`file`]: the files the environment names, read
+//!   without blocking or size surprises; [`resolve`]: host lookups, kept a while; [`time`]: UTC dates as AWS writes them;
 //! - [`error`]: [`Error`], carrying AWS's error code, message, status and
 //!   request id.
 //!
@@ -52,6 +53,7 @@ pub mod container;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod file;
 pub mod json;
 pub mod request;
 pub mod resolve;

@@ -5,6 +5,7 @@
 //! on the fake Runtime API. `cargo test --features aws`; needs
 //! `moto_server` (pip install 'moto[server]') and the openssl command.
 
+mod ca_bundle;
 mod credentials;
 mod https;
 mod orders;
