@@ -3,6 +3,7 @@
 //! outside the lock; the threads that need keys meanwhile wait for it, each
 //! no longer than its own deadline, or go on with keys that still work. A
 //! failed fetch is not tried again before a backoff (1 s, doubling to 30 s),
+//! unless it was cut short by its own caller's deadline (`Error::Timeout`),
 //! and keys close to expiry are fetched again once, not on every call.
 //!
 //! Pure: the clock and the fetch are passed in (`Cache::get`), so each rule
@@ -135,6 +136,14 @@ impl State {
                 self.failed = None;
                 Ok(keys)
             }
+            // Cut short by its caller's deadline: not the endpoint's
+            // failure, so no backoff for the callers with time to wait.
+            Err(e @ Error::Timeout { .. }) => {
+                match self.current.as_ref().filter(|(c, _)| valid_at(c, now)) {
+                    Some((still_good, _)) => Ok(still_good.clone()),
+                    None => Err(e),
+                }
+            }
             Err(e) => {
                 let backoff = self
                     .failed
@@ -227,7 +236,9 @@ impl Cache {
     ///   (they are close to expiry), else its result, waited for until
     ///   `until` at the latest, and then an `Error::Credentials` saying so;
     /// - after a failed fetch, for the backoff: the cached keys if they
-    ///   still work, else the failure again, at once, without fetching.
+    ///   still work, else the failure again, at once, without fetching (a
+    ///   fetch that ran out of its caller's time, `Error::Timeout`, sets
+    ///   no backoff).
     pub fn get(
         &self,
         clock: impl Fn() -> SystemTime,
@@ -435,6 +446,23 @@ mod tests {
             "no AWS credentials: endpoint down (at the last fetch; the next is in 3500 ms)",
             "the third failure in a row: 4 s"
         );
+    }
+
+    #[test]
+    fn a_fetch_cut_short_by_its_callers_deadline_does_not_back_off() {
+        let cache = container();
+        let cut_short = |_: &Source| {
+            Err(Error::Timeout {
+                operation: "the container credentials fetch".into(),
+                what: "global".into(),
+            })
+        };
+        let err = cache.get(|| at(0.0), None, cut_short).unwrap_err();
+        assert!(matches!(err, Error::Timeout { .. }), "{err}");
+        let c = cache
+            .get(|| at(0.1), None, |_| Ok(keys("K", at(HOUR))))
+            .unwrap();
+        assert_eq!(c.access_key_id(), "K", "fetched again at once");
     }
 
     #[test]

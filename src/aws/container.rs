@@ -32,6 +32,8 @@ pub const ANSWER_MAX: u64 = 64 * 1024;
 
 /// GETs the container endpoint's credentials through `agent` (its TLS
 /// roots and pool, not its proxy), within `budget` and [`FETCH_TIMEOUT`].
+/// Running out of `budget` is an `Error::Timeout` (the caller's time, not
+/// the endpoint's failure); every other failure an `Error::Credentials`.
 pub fn fetch(
     agent: &Agent,
     source: &Source,
@@ -58,10 +60,15 @@ pub fn fetch(
     if let Some(token) = &token {
         request = request.header("Authorization", token);
     }
-    let failed = |e: ureq::Error| {
-        Error::Credentials(format!(
+    let failed = |e: ureq::Error| match e {
+        // The calling attempt's time ran out, not the endpoint's.
+        ureq::Error::Timeout(what) if limit < FETCH_TIMEOUT => Error::Timeout {
+            operation: format!("the container credentials fetch from '{uri}'"),
+            what: what.to_string(),
+        },
+        e => Error::Credentials(format!(
             "the container credentials endpoint '{uri}' could not be reached: {e}"
-        ))
+        )),
     };
     let mut response = request.call().map_err(failed)?;
     let status = response.status().as_u16();
