@@ -293,7 +293,8 @@ impl Cache {
     }
 
     /// How many threads wait for a fetch in flight.
-    pub fn waiting(&self) -> usize {
+    #[cfg(test)]
+    fn waiting(&self) -> usize {
         self.lock().waiting
     }
 
