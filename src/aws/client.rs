@@ -17,8 +17,8 @@ use serde_json::Value;
 use ureq::Agent;
 use ureq::http;
 
+use crate::aws::cache::Cache;
 use crate::aws::config::Config;
-use crate::aws::credentials::{self, Cache, Credentials, Source, Token};
 use crate::aws::endpoint;
 use crate::aws::error::Error;
 use crate::aws::json::{self, JsonApi};
@@ -26,7 +26,7 @@ use crate::aws::redact::QuietWire;
 use crate::aws::request::{Request, Response};
 use crate::aws::retry::{self, exchange_error};
 use crate::aws::target::{self, Target};
-use crate::aws::{s3, sigv4, tls};
+use crate::aws::{container, s3, sigv4, tls};
 use crate::context::Context;
 
 /// Whether a log record may carry an AWS secret: see [`redact::is_secret`](crate::aws::redact::is_secret).
@@ -53,17 +53,7 @@ impl Client {
 
     /// A client from `config`; reads the CA bundle file, if one is named.
     pub fn new(config: Config) -> Client {
-        let bundle = config.ca_bundle.as_ref().map(|path| {
-            std::fs::read(path)
-                .map(|pem| (path, pem))
-                .map_err(|e| format!("AWS_CA_BUNDLE '{path}' cannot be read: {e}"))
-        });
-        let roots = match &bundle {
-            None => Ok(ureq::tls::RootCerts::WebPki),
-            Some(Ok((path, pem))) => tls::roots(Some((path, pem))),
-            Some(Err(e)) => Err(e.clone()),
-        };
-        let (roots, broken) = match roots {
+        let (roots, broken) = match tls::bundle_roots(config.ca_bundle.as_deref()) {
             Ok(roots) => (roots, None),
             Err(why) => {
                 log::error!("aws: {why}: every AWS call will fail");
@@ -276,9 +266,26 @@ impl Client {
         } = call;
         // No wire dumps of what carries the signature and the token.
         let _quiet = QuietWire::new();
-        let credentials = self
-            .credentials
-            .get(now, |source| self.fetch_credentials(source, budget))?;
+        // Waiting for credentials (another call's fetch, or this one's)
+        // comes out of the attempt's time, and leaves it its least.
+        let until = budget.map(|b| now + b.saturating_sub(self.config.min_attempt));
+        let credentials = self.credentials.get(SystemTime::now, until, |source| {
+            let left = until.map(|u| u.duration_since(SystemTime::now()).unwrap_or_default());
+            container::fetch(&self.agent, source, left)
+        })?;
+        let waited = SystemTime::now().duration_since(now).unwrap_or_default();
+        let now = now + waited;
+        let budget = match budget {
+            Some(b) if b < waited + self.config.min_attempt => {
+                return Err(Error::Deadline {
+                    operation: label.to_string(),
+                    remaining: b.saturating_sub(waited) + self.config.reserve,
+                    needed: self.config.min_attempt + self.config.reserve,
+                });
+            }
+            Some(b) => Some(b - waited),
+            None => None,
+        };
         let mut headers = Vec::with_capacity(request.headers.len() + 4);
         headers.push(("Host".to_string(), target.authority.to_string()));
         headers.extend(request.headers.iter().cloned());
@@ -388,59 +395,6 @@ impl Client {
             body,
         };
         Ok((answer, None))
-    }
-
-    /// GETs the container endpoint's credentials, within the attempt's time.
-    fn fetch_credentials(
-        &self,
-        source: &Source,
-        budget: Option<Duration>,
-    ) -> Result<Credentials, Error> {
-        let Source::Container { uri, token } = source else {
-            unreachable!("only container credentials are fetched")
-        };
-        credentials::check_container_uri(uri)?;
-        let token = match token {
-            None => None,
-            Some(Token::Value(v)) => Some(v.clone()),
-            Some(Token::File(path)) => Some(
-                std::fs::read_to_string(path)
-                    .map_err(|e| {
-                        Error::Credentials(format!(
-                            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE '{path}' cannot be read: {e}"
-                        ))
-                    })?
-                    .trim()
-                    .to_string(),
-            ),
-        };
-        let limit = Duration::from_secs(5).min(budget.unwrap_or(Duration::MAX));
-        let mut request = self
-            .agent
-            .get(uri)
-            .config()
-            .http_status_as_error(false)
-            .timeout_global(Some(limit))
-            .build();
-        if let Some(token) = &token {
-            request = request.header("Authorization", token);
-        }
-        let failed = |e: ureq::Error| {
-            Error::Credentials(format!(
-                "the container credentials endpoint '{uri}' could not be reached: {e}"
-            ))
-        };
-        // The answer holds the secret key: no wire dump of it.
-        let _quiet = QuietWire::new();
-        let mut response = request.call().map_err(failed)?;
-        let status = response.status().as_u16();
-        let body = response.body_mut().read_to_vec().map_err(failed)?;
-        if status != 200 {
-            return Err(Error::Credentials(format!(
-                "the container credentials endpoint '{uri}' answered {status}"
-            )));
-        }
-        credentials::parse_container_answer(&body)
     }
 }
 

@@ -46,7 +46,9 @@ pub enum Error {
         needed: Duration,
     },
     /// No credentials: none in the environment, or the container endpoint
-    /// failed or answered something unusable. Never names a secret.
+    /// failed or answered something unusable (that failure again, at once,
+    /// while its backoff lasts), or another call's fetch had not ended when
+    /// this call's time was up. Never names a secret.
     Credentials(String),
     /// The configuration cannot work: no region, an endpoint URL that is not
     /// a URL, an unreadable `AWS_CA_BUNDLE`, an argument S3 cannot take.

@@ -51,6 +51,21 @@
 //! - **S3 requests built by hand** get the `x-amz-content-sha256` header
 //!   S3 needs, when they have none.
 //!
+//! Credentials are the environment's (`AWS_ACCESS_KEY_ID`,
+//! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, as Lambda sets them), else
+//! the container endpoint's (`AWS_CONTAINER_CREDENTIALS_FULL_URI`, or
+//! `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` on 169.254.170.2, with
+//! `AWS_CONTAINER_AUTHORIZATION_TOKEN` or `…_TOKEN_FILE`). Those are fetched
+//! once for every thread, straight from the endpoint (never through a
+//! proxy, no redirect followed), and again five minutes before they expire,
+//! by one call while the others go on with the keys that still work; a call
+//! waits for another's fetch no longer than its own deadline allows, and
+//! the time it waited comes out of its attempt. A failed fetch is not tried
+//! again for 1 s, doubling up to 30 s: the calls in between get its error at
+//! once. Keys handed out already expired are an error; keys handed out
+//! with less than five minutes left are used, and fetched again half-way
+//! to their expiry.
+//!
 //! Cut one concept per file, sans-IO as rusty-s3 is: what a call *is* is
 //! pure and tested without a network; only [`client`] sends.
 //! - [`client`]: [`Client`], the one that sends: the retry loop, the
@@ -64,21 +79,28 @@
 //!   through;
 //! - [`sigv4`]: Signature Version 4; [`credentials`]: the keys, from the
 //!   environment or the container endpoint, refreshed before they expire;
+//!   [`cache`]: how long they are kept, one fetch at a time;
+//!   [`container`]: the container endpoint's fetch;
 //!   [`endpoint`]: which URL, `AWS_ENDPOINT_URL*` included;
 //!   [`retry`]: what is retried, the backoff; [`tls`]: the HTTPS agent and
-//!   `AWS_CA_BUNDLE`; [`resolve`]: host lookups, kept a while; [`time`]: UTC dates as AWS writes them;
-//!   [`redact`]: what a logger must drop during a call;
+//!   `AWS_CA_BUNDLE`; [`file`](mod@file): the files the environment names,
+//!   read without blocking or size surprises; [`resolve`]: host lookups,
+//!   kept a while; [`time`]: UTC dates as AWS writes them; [`redact`]:
+//!   what a logger must drop during a call;
 //! - [`error`]: [`Error`], carrying AWS's error code, message, status and
 //!   request id.
 //!
 //! Nothing here logs above DEBUG per request, and nothing logs or displays
 //! a credential, a signature or an `Authorization` header at any level.
 
+pub mod cache;
 pub mod client;
 pub mod config;
+pub mod container;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod file;
 pub mod json;
 pub mod proxy;
 pub mod redact;

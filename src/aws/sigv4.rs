@@ -7,7 +7,7 @@
 //! read from where `.ci/sigv4-suite.sh` unpacks it) and, below, against
 //! requests signed by botocore.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::time::SystemTime;
 
 use ring::{digest, hmac};
@@ -56,7 +56,10 @@ pub struct Params<'a> {
 
 /// What signing produced: the headers to send, and the intermediate
 /// strings AWS's error messages quote when a signature does not match.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Debug` shows the canonical request with its session token redacted,
+/// the string to sign, and neither the signature nor the `Authorization`
+/// header.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Signed {
     /// The canonical request.
     pub canonical_request: String,
@@ -66,6 +69,29 @@ pub struct Signed {
     pub signature: String,
     /// The `Authorization` header's value.
     pub authorization: String,
+}
+
+impl fmt::Debug for Signed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut canonical = String::with_capacity(self.canonical_request.len());
+        for (i, line) in self.canonical_request.split('\n').enumerate() {
+            if i > 0 {
+                canonical.push('\n');
+            }
+            match line.split_once(':') {
+                Some(("x-amz-security-token", _)) => {
+                    canonical.push_str("x-amz-security-token:<redacted>");
+                }
+                _ => canonical.push_str(line),
+            }
+        }
+        f.debug_struct("Signed")
+            .field("canonical_request", &canonical)
+            .field("string_to_sign", &self.string_to_sign)
+            .field("signature", &"<redacted>")
+            .field("authorization", &"<redacted>")
+            .finish()
+    }
 }
 
 /// Signs a request: adds `X-Amz-Date` (and `X-Amz-Security-Token`) to
@@ -431,6 +457,25 @@ mod tests {
             headers
                 .iter()
                 .any(|(n, v)| n == "X-Amz-Security-Token" && v == "TOKEN")
+        );
+    }
+
+    #[test]
+    fn debug_shows_neither_the_token_nor_the_signature() {
+        let p = params("sts", Some("TOKENMARKER"), PathStyle::Normalized);
+        let mut headers = vec![("Host".to_string(), "sts.amazonaws.com".to_string())];
+        let signed = sign("GET", "/", "", &mut headers, EMPTY_SHA256, &p);
+        let shown = format!("{signed:?}");
+        for secret in ["TOKENMARKER", &signed.signature, "AKIDTESTEXAMPLE"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(
+            shown.contains("x-amz-security-token:<redacted>\\n"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains(&signed.string_to_sign.replace('\n', "\\n")),
+            "{shown}"
         );
     }
 }

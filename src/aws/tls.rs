@@ -10,12 +10,34 @@ use ureq::Agent;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
 use ureq::unversioned::transport::DefaultConnector;
 
+use rustls_pki_types::CertificateDer;
+
+use crate::aws::file;
 use crate::aws::resolve::KeptResolver;
+
+/// The largest `AWS_CA_BUNDLE` read: Mozilla's whole set, as PEM, is a
+/// small fraction of it.
+pub const BUNDLE_MAX: u64 = 4 << 20;
+
+/// The roots to trust for `AWS_CA_BUNDLE`'s `path`, if one is named: the
+/// file read (a regular file of at most [`BUNDLE_MAX`] bytes: a FIFO or
+/// `/dev/zero` is refused, not waited on), then [`roots`].
+pub fn bundle_roots(path: Option<&str>) -> Result<RootCerts, String> {
+    let Some(path) = path else {
+        return Ok(RootCerts::WebPki);
+    };
+    let pem = file::read_small(path, BUNDLE_MAX)
+        .map_err(|why| format!("AWS_CA_BUNDLE '{path}' {why}"))?;
+    roots(Some((path, &pem)))
+}
 
 /// The roots to trust: Mozilla's alone (ureq's compiled-in trust anchors),
 /// or, with a bundle, Mozilla's as whole certificates and the bundle's
 /// certificates after them. `name` is where the bundle came from, for
-/// messages.
+/// messages. Each of the bundle's certificates must read as the trust
+/// anchor webpki will make of it: rustls would otherwise drop one that
+/// does not, without a word, and the private CA would quietly not be
+/// trusted.
 pub fn roots(bundle: Option<(&str, &[u8])>) -> Result<RootCerts, String> {
     let Some((name, pem)) = bundle else {
         return Ok(RootCerts::WebPki);
@@ -27,7 +49,16 @@ pub fn roots(bundle: Option<(&str, &[u8])>) -> Result<RootCerts, String> {
     let mozilla = certs.len();
     for item in ureq::tls::parse_pem(pem) {
         match item {
-            Ok(PemItem::Certificate(cert)) => certs.push(cert.to_owned()),
+            Ok(PemItem::Certificate(cert)) => {
+                let n = certs.len() - mozilla + 1;
+                let der = CertificateDer::from(cert.der());
+                if let Err(e) = webpki::anchor_from_trusted_cert(&der) {
+                    return Err(format!(
+                        "AWS_CA_BUNDLE '{name}': its certificate {n} is not an X.509 certificate a TLS client can trust ({e})"
+                    ));
+                }
+                certs.push(cert.to_owned());
+            }
             Ok(_) => {} // keys and such have no place in a CA bundle; skipped
             Err(e) => return Err(format!("AWS_CA_BUNDLE '{name}' is not a PEM bundle: {e}")),
         }
@@ -88,6 +119,50 @@ mod tests {
             webpki_root_certs::TLS_SERVER_ROOT_CERTS.len() + 1
         );
         assert_eq!(certs.last().unwrap().der(), der);
+    }
+
+    #[test]
+    fn a_certificate_whose_der_does_not_decode_is_refused_naming_the_file() {
+        let good = pem_of(webpki_root_certs::TLS_SERVER_ROOT_CERTS[0].as_ref());
+        let bad = pem_of(b"0\x03\x02\x01\x00 not a certificate");
+        for (pem, n) in [(bad.clone(), 1), (format!("{good}{bad}"), 2)] {
+            let err = roots(Some(("/ca.pem", pem.as_bytes()))).err().unwrap();
+            assert!(
+                err.starts_with(&format!(
+                    "AWS_CA_BUNDLE '/ca.pem': its certificate {n} is not an X.509 certificate a TLS client can trust ("
+                )),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn bundle_files_are_read_only_when_regular_and_small() {
+        assert!(matches!(bundle_roots(None), Ok(RootCerts::WebPki)));
+        let err = |path: &str| bundle_roots(Some(path)).err().unwrap();
+        assert_eq!(
+            err("/dev/zero"),
+            "AWS_CA_BUNDLE '/dev/zero' is not a regular file"
+        );
+        assert!(
+            err("/nonexistent/ca.pem")
+                .starts_with("AWS_CA_BUNDLE '/nonexistent/ca.pem' cannot be read: "),
+            "{}",
+            err("/nonexistent/ca.pem")
+        );
+        let dir = std::env::temp_dir().join(format!("aws-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big.pem");
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(BUNDLE_MAX + 1)
+            .unwrap();
+        let big = big.to_str().unwrap();
+        assert_eq!(
+            err(big),
+            format!("AWS_CA_BUNDLE '{big}' is larger than 4 MiB")
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     fn pem_of(der: &[u8]) -> String {

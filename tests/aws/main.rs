@@ -6,6 +6,7 @@
 //! `moto_server` (pip install 'moto[server]') and the openssl command.
 
 mod base_path;
+mod ca_bundle;
 mod credentials;
 mod https;
 mod limits;
