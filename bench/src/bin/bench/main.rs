@@ -17,11 +17,11 @@
 //! (the AWS it calls) and `keepalive` (moto's keep-alive front), `report` (the generated part of BENCHMARKS.md),
 //! `profile` (callgrind and strace modes).
 
-mod chunked;
 mod compare;
 mod concurrency;
 mod event;
 mod fake_api;
+mod http1;
 mod keepalive;
 mod moto;
 mod options;
@@ -30,9 +30,11 @@ mod procfs;
 mod profile;
 mod report;
 mod session;
+mod signal;
 mod stats;
 mod streaming;
 mod typed;
+mod which;
 
 use std::process::ExitCode;
 

@@ -17,7 +17,8 @@ use std::sync::Arc;
 use lambda_bootstrap_bench::{CONTENT_TYPE, pieces, requested_bytes};
 
 use crate::event;
-use crate::fake_api::{Samples, read_fields, read_line, write_all_vectored};
+use crate::fake_api::Samples;
+use crate::http1::{read_fields, read_line, write_all_vectored};
 use crate::options::{Options, Runtime, Streaming};
 use crate::report;
 use crate::session::{self, Ending, Work};
