@@ -23,6 +23,7 @@ use crate::fake_api::{Answers, Samples};
 use crate::moto::{self, Moto};
 use crate::options::{self, Options, Runtime};
 use crate::procfs;
+use crate::publish;
 use crate::report::{self, num, ratio};
 use crate::session::{self, Ending, Work};
 use crate::stats::{median, percentile, range};
@@ -257,7 +258,7 @@ pub fn run(opts: &Options, orders: &options::Orders) -> Result<(), String> {
     drop(lab);
 
     let section = render(opts, orders, &runs);
-    report::publish(opts.out.as_deref(), &section, report::merge_orders)
+    publish::publish(opts.out.as_deref(), &section, publish::merge_orders)
 }
 
 /// The table must hold exactly `expected`; the error names the first
@@ -346,7 +347,7 @@ fn warm(samples: &Samples, n: usize, moto_cpu_ns: u64) -> Warm {
 /// The Orders part, between its markers.
 pub fn render(opts: &Options, orders: &options::Orders, runs: &OrdersRuns) -> String {
     let mut r = String::new();
-    let _ = writeln!(r, "{}\n", report::ORDERS_BEGIN);
+    let _ = writeln!(r, "{}\n", publish::ORDERS_BEGIN);
     let _ = writeln!(r, "## Calling AWS: orders three ways (issue 20)\n");
     let _ = writeln!(
         r,
@@ -544,7 +545,7 @@ pub fn render(opts: &Options, orders: &options::Orders, runs: &OrdersRuns) -> St
         );
     }
     r.push_str(&meanings(runs));
-    let _ = writeln!(r, "\n{}", report::ORDERS_END);
+    let _ = writeln!(r, "\n{}", publish::ORDERS_END);
     r
 }
 
@@ -717,8 +718,8 @@ mod tests {
         ] {
             assert!(text.contains(row), "{row} in:\n{text}");
         }
-        assert!(text.starts_with(report::ORDERS_BEGIN));
-        assert!(text.trim_end().ends_with(report::ORDERS_END));
+        assert!(text.starts_with(publish::ORDERS_BEGIN));
+        assert!(text.trim_end().ends_with(publish::ORDERS_END));
         let mut slow = runs;
         slow.warm[0] = vec![warm(700.0, 2500.0); 2];
         let text = render(&opts, &orders, &slow);
