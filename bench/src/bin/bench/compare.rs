@@ -62,9 +62,9 @@ pub struct Scaling {
 /// Invocations of each runtime's warm-up session.
 const WARM_UP: usize = 200;
 /// One-invocation sessions per runtime and round, for the init figures:
-/// an even number, for `INIT_ORDER`. Start-ups on this machine spread by a
-/// third from one to the next; 10 a round left the init ratio moving by
-/// ±0.07 between full runs. Each costs a few milliseconds.
+/// an even number, for `INIT_ORDER`. One start-up is a noisy sample, so
+/// the init figures are medians of many; each is a short session, so many
+/// cost little next to the long ones.
 pub const INIT_SAMPLES: usize = 30;
 /// The order of those sessions, over and over (indices into the runtimes):
 /// every ordered pair of different runtimes once, so each runtime starts
@@ -99,8 +99,8 @@ pub fn run(opts: &Options) -> Result<(), String> {
             round_runs.push(measure(runtime, &event, opts.n)?);
         }
         // A start-up is one sample per process, and what ran just before
-        // it moves it by half: after a long session (caches cold) a start
-        // costs up to 1.5 times one after a short one. Which runtime follows
+        // it moves it: after a long session (caches cold) a start costs
+        // more than one after a short one. Which runtime follows
         // a long session is a matter of order, so the init figures come
         // from one-event sessions, each after another runtime's one-event
         // session. Which one matters too (a start after lambda_runtime's,

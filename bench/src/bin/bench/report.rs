@@ -55,7 +55,7 @@ pub fn num(value: f64) -> String {
     }
 }
 
-/// `a / b` as "0.57x"; "n/a" when `b` is not positive.
+/// `a / b` to two decimals with an "x"; "n/a" when `b` is not positive.
 pub fn ratio(a: f64, b: f64) -> String {
     if b > 0.0 {
         format!("{:.2}x", a / b)

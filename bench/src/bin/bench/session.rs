@@ -29,8 +29,8 @@ use crate::procfs;
 use crate::signal::Signal;
 use crate::which::find_in_path;
 
-/// How long a session may take before it is declared hung (the slowest,
-/// 20,000 invocations under valgrind, takes a few minutes).
+/// How long a session may take before it is declared hung: the slowest,
+/// a profile's invocations under valgrind, takes minutes.
 const RUN_LIMIT: Duration = Duration::from_secs(900);
 /// How long a runtime may take to exit once its connection is closed
 /// (valgrind writes its profile then).
