@@ -138,6 +138,30 @@ pub fn publish(
 mod tests {
     use super::*;
 
+    /// BENCHMARKS.md itself: every marker once, each part above the marker
+    /// in `PARTS`' order, and a rerun that renders what the file holds
+    /// leaves it byte for byte as it is.
+    #[test]
+    fn benchmarks_md_holds_every_marker_where_the_runs_merge_into_it() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md");
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        assert_eq!(text.matches(MARKER).count(), 1, "{MARKER}");
+        let (head, _) = text.split_once(MARKER).unwrap();
+        let mut after = 0;
+        for (begin, end) in PARTS {
+            assert_eq!(text.matches(begin).count(), 1, "{begin}");
+            assert_eq!(text.matches(end).count(), 1, "{end}");
+            let (start, stop) =
+                part(head, begin, end).unwrap_or_else(|| panic!("{begin} not above {MARKER}"));
+            assert!(start >= after, "{begin} out of order");
+            after = stop;
+            assert_eq!(merge_part(&text, &head[start..stop], begin, end), text);
+        }
+        let top = &head[..head.find(PARTS[0].0).unwrap()];
+        assert_eq!(merge(&text, top), text);
+    }
+
     #[test]
     fn merge_keeps_the_text_after_the_marker_byte_for_byte() {
         let existing = format!("# old tables\n\n{MARKER}\n\n## Prose\n\nkept *as is*  \n");
