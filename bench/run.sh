@@ -259,8 +259,8 @@ build_floor() { # TARGET_DIR
         cargo build --release --locked --target "$triple" --bin floor
 }
 build_floor "$target/floor-build"
-# Without the concurrency feature (official-concurrent's): the bytes this
-# comparison always ran.
+# Without the concurrency feature (official-concurrent's), which `official`
+# does not use and which would lay its code out differently.
 cargo build --release --locked --target "$triple" --bin official --no-default-features
 cargo build --release --locked --bin bench
 floor="$target/floor-build/$triple/release/floor"
@@ -272,7 +272,7 @@ done
 # Each runtime runs from its zip, unpacked as Lambda unpacks a function:
 # the bytes measured are the bytes shipped, and all three files have the
 # same page-cache history. (That history moves a start-up's page faults:
-# the linker's output of ours took 3 more than the same bytes unzipped.)
+# the linker's output and the same bytes unzipped do not fault alike.)
 deployed="$target/deployed"
 rm -rf "$deployed"
 for name in ours floor official; do
@@ -299,9 +299,9 @@ if $profiling; then
     official="$symbols/$triple/release/official"
 fi
 
-# One CPU for the fake API and the runtime alike: the figures are stable to
-# a few percent run to run (unpinned, cross-core wake-ups make cycle times
-# jump between modes), and a 128 MB function gets a fraction of one vCPU.
+# One CPU for the fake API and the runtime alike: pinned, the figures repeat
+# run to run (unpinned, cross-core wake-ups make cycle times jump between
+# modes), and a 128 MB function gets a fraction of one vCPU.
 pin=()
 if command -v taskset >/dev/null 2>&1; then pin=(taskset -c 0); fi
 "${pin[@]}" "$target/release/bench" \

@@ -50,8 +50,8 @@ pub enum Job {
     /// `sleep10`: waits [`SLEEP`], then answers a small JSON; an I/O-bound
     /// function, whose ideal throughput is N workers / 10 ms.
     Sleep10,
-    /// `compute`: a fixed CPU-only job of a few hundred microseconds
-    /// ([`checksum`]), answering its result.
+    /// `compute`: a fixed CPU-only job ([`checksum`]), answering its
+    /// result.
     Compute,
 }
 
@@ -62,7 +62,8 @@ pub enum Job {
 /// other tasks on it.
 pub const SLEEP: Duration = Duration::from_millis(10);
 
-/// Steps of `compute`'s loop: about 200-300 µs on a 2020s x86_64 core.
+/// Steps of `compute`'s loop: enough that the job, not the runtime, is
+/// most of an invocation's CPU (BENCHMARKS.md, "Concurrency", has its time).
 pub const COMPUTE_STEPS: u64 = 200_000;
 
 impl Job {

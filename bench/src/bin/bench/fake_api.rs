@@ -36,10 +36,10 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::chunked;
 use crate::event::StreamCheck;
+use crate::http1::{self, read_fields, read_line, write_all_vectored};
 use crate::procfs;
-use crate::session::Signal;
+use crate::signal::Signal;
 
 const NEXT: &str = "/2018-06-01/runtime/invocation/next";
 const INVOCATION: &str = "/2018-06-01/runtime/invocation/";
@@ -47,8 +47,6 @@ const ACCEPTED: &[u8] = b"HTTP/1.1 202 Accepted\r\nContent-Type: application/jso
                           Content-Length: 16\r\n\r\n{\"status\":\"OK\"}\n";
 /// Lambda gives each invocation its timeout; 60 s is a plausible one.
 const DEADLINE: Duration = Duration::from_secs(60);
-/// A request head longer than this is not from a Lambda runtime.
-const MAX_LINE: usize = 16 * 1024;
 
 /// The runtime's state at its first `GET /next`.
 #[derive(Debug, Clone, Copy)]
@@ -718,7 +716,7 @@ impl Shared {
             .map_err(|why| wrong.get_or_insert(why).clone())
             .ok();
         let (mut first_byte, mut last_byte) = (None, None);
-        let read = chunked::read_body(reader, line, |piece| {
+        let read = http1::read_chunked(reader, line, |piece| {
             if let Some(check) = &mut check
                 && check.feed(piece).is_some()
             {
@@ -818,43 +816,6 @@ fn preview(body: &[u8]) -> String {
     }
 }
 
-/// Reads the request line into `line`; false at the end of the stream.
-pub fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<bool> {
-    line.clear();
-    let read = reader.take(MAX_LINE as u64).read_until(b'\n', line)?;
-    if read == 0 {
-        return Ok(false);
-    }
-    if !line.ends_with(b"\n") {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "request line too long or cut off",
-        ));
-    }
-    Ok(true)
-}
-
-/// Reads header (or trailer) lines up to the empty line that ends them,
-/// handing each to `field` with its line end trimmed; the input ending
-/// before that empty line is an error. `line` is scratch space.
-pub fn read_fields(
-    reader: &mut impl BufRead,
-    line: &mut Vec<u8>,
-    mut field: impl FnMut(&str) -> io::Result<()>,
-) -> io::Result<()> {
-    loop {
-        if !read_line(reader, line)? {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        let text = String::from_utf8_lossy(line);
-        let text = text.trim_end();
-        if text.is_empty() {
-            return Ok(());
-        }
-        field(text)?;
-    }
-}
-
 /// The header a streamed answer carries.
 const RESPONSE_MODE: &str = "Lambda-Runtime-Function-Response-Mode";
 
@@ -906,21 +867,6 @@ fn read_head(reader: &mut impl BufRead, header: &mut Vec<u8>) -> io::Result<Head
         ));
     }
     Ok(head)
-}
-
-/// `write_all` for several buffers in as few system calls as the kernel
-/// takes them: the head and a large event go out together, so the runtime
-/// is not woken for the head alone.
-pub fn write_all_vectored(writer: &mut impl Write, mut bufs: &mut [IoSlice<'_>]) -> io::Result<()> {
-    while !bufs.is_empty() {
-        match writer.write_vectored(bufs) {
-            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(written) => IoSlice::advance_slices(&mut bufs, written),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -1000,14 +946,5 @@ mod tests {
         let text = std::str::from_utf8(ACCEPTED).unwrap();
         let (_, body) = text.split_once("\r\n\r\n").unwrap();
         assert_eq!(body.len(), 16);
-    }
-
-    #[test]
-    fn vectored_writes_put_every_byte_out_in_order() {
-        let mut out = Vec::new();
-        let big = vec![7u8; 100_000];
-        write_all_vectored(&mut out, &mut [IoSlice::new(b"head"), IoSlice::new(&big)]).unwrap();
-        assert_eq!(out.len(), 100_004);
-        assert_eq!(&out[..5], b"head\x07");
     }
 }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
 
-use crate::fake_api::{read_fields, read_line};
+use crate::http1::{read_fields, read_line};
 
 /// A running front.
 pub struct KeepAlive {

@@ -7,32 +7,39 @@
 //! hangs) ends the run with `error: ...` and exit code 1, never with a
 //! report of half-measured figures.
 //!
-//! Codemap: `options` (command line), `fake_api` (the HTTP side), `chunked`
-//! (streamed bodies), `session` (one runtime process from spawn to kill),
-//! `event` (what is sent and what a right answer is), `procfs` (CPU, memory
-//! and machine facts), `stats`, `compare` (interleaved rounds and payload
-//! scaling), `concurrency` (the `--concurrency N` comparison), `streaming`
-//! (the `--streaming` comparison and its trivial writer), `typed` (the
-//! `--typed` comparison), `orders` (the `--orders` comparison), `moto`
-//! (the AWS it calls) and `keepalive` (moto's keep-alive front), `report` (the generated part of BENCHMARKS.md),
-//! `profile` (callgrind and strace modes).
+//! Codemap, from the bottom up (a file imports only files above it):
+//! `stats`, `procfs` (CPU, memory and machine facts), `which` (tools on
+//! PATH), `options` (command line), `event` (what is sent and what a right
+//! answer is), `http1` (the HTTP/1.1 framing the driver's servers read and
+//! write), `signal` (what a session hears), `fake_api` (the Runtime API
+//! side), `session` (one runtime process from spawn to kill), `report`
+//! (what every part renders alike) and `publish` (BENCHMARKS.md's markers
+//! and merging a part into it); then the comparisons, each measuring and
+//! rendering its own part: `compare` (interleaved rounds and payload
+//! scaling), `concurrency` (`--concurrency N`), `streaming` (`--streaming`
+//! and its trivial writer), `typed` (`--typed`), `orders` (`--orders`,
+//! with `keepalive`, moto's keep-alive front, and `moto`, the AWS it
+//! calls); and `profile` (the callgrind and strace modes).
 
-mod chunked;
 mod compare;
 mod concurrency;
 mod event;
 mod fake_api;
+mod http1;
 mod keepalive;
 mod moto;
 mod options;
 mod orders;
 mod procfs;
 mod profile;
+mod publish;
 mod report;
 mod session;
+mod signal;
 mod stats;
 mod streaming;
 mod typed;
+mod which;
 
 use std::process::ExitCode;
 

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use crate::keepalive::KeepAlive;
 use crate::procfs;
-use crate::profile::find_in_path;
+use crate::which::find_in_path;
 
 /// The version bench/run.sh and .ci/run install.
 pub const MOTO: &str = "moto[server]==5.2.1";

@@ -382,7 +382,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Options>
         runtimes,
         zips: zip_sizes,
         rounds: rounds.unwrap_or(if quick { 1 } else { 5 }),
-        // Under valgrind an invocation is ~50 times slower: 2,000 is enough.
+        // Under valgrind an invocation is many times slower, and
+        // instruction counts repeat: fewer invocations are enough.
         // The orders comparison's invocations are moto's speed: its own.
         n: orders.as_ref().map_or(
             n.unwrap_or(if quick || profile.is_some() {

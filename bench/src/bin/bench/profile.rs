@@ -10,13 +10,13 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::event;
 use crate::options::{Options, Profile, Tool};
 use crate::orders::Lab;
 use crate::session::{self, Ending, Work};
+use crate::which::find_in_path;
 
 /// Runs `profile` with `opts.n` invocations and prints the figures.
 pub fn run(opts: &Options, profile: &Profile) -> Result<(), String> {
@@ -158,22 +158,6 @@ pub fn run(opts: &Options, profile: &Profile) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// `program` in one of PATH's directories, if it is there and executable.
-pub fn find_in_path(program: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(program))
-            .find(|candidate| is_executable(candidate))
-    })
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    path.metadata()
-        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        .unwrap_or(false)
 }
 
 /// The instruction total of a callgrind output file.

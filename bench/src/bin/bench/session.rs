@@ -26,26 +26,17 @@ use crate::event;
 use crate::fake_api::{self, Answers, FakeApi, Samples};
 use crate::options::Runtime;
 use crate::procfs;
-use crate::profile::find_in_path;
+use crate::signal::Signal;
+use crate::which::find_in_path;
 
-/// How long a session may take before it is declared hung (the slowest,
-/// 20,000 invocations under valgrind, takes a few minutes).
+/// How long a session may take before it is declared hung: the slowest,
+/// a profile's invocations under valgrind, takes minutes.
 const RUN_LIMIT: Duration = Duration::from_secs(900);
 /// How long a runtime may take to exit once its connection is closed
 /// (valgrind writes its profile then).
 const EXIT_LIMIT: Duration = Duration::from_secs(120);
 /// How much of the runtime's output an error quotes.
 const OUTPUT_TAIL: usize = 4 * 1024;
-
-/// What the fake API and the output reader tell the session.
-pub enum Signal {
-    /// The runtime asked for the event after the last: all is measured.
-    Finished,
-    /// The runtime broke a rule; the text says how.
-    Failed(String),
-    /// The runtime's stdout and stderr reached end of file: it is gone.
-    OutputClosed,
-}
 
 /// Judges one buffered answer, given the index of the event it answers;
 /// the error says what is wrong with it.

@@ -32,6 +32,11 @@ pub fn range(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
         })
 }
 
+/// The median of one figure over runs.
+pub fn med<T>(runs: &[T], figure: impl Fn(&T) -> f64) -> f64 {
+    median(runs.iter().map(figure).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

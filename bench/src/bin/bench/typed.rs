@@ -13,9 +13,10 @@ use crate::compare::{Measurement, figures};
 use crate::event;
 use crate::options::{Options, Runtime, Typed};
 use crate::procfs;
-use crate::report::{self, med, num, ratio};
+use crate::publish;
+use crate::report::{self, num, ratio};
 use crate::session::{self, Ending, Work};
-use crate::stats::{median, range};
+use crate::stats::{med, median, range};
 
 /// Invocations per SQS session: the peak comes with the first, the others
 /// show it does not climb.
@@ -194,7 +195,7 @@ pub fn run(opts: &Options, typed: &Typed) -> Result<(), String> {
     }
 
     let section = render(opts, &runs);
-    report::publish(opts.out.as_deref(), &section, report::merge_typed)
+    publish::publish(opts.out.as_deref(), &section, publish::merge_typed)
 }
 
 /// Peak RSS above idle RSS, over the event's size.
@@ -210,7 +211,7 @@ fn median_above_idle(runs: &[Measurement], event_bytes: usize) -> f64 {
 /// The Typed events part, between its markers.
 pub fn render(opts: &Options, runs: &TypedRuns) -> String {
     let mut r = String::new();
-    let _ = writeln!(r, "{}\n", report::TYPED_BEGIN);
+    let _ = writeln!(r, "{}\n", publish::TYPED_BEGIN);
     let _ = writeln!(
         r,
         "## Typed events: an SQS batch's memory, an API Gateway event's CPU\n"
@@ -336,7 +337,7 @@ pub fn render(opts: &Options, runs: &TypedRuns) -> String {
         verdict(opts, declared <= value_cpu)
     );
     r.push_str(&meanings(bytes));
-    let _ = writeln!(r, "\n{}", report::TYPED_END);
+    let _ = writeln!(r, "\n{}", publish::TYPED_END);
     r
 }
 

@@ -1,11 +1,16 @@
-//! HTTP/1.1 chunked bodies (RFC 9112, section 7.1), read as a streamed
-//! answer arrives: each piece of data is handed on straight from the read
-//! buffer, never gathered, so a 100 MB body costs the fake API no memory
-//! and no copy. Pure over `BufRead`; the caller timestamps.
+//! HTTP/1.1 framing over blocking std I/O, for the driver's servers (the
+//! fake Runtime API, moto's keep-alive front) and the trivial writer: a
+//! line, the header (or trailer) fields up to the empty line, a chunked
+//! body (RFC 9112, section 7.1) read as a streamed answer arrives, and a
+//! vectored write of a whole message. A chunked body's data is handed on
+//! straight from the read buffer, never gathered, so a 100 MB body costs
+//! no memory and no copy. Pure over `BufRead` and `Write`; callers
+//! timestamp and judge what they read.
 
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, IoSlice, Read, Write};
 
-use crate::fake_api::{read_fields, read_line};
+/// A line longer than this is not from a Lambda runtime, nor from moto.
+const MAX_LINE: usize = 16 * 1024;
 
 /// The largest chunk this reader takes: 2^40 bytes, far beyond Lambda's
 /// 200 MB limit on a whole stream, and short of overflow.
@@ -17,7 +22,7 @@ pub type Trailers = Vec<(String, String)>;
 /// Reads one chunked body: calls `data` with each run of body bytes in
 /// order, and returns the trailer fields (name, value) after the last
 /// chunk. `line` is scratch space kept by the caller.
-pub fn read_body(
+pub fn read_chunked(
     reader: &mut impl BufRead,
     line: &mut Vec<u8>,
     mut data: impl FnMut(&[u8]),
@@ -86,6 +91,58 @@ fn shown(line: &[u8]) -> String {
         .to_string()
 }
 
+/// Reads the request line into `line`; false at the end of the stream.
+pub fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<bool> {
+    line.clear();
+    let read = reader.take(MAX_LINE as u64).read_until(b'\n', line)?;
+    if read == 0 {
+        return Ok(false);
+    }
+    if !line.ends_with(b"\n") {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "request line too long or cut off",
+        ));
+    }
+    Ok(true)
+}
+
+/// Reads header (or trailer) lines up to the empty line that ends them,
+/// handing each to `field` with its line end trimmed; the input ending
+/// before that empty line is an error. `line` is scratch space.
+pub fn read_fields(
+    reader: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    mut field: impl FnMut(&str) -> io::Result<()>,
+) -> io::Result<()> {
+    loop {
+        if !read_line(reader, line)? {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        let text = String::from_utf8_lossy(line);
+        let text = text.trim_end();
+        if text.is_empty() {
+            return Ok(());
+        }
+        field(text)?;
+    }
+}
+
+/// `write_all` for several buffers in as few system calls as the kernel
+/// takes them: the head and a large event go out together, so the runtime
+/// is not woken for the head alone.
+pub fn write_all_vectored(writer: &mut impl Write, mut bufs: &mut [IoSlice<'_>]) -> io::Result<()> {
+    while !bufs.is_empty() {
+        match writer.write_vectored(bufs) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(written) => IoSlice::advance_slices(&mut bufs, written),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,7 +153,7 @@ mod tests {
     fn check(body: &str, capacity: usize) -> io::Result<(String, usize, Trailers, String)> {
         let mut reader = BufReader::with_capacity(capacity, body.as_bytes());
         let (mut data, mut pieces) = (Vec::new(), 0);
-        let trailers = read_body(&mut reader, &mut Vec::new(), |piece| {
+        let trailers = read_chunked(&mut reader, &mut Vec::new(), |piece| {
             data.extend_from_slice(piece);
             pieces += 1;
         })?;
@@ -159,5 +216,14 @@ mod tests {
             let err = check(cut, 16).unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{cut:?}");
         }
+    }
+
+    #[test]
+    fn vectored_writes_put_every_byte_out_in_order() {
+        let mut out = Vec::new();
+        let big = vec![7u8; 100_000];
+        write_all_vectored(&mut out, &mut [IoSlice::new(b"head"), IoSlice::new(&big)]).unwrap();
+        assert_eq!(out.len(), 100_004);
+        assert_eq!(&out[..5], b"head\x07");
     }
 }
