@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Event, FakeApi, Finished, Next, bootstrap, finish};
+use crate::bootstrap;
+use crate::support::{Event, FakeApi, Finished, Next, finish};
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()

@@ -5,7 +5,8 @@
 
 use serde_json::{Value, json};
 
-use crate::runtime_api::{Event, FakeApi, Next, answered_id, bootstrap, finish};
+use crate::bootstrap;
+use crate::runtime_api::{Event, FakeApi, Next, answered_id, finish};
 use crate::support::{context, create_table, moto, moto_client, unique};
 use lambda_bootstrap::aws;
 

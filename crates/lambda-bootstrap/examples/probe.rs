@@ -1,12 +1,10 @@
-//! `probe`: the `bootstrap` binary with extra handlers for the end-to-end
-//! tests: `probe`, `probe_stream`, `probe_stream_typed` (a typed event),
-//! and `probe_hooked` (`probe` with a shutdown hook). It runs the same
-//! `app::main`; the only difference is the table. An example, not a
-//! `[[bin]]`, so that nothing deploys it: cargo-lambda zips every binary,
-//! and build.sh makes bootstrap.zip of `bootstrap` only (`./build.sh --bin
-//! probe` builds it the same way into probe.zip, for the packaging tests).
-//! The tests build it themselves (`support::probe_binary`); by hand: `cargo
-//! build --example probe`.
+//! `probe`: the runtime's own test function, for its end-to-end tests: a
+//! table of its own handlers, `probe`, `probe_stream`, `probe_stream_typed`
+//! (a typed event) and `probe_hooked` (`probe` with a shutdown hook),
+//! served by [`lambda_bootstrap::run`] as any function's `main` does. An
+//! example, so that the crate ships no binary. The tests build it
+//! themselves (`support::probe_binary`); by hand: `cargo build -p
+//! lambda-bootstrap --example probe`.
 //!
 //! `probe` answers with what it saw (event, context, `_X_AMZN_TRACE_ID`, the
 //! process's thread count), or misbehaves on request: `{"panic": "msg"}`,
@@ -32,7 +30,7 @@ use std::process::ExitCode;
 
 use lambda_bootstrap::http::HttpResponse;
 use lambda_bootstrap::{
-    Context, Entry, HandlerError, ResponseStream, Shutdown, buffered, handlers::HANDLERS, streaming,
+    Context, Entry, HandlerError, ResponseStream, Shutdown, buffered, streaming,
 };
 use serde_json::{Value, json};
 
@@ -265,8 +263,7 @@ fn probe_aws(event: Value, _ctx: &Context) -> Result<Value, HandlerError> {
 }
 
 fn main() -> ExitCode {
-    let mut table: Vec<Entry> = HANDLERS.to_vec();
-    table.push(Entry::new("probe", buffered!(probe)));
+    let mut table = vec![Entry::new("probe", buffered!(probe))];
     table.push(Entry::new("probe_stream", streaming!(probe_stream)));
     table.push(Entry::new(
         "probe_stream_typed",
@@ -276,5 +273,9 @@ fn main() -> ExitCode {
     table.push(Entry::new("probe_hooked", buffered!(probe)).with_shutdown(probe_shutdown));
     #[cfg(feature = "aws")]
     table.push(Entry::new("probe_aws", buffered!(probe_aws)));
-    lambda_bootstrap::runtime::app::main(Box::leak(table.into_boxed_slice()))
+    // Built without the feature, the name stays known, as a table line with
+    // `#[cfg(feature = "aws")]` keeps it: asking for it says what to build.
+    #[cfg(not(feature = "aws"))]
+    table.push(Entry::unbuilt("probe_aws", "aws"));
+    lambda_bootstrap::run(Box::leak(table.into_boxed_slice()))
 }

@@ -290,6 +290,12 @@ pub struct UnknownHandler {
 impl fmt::Display for UnknownHandler {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.name, self.needs_feature) {
+            // A table line under a `cfg` other than one feature.
+            (Some(name), Some(predicate)) if predicate.starts_with("cfg(") => write!(
+                f,
+                "handler '{name}' is built only where `{predicate}` holds, which it did not \
+                 for this binary"
+            )?,
             (Some(name), Some(feature)) => write!(
                 f,
                 "handler '{name}' needs the cargo feature '{feature}', which this binary was \

@@ -1,7 +1,7 @@
 //! Fuzzes what the runtime does with a `/next` answer: header values into a
 //! `Context`, the body through `invoke` with a handler that reads every
-//! context field, and through a typed one (`sqsevent`, whose ill-shaped
-//! events are parsed twice to name the place). Whatever the bytes, the result must be an answer or a
+//! context field, and through a typed one (an SQS-like batch, whose
+//! ill-shaped events are parsed twice to name the place). Whatever the bytes, the result must be an answer or a
 //! `Diagnostic` whose body is valid JSON, and the paths built from the
 //! request id must stay one segment.
 #![no_main]
@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use lambda_bootstrap::FunctionInfo;
 use lambda_bootstrap::context::{Context, headers};
-use lambda_bootstrap::handlers::HANDLERS;
 use lambda_bootstrap::runtime::api;
 use lambda_bootstrap::runtime::invoke::invoke;
 use lambda_bootstrap::{Handler, HandlerError, buffered};
 use libfuzzer_sys::fuzz_target;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 fn echo(event: Value, ctx: &Context) -> Result<Value, HandlerError> {
@@ -22,6 +22,30 @@ fn echo(event: Value, ctx: &Context) -> Result<Value, HandlerError> {
         json!({"event": event, "remaining": ctx.remaining_time().map(|d| d.as_millis() as u64),
               "cc": ctx.client_context, "id": ctx.identity}),
     )
+}
+
+/// A typed event with nesting, so that an ill-shaped one takes the path
+/// that names the place.
+#[derive(Deserialize)]
+struct Batch {
+    #[serde(rename = "Records")]
+    records: Vec<Message>,
+}
+
+#[derive(Deserialize)]
+struct Message {
+    #[serde(rename = "messageId")]
+    message_id: String,
+    body: String,
+}
+
+fn typed(batch: Batch, _ctx: &Context) -> Result<Value, HandlerError> {
+    let sizes: Vec<(String, usize)> = batch
+        .records
+        .into_iter()
+        .map(|m| (m.message_id, m.body.len()))
+        .collect();
+    Ok(json!(sizes))
 }
 
 const NAMES: [&str; 8] = [
@@ -58,15 +82,10 @@ fuzz_target!(|data: &[u8]| {
     let Handler::Buffered(echo) = buffered!(echo) else {
         unreachable!()
     };
-    let sqs = HANDLERS
-        .iter()
-        .find(|e| e.name == "sqsevent")
-        .unwrap()
-        .handler;
-    let Handler::Buffered(sqs) = sqs else {
+    let Handler::Buffered(typed) = buffered!(typed) else {
         unreachable!()
     };
-    for handler in [echo, sqs] {
+    for handler in [echo, typed] {
         match invoke(handler, body, &ctx) {
             Ok(answer) => {
                 serde_json::from_slice::<Value>(&answer).expect("answers are JSON");

@@ -34,6 +34,3 @@ pub mod trace;
 pub mod transport;
 pub mod wire;
 pub mod workers;
-
-pub use client::Client;
-pub use error::Error;

@@ -1,13 +1,11 @@
 //! The `aws` feature's client against real parts: moto's server for AWS
 //! (with its request authentication on, so a wrong signature fails), a
 //! local TLS endpoint, and small local servers playing a failing AWS and a
-//! container credentials endpoint; and `orders`, the function, end to end
-//! on the fake Runtime API. `cargo test --features aws`; needs
+//! container credentials endpoint. `cargo test --features aws`; needs
 //! `moto_server` (pip install 'moto[server]') and the openssl command.
 
 mod credentials;
 mod https;
-mod orders;
 mod retries;
 mod secrets;
 mod services;

@@ -1,5 +1,6 @@
 //! `bootstrap invoke <handler> [EVENT_FILE | -]` and `--help`, on the built
-//! binary: output and exit codes as a person at a terminal sees them.
+//! probe (any function's binary runs the same command line): output and
+//! exit codes as a person at a terminal sees them.
 
 use std::process::Command;
 
@@ -8,7 +9,7 @@ use serde_json::{Value, json};
 use crate::support::{Finished, finish, finish_with_stdin, known_handlers, probe_binary};
 
 fn bootstrap(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bootstrap"));
+    let mut cmd = Command::new(probe_binary());
     cmd.env_clear()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(args);
@@ -28,38 +29,36 @@ fn stdout_json(out: &Finished) -> Value {
 #[test]
 fn invoke_prints_the_result_and_exits_0() {
     let out = check(
-        &["invoke", "httpevent", "tests/data/apigw-http-get.json"],
+        &["invoke", "probe", "tests/data/apigw-http-get.json"],
         "",
         0,
     );
-    assert_eq!(stdout_json(&out)["body"], "Hello Bob from Rust");
+    let fixture: Value =
+        serde_json::from_slice(&std::fs::read("tests/data/apigw-http-get.json").unwrap()).unwrap();
+    assert_eq!(stdout_json(&out)["event"], fixture);
+    assert_eq!(stdout_json(&out)["context"]["request_id"], "local-invoke");
     assert!(out.stdout.ends_with('\n'));
 
-    for args in [
-        &["invoke", "scheduleevent", "-"][..],
-        &["invoke", "scheduleevent"],
-    ] {
+    for args in [&["invoke", "probe", "-"][..], &["invoke", "probe"]] {
         let out = check(args, r#"{"hello":"world"}"#, 0);
-        assert_eq!(stdout_json(&out)["runs"], 1, "a fresh process each time");
+        assert_eq!(stdout_json(&out)["event"], json!({"hello": "world"}));
     }
 }
 
 #[test]
 fn invoke_prints_the_error_body_and_exits_1() {
     let out = check(
-        &["invoke", "snsevent", "tests/data/schedule-input.json"],
-        "",
+        &["invoke", "probe", "-"],
+        r#"{"error": {"type": "Planned", "message": "as asked"}}"#,
         1,
     );
     assert_eq!(
         stdout_json(&out),
-        json!({"errorType": "Runtime.UnmarshalError",
-               "errorMessage": "the event does not fit SnsEvent: missing field `Records` \
-                                (line 1, column 18)"})
+        json!({"errorType": "Planned", "errorMessage": "as asked"})
     );
     assert_eq!(out.stderr, "", "the answer is on stdout, once");
 
-    let out = check(&["invoke", "httpevent", "-"], "{oops", 1);
+    let out = check(&["invoke", "probe", "-"], "{oops", 1);
     assert_eq!(stdout_json(&out)["errorType"], "Runtime.UnmarshalError");
 }
 
@@ -78,7 +77,7 @@ fn unknown_handler_lists_the_known_ones_and_exits_2() {
 
 #[test]
 fn usage_errors_exit_2() {
-    let out = check(&["invoke", "httpevent", "no/such/file.json"], "", 2);
+    let out = check(&["invoke", "probe", "no/such/file.json"], "", 2);
     assert!(
         out.stderr
             .starts_with("error: cannot read event file 'no/such/file.json'"),

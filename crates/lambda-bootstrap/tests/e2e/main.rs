@@ -7,7 +7,6 @@ mod concurrency;
 mod emulator;
 mod environment;
 mod faults;
-mod handlers;
 mod hostile;
 mod local_invoke;
 mod logs;
