@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs what README.md tells a new user to run, as written, on a scratch
+# Runs what README.md (and the guides in docs/) tell a new user to run, as
+# written, on a scratch
 # clone of this repository: the Build commands (build.sh and cargo-lambda),
 # the offline deploy check (osls package, sam validate --lint, sam build),
 # the "Try it locally" commands, the streaming example, the cargo-lambda
@@ -35,19 +36,24 @@ fail() {
     exit 1
 }
 
-# block NAME: the fenced block after `<!-- readme-check: NAME -->`, its
+# block NAME: the fenced block after `<!-- readme-check: NAME -->`, in
+# README.md or one of the guides in docs/ (exactly one of them), its
 # indentation (a list item's) removed.
 block() {
-    python3 - "$root/README.md" "$1" <<'PY'
-import sys, textwrap
-text = open(sys.argv[1], encoding="utf-8").read().splitlines()
-marker = f"<!-- readme-check: {sys.argv[2]} -->"
-starts = [i for i, line in enumerate(text) if line.strip() == marker]
-if len(starts) != 1:
-    sys.exit(f"README.md has {len(starts)} blocks marked {marker!r}, want 1")
-i = starts[0] + 1
+    python3 - "$root" "$1" <<'PY'
+import glob, os, sys, textwrap
+root, name = sys.argv[1], sys.argv[2]
+marker = f"<!-- readme-check: {name} -->"
+found = []
+for path in [os.path.join(root, "README.md")] + sorted(glob.glob(os.path.join(root, "docs", "*.md"))):
+    text = open(path, encoding="utf-8").read().splitlines()
+    found += [(path, text, i) for i, line in enumerate(text) if line.strip() == marker]
+if len(found) != 1:
+    sys.exit(f"README.md and docs/ have {len(found)} blocks marked {marker!r}, want 1")
+path, text, start = found[0]
+i = start + 1
 if not text[i].strip().startswith("```"):
-    sys.exit(f"no fenced block right after {marker!r}")
+    sys.exit(f"no fenced block right after {marker!r} in {path}")
 end = next(j for j in range(i + 1, len(text)) if text[j].strip() == "```")
 print(textwrap.dedent("\n".join(text[i + 1:end])))
 PY

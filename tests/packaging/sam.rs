@@ -655,9 +655,9 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
 
 /// The fenced block after `<!-- readme-check: NAME -->` in README.md.
 fn readme_block(name: &str) -> String {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(root().join("docs/managed-instances.md")).unwrap();
     let marker = format!("<!-- readme-check: {name} -->");
-    let (_, after) = readme.split_once(&marker).expect("the README's marker");
+    let (_, after) = readme.split_once(&marker).expect("the guide's marker");
     let body = after
         .trim_start()
         .split_once('\n')
