@@ -142,3 +142,30 @@ fn invoke_gives_the_handler_a_deadline() {
     let ms = remaining(&["invoke", "--timeout", "3", "probe", "-"]);
     assert!((1..=3_000).contains(&ms), "{ms}");
 }
+
+#[test]
+fn invoke_streams_to_stdout_and_reports_a_mid_stream_error() {
+    let out = check(
+        &["invoke", "probe_stream", "-"],
+        r#"{"http_status": 201, "lines": ["a\n", "b\n"]}"#,
+        0,
+    );
+    assert_eq!(out.stdout, "a\nb\n", "stdout is the body");
+    assert_eq!(
+        out.stderr,
+        "http: {\"cookies\":[\"seen=1\"],\"headers\":{\"x-probe\":\"1\"},\"statusCode\":201}\n"
+    );
+    let out = check(
+        &["invoke", "probe_stream", "-"],
+        r#"{"lines": ["a\n"], "error": "midway"}"#,
+        1,
+    );
+    assert_eq!(out.stdout, "a\n");
+    assert!(
+        out.stderr.ends_with(
+            "error: the stream ended with {\"errorMessage\":\"midway\",\"errorType\":\"ProbeFailure\"}\n"
+        ),
+        "{}",
+        out.stderr
+    );
+}
