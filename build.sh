@@ -128,8 +128,8 @@ done
 # static-pie (ET_DYN, 3); aarch64's has no static-pie on stable Rust, so it
 # is a static fixed-address executable (ET_EXEC, 2).
 case "$arch" in
-    arm64) triple=aarch64-unknown-linux-musl zig_target=aarch64-linux-musl; elf_machine=183 elf_type=2 linking=static ;; # EM_AARCH64
-    x86_64) triple=x86_64-unknown-linux-musl zig_target=x86_64-linux-musl; elf_machine=62 elf_type=3 linking=static-pie ;; # EM_X86_64
+    arm64) triple=aarch64-unknown-linux-musl elf_machine=183 elf_type=2 linking=static ;; # EM_AARCH64
+    x86_64) triple=x86_64-unknown-linux-musl elf_machine=62 elf_type=3 linking=static-pie ;; # EM_X86_64
     *) echo "build.sh: unknown architecture '$arch' (from $arch_from): use arm64 or x86_64" >&2; exit 2 ;;
 esac
 
@@ -218,15 +218,20 @@ if grep -q '^ring v' <<<"$tree" && [ -z "${!cc_var:-}" ]; then
     zig="$zig_dir/ziglang/zig"
     mkdir -p "$zig_dir/bin"
     # cc-rs adds --target=<rust triple>, which zig does not take: it gets
-    # zig's own name for the target instead.
-    cat >"$zig_dir/bin/cc-$triple" <<WRAPPER
+    # zig's own name for the target instead. One wrapper per musl target,
+    # whichever this run builds: .cargo/config.toml names them for
+    # cargo-lambda (docs/build.md), once build.sh has run.
+    for pair in aarch64-unknown-linux-musl:aarch64-linux-musl x86_64-unknown-linux-musl:x86_64-linux-musl; do
+        cat >"$zig_dir/bin/cc-${pair%%:*}" <<WRAPPER
 #!/bin/sh
-# A C compiler for $triple: zig's clang (build.sh, for ring under the aws feature).
+# A C compiler for ${pair%%:*}: zig's clang (build.sh, for ring).
 for arg do shift; case "\$arg" in --target=*) ;; *) set -- "\$@" "\$arg" ;; esac; done
-exec "$zig" cc -target $zig_target "\$@"
+exec "$zig" cc -target ${pair#*:} "\$@"
 WRAPPER
+        chmod +x "$zig_dir/bin/cc-${pair%%:*}"
+    done
     printf '#!/bin/sh\nexec "%s" ar "$@"\n' "$zig" >"$zig_dir/bin/ar"
-    chmod +x "$zig_dir/bin/cc-$triple" "$zig_dir/bin/ar"
+    chmod +x "$zig_dir/bin/ar"
     export "$cc_var=$zig_dir/bin/cc-$triple" "$ar_var=$zig_dir/bin/ar"
     # zig keeps a cache of what it compiled; under target/, not in $HOME.
     export ZIG_GLOBAL_CACHE_DIR="$zig_dir/cache" ZIG_LOCAL_CACHE_DIR="$zig_dir/cache"
