@@ -207,7 +207,12 @@ target_var="${triple//-/_}"
 cc_var="CC_$target_var" ar_var="AR_$target_var"
 step="looking for ring in the dependency tree (cargo tree -i ring)"
 tree="$(cargo tree --locked -e normal,build --target "$triple" -i ring "${package_args[@]}" "${feature_args[@]}" 2>/dev/null || true)"
-if grep -q '^ring v' <<<"$tree" && [ -z "${!cc_var:-}" ]; then
+# A CC_<target> naming build.sh's own wrapper (what .cargo/config.toml sets
+# for cargo-lambda, and cargo passes on to what `cargo test` runs) is no
+# compiler of the caller's: the wrapper is (re)written here.
+own_cc=""
+case "${!cc_var:-}" in */ziglang-$zig_version/bin/cc-$triple) own_cc=1 ;; esac
+if grep -q '^ring v' <<<"$tree" && { [ -z "${!cc_var:-}" ] || [ -n "$own_cc" ]; }; then
     zig_dir="${CARGO_TARGET_DIR:-$root/target}/ziglang-$zig_version"
     if [ ! -x "$zig_dir/ziglang/zig" ]; then
         step="getting zig $zig_version from PyPI (python3 -m pip install ziglang==$zig_version) to compile ring's C for $triple"
