@@ -113,11 +113,29 @@ assert text.count(anchor) == 1, "one handler_table! in src/handlers/mod.rs"
 open(path, "w", encoding="utf-8").write(text.replace(anchor, anchor + "    " + sys.argv[1] + "\n"))
 PY
 }
+# add_deploy NAME: the function in both deploy files, as the README's step 6
+# says (tests/function.rs fails for a table line without them).
+add_deploy() {
+    python3 - "$1" <<'PY'
+import sys
+name = sys.argv[1]
+def insert_after(path, anchor, text):
+    body = open(path, encoding="utf-8").read()
+    assert body.count(anchor) == 1, (path, anchor)
+    open(path, "w", encoding="utf-8").write(body.replace(anchor, anchor + text))
+insert_after("serverless.yml", "functions:\n", f"  {name}:\n    handler: {name}\n")
+logical = name.capitalize() + "Function"
+insert_after("template.yaml", "Resources:\n",
+    f"  {logical}:\n    Type: AWS::Serverless::Function\n    Metadata:\n      BuildMethod: makefile\n"
+    f"    Properties:\n      FunctionName: !Sub lambda-bootstrap-${{Stage}}-{name}\n      Handler: {name}\n")
+PY
+}
 block src/handlers/greet.rs >src/handlers/greet.rs
 block tests/data/greet.json >tests/data/greet.json
 line="$(block 'table line' | grep -F '"greet" => greet,' | sed 's/^ *//')"
 [ -n "$line" ] || fail "the README's table block has no greet line"
 add_line "$line"
+add_deploy greet
 out="$(bash -euo pipefail -c "$(block 'run greet')" 2>"$scratch/greet.log")" || fail "running greet failed: $(cat "$scratch/greet.log")"
 [ "$out" = '{"greeting":"hello Ada"}' ] || fail "greet printed $out"
 grep -q 'INFO \[local-invoke\] greeting Ada, Some(' "$scratch/greet.log" ||
@@ -132,6 +150,7 @@ out="$(bash -euo pipefail -c "$(block 'greet unfit')" 2>"$scratch/unfit.log")" |
 echo "--- README: Typed events (an SQS consumer)"
 block src/handlers/queue.rs >src/handlers/queue.rs
 add_line '"queue" => queue,'
+add_deploy queue
 out="$(bash -euo pipefail -c "$(block 'run queue')" 2>"$scratch/queue.log")" || fail "running queue failed: $(cat "$scratch/queue.log")"
 [ "$out" = '{"batchItemFailures":[{"itemIdentifier":"2b7c4a19-1e5d-4f3a-8c6b-9d0e1f2a3b02"},{"itemIdentifier":"c3d2e1f0-a9b8-4c7d-8e6f-5a4b3c2d1e03"}]}' ] ||
     fail "queue printed $out"

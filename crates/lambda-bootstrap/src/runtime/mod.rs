@@ -1,7 +1,7 @@
 //! What runs the handlers: everything between Lambda and a handler. A
 //! handler author never needs to open this folder; nothing here names a
-//! handler (`main` hands the table in), and nothing outside it imports
-//! from it but `main` and the test probe.
+//! handler (`run` hands the table in), and it is private to the crate:
+//! a function reaches it only through `lambda_bootstrap::run`.
 //!
 //! - [`app`]: what `main` does; [`cli`]: `bootstrap invoke` and `--help`;
 //! - [`serve`]: the loop; [`workers`]: N loops at once (Lambda Managed
