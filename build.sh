@@ -1,33 +1,42 @@
 #!/usr/bin/env bash
-# Builds bootstrap.zip at the repo root: one fully static (musl) `bootstrap`
-# binary, mode 0755, at the zip's root, for Lambda's provided.al2023 runtime.
+# Builds bootstrap.zip beside this script: the binary of the crate beside it
+# (any binary crate: copy this file next to its Cargo.toml), fully static
+# (musl), as `bootstrap`, mode 0755, at the zip's root, for Lambda's
+# provided.al2023 runtime.
 # The same source gives the same zip bytes, so an unchanged function deploys
 # as unchanged.
 set -euo pipefail
 
 usage() {
     cat <<'EOF'
-usage: ./build.sh [--arch arm64|x86_64] [--bin NAME] [--zip PATH] [--features LIST]
+usage: ./build.sh [--arch arm64|x86_64] [--bin NAME | --example NAME] [--package NAME]
+                  [--zip PATH] [--features LIST]
 
 Builds bootstrap.zip (one static `bootstrap`, mode 0755) for AWS Lambda's
-provided.al2023 runtime.
+provided.al2023 runtime, of the crate beside this script.
 
   --arch ARCH   arm64 (default) or x86_64; without it, the ARCH environment
                 variable, the same knob serverless.yml reads (and
                 that `sam build` hands on, through the Makefile)
-  --bin NAME    the program packaged as `bootstrap`: bootstrap (default), or
-                probe, the tests' handler-misbehaving twin (the example
-                examples/probe.rs), built the same way into probe.zip
-                (never deploy it)
-  --zip PATH    where the zip goes (default: NAME.zip beside build.sh,
-                i.e. ./bootstrap.zip); the Makefile `sam build` runs gives
-                each function its own
+  --bin NAME    the binary packaged as `bootstrap` (default: the crate's
+                only binary, or the one named bootstrap)
+  --example NAME
+                an example instead, built the same way into NAME.zip (the
+                runtime's test probe: --package lambda-bootstrap --example
+                probe; never deploy it)
+  --package NAME
+                the workspace member to build (default: the crate beside
+                this script)
+  --zip PATH    where the zip goes (default: bootstrap.zip beside build.sh,
+                NAME.zip for an example); the Makefile `sam build` runs
+                gives each function its own
   --features LIST
-                cargo features to build with, comma-separated: events (the
-                aws_lambda_events types), aws (calls to AWS services; its
-                TLS needs ring, which compiles C, so build.sh then fetches
-                zig from PyPI, pinned, to compile it for musl). Without
-                aws, no C toolchain is needed at all
+                cargo features to build with, comma-separated, passed to
+                cargo as they are (the template's: events, aws). When the
+                build's dependency tree holds ring (the aws feature's TLS
+                and signing), which compiles C, build.sh fetches zig from
+                PyPI, pinned, to compile it for musl; otherwise no C
+                toolchain is needed at all
   -h, --help    this text
 
 Environment:
@@ -64,7 +73,9 @@ die() {
 # per GB-second, and serverless.yml and template.yaml default to it too.
 # An empty ARCH is an error, as it is for serverless.yml.
 arch="${ARCH-arm64}"
-bin=bootstrap
+bin=""
+example=""
+package=""
 zip_arg=""
 features="${FEATURES-}"
 arch_from="ARCH"
@@ -78,11 +89,23 @@ while [ $# -gt 0 ]; do
             ;;
         --arch=*) arch="${1#--arch=}" arch_from="--arch"; shift ;;
         --bin)
-            [ $# -ge 2 ] || { echo "build.sh: --bin needs a value: bootstrap or probe" >&2; exit 2; }
+            [ $# -ge 2 ] && [ -n "$2" ] || { echo "build.sh: --bin needs a binary's name" >&2; exit 2; }
             bin="$2"
             shift 2
             ;;
         --bin=*) bin="${1#--bin=}"; shift ;;
+        --example)
+            [ $# -ge 2 ] && [ -n "$2" ] || { echo "build.sh: --example needs an example's name" >&2; exit 2; }
+            example="$2"
+            shift 2
+            ;;
+        --example=*) example="${1#--example=}"; shift ;;
+        --package | -p)
+            [ $# -ge 2 ] && [ -n "$2" ] || { echo "build.sh: --package needs a workspace member's name" >&2; exit 2; }
+            package="$2"
+            shift 2
+            ;;
+        --package=*) package="${1#--package=}"; shift ;;
         --zip)
             [ $# -ge 2 ] && [ -n "$2" ] || { echo "build.sh: --zip needs a path" >&2; exit 2; }
             zip_arg="$2"
@@ -105,43 +128,57 @@ done
 # static-pie (ET_DYN, 3); aarch64's has no static-pie on stable Rust, so it
 # is a static fixed-address executable (ET_EXEC, 2).
 case "$arch" in
-    arm64) triple=aarch64-unknown-linux-musl zig_target=aarch64-linux-musl; elf_machine=183 elf_type=2 linking=static ;; # EM_AARCH64
-    x86_64) triple=x86_64-unknown-linux-musl zig_target=x86_64-linux-musl; elf_machine=62 elf_type=3 linking=static-pie ;; # EM_X86_64
+    arm64) triple=aarch64-unknown-linux-musl elf_machine=183 elf_type=2 linking=static ;; # EM_AARCH64
+    x86_64) triple=x86_64-unknown-linux-musl elf_machine=62 elf_type=3 linking=static-pie ;; # EM_X86_64
     *) echo "build.sh: unknown architecture '$arch' (from $arch_from): use arm64 or x86_64" >&2; exit 2 ;;
 esac
 
-# The probe is an example, so that no deploy tool takes it for a function.
-case "$bin" in
-    bootstrap) cargo_target=(--bin bootstrap) built_as=bootstrap ;;
-    probe) cargo_target=(--example probe) built_as=examples/probe ;;
-    *) echo "build.sh: unknown --bin '$bin': use bootstrap or probe" >&2; exit 2 ;;
-esac
+[ -z "$bin" ] || [ -z "$example" ] || { echo "build.sh: --bin and --example exclude each other" >&2; exit 2; }
 
-# Only `bootstrap` makes bootstrap.zip, the one to deploy; the probe never
-# takes its place. A --zip path is the caller's, relative to where it ran.
+# A --zip path is the caller's, relative to where it ran.
 if [ -n "$zip_arg" ]; then
     zip_dir="$(cd "$(dirname "$zip_arg")" 2>/dev/null && pwd)" ||
         { echo "build.sh: no directory for --zip '$zip_arg'" >&2; exit 2; }
     zip_path="$zip_dir/$(basename "$zip_arg")"
 fi
 
-# The features cargo knows, named here so a typo fails with a clear message.
+# Cargo checks the features itself and names an unknown one.
 features="${features// /}"
 feature_args=()
-if [ -n "$features" ]; then
-    IFS=',' read -ra wanted <<<"$features"
-    for feature in "${wanted[@]}"; do
-        case "$feature" in
-            aws | events) ;;
-            *) echo "build.sh: unknown feature '$feature' (known: aws, events)" >&2; exit 2 ;;
-        esac
-    done
-    feature_args=(--features "$features")
-fi
+[ -z "$features" ] || feature_args=(--features "$features")
 
 cd "$(dirname "$0")"
 root="$(pwd)"
-zip_path="${zip_path:-$root/$bin.zip}"
+package_args=()
+[ -z "$package" ] || package_args=(--package "$package")
+
+# What to build: an example if asked; else the binary asked for, or the
+# crate's only one (or the one named bootstrap), read from cargo's metadata
+# of the crate beside this script.
+step="finding the binary to build (cargo metadata)"
+if [ -n "$example" ]; then
+    cargo_target=(--example "$example") built_as="examples/$example"
+    zip_path="${zip_path:-$root/$example.zip}"
+else
+    if [ -z "$bin" ]; then
+        metadata="$(cargo metadata --no-deps --format-version 1 --locked)"
+        bins="$(python3 -c '
+import json, os, sys
+manifest, package = sys.argv[1], sys.argv[2]
+for p in json.load(sys.stdin)["packages"]:
+    if (package and p["name"] == package) or (not package and os.path.samefile(p["manifest_path"], manifest)):
+        print("\n".join(t["name"] for t in p["targets"] if "bin" in t["kind"]))
+' "$root/Cargo.toml" "$package" <<<"$metadata")"
+        case "$(grep -c . <<<"$bins" || true)" in
+            0) die "the crate has no binary to build: give one with --bin, or an example with --example" ;;
+            1) bin="$bins" ;;
+            *) grep -qx bootstrap <<<"$bins" && bin=bootstrap ||
+                die "the crate has several binaries ($(tr '\n' ' ' <<<"$bins")): say which with --bin" ;;
+        esac
+    fi
+    cargo_target=(--bin "$bin") built_as="$bin"
+    zip_path="${zip_path:-$root/bootstrap.zip}"
+fi
 
 step="checking for the rust target $triple"
 if command -v rustup >/dev/null 2>&1; then
@@ -162,12 +199,20 @@ fi
 # ring (the aws feature's TLS and signing) compiles C for the target, and
 # this machine has no C compiler for musl. As cargo-lambda does, zig is
 # fetched from PyPI (pinned) and drives the build through CC_<target> and
-# AR_<target> wrappers; a CC_<target> the caller set wins. Only then: the
-# default build needs no C toolchain.
+# AR_<target> wrappers; a CC_<target> the caller set wins. Only when ring is
+# in this build's dependency tree, whichever feature or crate brings it:
+# the runtime's default build needs no C toolchain.
 zig_version=0.13.0
 target_var="${triple//-/_}"
 cc_var="CC_$target_var" ar_var="AR_$target_var"
-if [[ ",$features," == *",aws,"* ]] && [ -z "${!cc_var:-}" ]; then
+step="looking for ring in the dependency tree (cargo tree -i ring)"
+tree="$(cargo tree --locked -e normal,build --target "$triple" -i ring "${package_args[@]}" "${feature_args[@]}" 2>/dev/null || true)"
+# A CC_<target> naming build.sh's own wrapper (what .cargo/config.toml sets
+# for cargo-lambda, and cargo passes on to what `cargo test` runs) is no
+# compiler of the caller's: the wrapper is (re)written here.
+own_cc=""
+case "${!cc_var:-}" in */ziglang-$zig_version/bin/cc-$triple) own_cc=1 ;; esac
+if grep -q '^ring v' <<<"$tree" && { [ -z "${!cc_var:-}" ] || [ -n "$own_cc" ]; }; then
     zig_dir="${CARGO_TARGET_DIR:-$root/target}/ziglang-$zig_version"
     if [ ! -x "$zig_dir/ziglang/zig" ]; then
         step="getting zig $zig_version from PyPI (python3 -m pip install ziglang==$zig_version) to compile ring's C for $triple"
@@ -178,21 +223,26 @@ if [[ ",$features," == *",aws,"* ]] && [ -z "${!cc_var:-}" ]; then
     zig="$zig_dir/ziglang/zig"
     mkdir -p "$zig_dir/bin"
     # cc-rs adds --target=<rust triple>, which zig does not take: it gets
-    # zig's own name for the target instead.
-    cat >"$zig_dir/bin/cc-$triple" <<WRAPPER
+    # zig's own name for the target instead. One wrapper per musl target,
+    # whichever this run builds: .cargo/config.toml names them for
+    # cargo-lambda (docs/build.md), once build.sh has run.
+    for pair in aarch64-unknown-linux-musl:aarch64-linux-musl x86_64-unknown-linux-musl:x86_64-linux-musl; do
+        cat >"$zig_dir/bin/cc-${pair%%:*}" <<WRAPPER
 #!/bin/sh
-# A C compiler for $triple: zig's clang (build.sh, for ring under the aws feature).
+# A C compiler for ${pair%%:*}: zig's clang (build.sh, for ring).
 for arg do shift; case "\$arg" in --target=*) ;; *) set -- "\$@" "\$arg" ;; esac; done
-exec "$zig" cc -target $zig_target "\$@"
+exec "$zig" cc -target ${pair#*:} "\$@"
 WRAPPER
+        chmod +x "$zig_dir/bin/cc-${pair%%:*}"
+    done
     printf '#!/bin/sh\nexec "%s" ar "$@"\n' "$zig" >"$zig_dir/bin/ar"
-    chmod +x "$zig_dir/bin/cc-$triple" "$zig_dir/bin/ar"
+    chmod +x "$zig_dir/bin/ar"
     export "$cc_var=$zig_dir/bin/cc-$triple" "$ar_var=$zig_dir/bin/ar"
     # zig keeps a cache of what it compiled; under target/, not in $HOME.
     export ZIG_GLOBAL_CACHE_DIR="$zig_dir/cache" ZIG_LOCAL_CACHE_DIR="$zig_dir/cache"
 fi
 
-step="building: cargo build --release --locked --target $triple ${cargo_target[*]} ${feature_args[*]}"
+step="building: cargo build --release --locked --target $triple ${package_args[*]} ${cargo_target[*]} ${feature_args[*]}"
 # rust-lld ships with every toolchain, so either architecture links on either
 # kind of machine without a cross C toolchain (nothing in the default
 # dependency tree compiles C; the aws feature's ring is compiled by zig,
@@ -218,7 +268,7 @@ fi
 flags+=("--remap-path-prefix=$root=." "--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=~/.cargo")
 CARGO_ENCODED_RUSTFLAGS="$(IFS=$'\x1f' && echo "${flags[*]}")"
 export CARGO_ENCODED_RUSTFLAGS
-cargo build --release --locked --target "$triple" "${cargo_target[@]}" "${feature_args[@]}"
+cargo build --release --locked --target "$triple" "${package_args[@]}" "${cargo_target[@]}" "${feature_args[@]}"
 binary="${CARGO_TARGET_DIR:-$root/target}/$triple/release/$built_as"
 [ -f "$binary" ] || die "cargo built no $binary"
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs what README.md tells a new user to run, as written, on a scratch
+# Runs what README.md (and the guides in docs/) tell a new user to run, as
+# written, on a scratch
 # clone of this repository: the Build commands (build.sh and cargo-lambda),
 # the offline deploy check (osls package, sam validate --lint, sam build),
 # the "Try it locally" commands, the streaming example, the cargo-lambda
@@ -35,19 +36,24 @@ fail() {
     exit 1
 }
 
-# block NAME: the fenced block after `<!-- readme-check: NAME -->`, its
+# block NAME: the fenced block after `<!-- readme-check: NAME -->`, in
+# README.md or one of the guides in docs/ (exactly one of them), its
 # indentation (a list item's) removed.
 block() {
-    python3 - "$root/README.md" "$1" <<'PY'
-import sys, textwrap
-text = open(sys.argv[1], encoding="utf-8").read().splitlines()
-marker = f"<!-- readme-check: {sys.argv[2]} -->"
-starts = [i for i, line in enumerate(text) if line.strip() == marker]
-if len(starts) != 1:
-    sys.exit(f"README.md has {len(starts)} blocks marked {marker!r}, want 1")
-i = starts[0] + 1
+    python3 - "$root" "$1" <<'PY'
+import glob, os, sys, textwrap
+root, name = sys.argv[1], sys.argv[2]
+marker = f"<!-- readme-check: {name} -->"
+found = []
+for path in [os.path.join(root, "README.md")] + sorted(glob.glob(os.path.join(root, "docs", "*.md"))):
+    text = open(path, encoding="utf-8").read().splitlines()
+    found += [(path, text, i) for i, line in enumerate(text) if line.strip() == marker]
+if len(found) != 1:
+    sys.exit(f"README.md and docs/ have {len(found)} blocks marked {marker!r}, want 1")
+path, text, start = found[0]
+i = start + 1
 if not text[i].strip().startswith("```"):
-    sys.exit(f"no fenced block right after {marker!r}")
+    sys.exit(f"no fenced block right after {marker!r} in {path}")
 end = next(j for j in range(i + 1, len(text)) if text[j].strip() == "```")
 print(textwrap.dedent("\n".join(text[i + 1:end])))
 PY
@@ -107,11 +113,29 @@ assert text.count(anchor) == 1, "one handler_table! in src/handlers/mod.rs"
 open(path, "w", encoding="utf-8").write(text.replace(anchor, anchor + "    " + sys.argv[1] + "\n"))
 PY
 }
+# add_deploy NAME: the function in both deploy files, as the README's step 6
+# says (tests/function.rs fails for a table line without them).
+add_deploy() {
+    python3 - "$1" <<'PY'
+import sys
+name = sys.argv[1]
+def insert_after(path, anchor, text):
+    body = open(path, encoding="utf-8").read()
+    assert body.count(anchor) == 1, (path, anchor)
+    open(path, "w", encoding="utf-8").write(body.replace(anchor, anchor + text))
+insert_after("serverless.yml", "functions:\n", f"  {name}:\n    handler: {name}\n")
+logical = name.capitalize() + "Function"
+insert_after("template.yaml", "Resources:\n",
+    f"  {logical}:\n    Type: AWS::Serverless::Function\n    Metadata:\n      BuildMethod: makefile\n"
+    f"    Properties:\n      FunctionName: !Sub lambda-bootstrap-${{Stage}}-{name}\n      Handler: {name}\n")
+PY
+}
 block src/handlers/greet.rs >src/handlers/greet.rs
 block tests/data/greet.json >tests/data/greet.json
 line="$(block 'table line' | grep -F '"greet" => greet,' | sed 's/^ *//')"
 [ -n "$line" ] || fail "the README's table block has no greet line"
 add_line "$line"
+add_deploy greet
 out="$(bash -euo pipefail -c "$(block 'run greet')" 2>"$scratch/greet.log")" || fail "running greet failed: $(cat "$scratch/greet.log")"
 [ "$out" = '{"greeting":"hello Ada"}' ] || fail "greet printed $out"
 grep -q 'INFO \[local-invoke\] greeting Ada, Some(' "$scratch/greet.log" ||
@@ -126,6 +150,7 @@ out="$(bash -euo pipefail -c "$(block 'greet unfit')" 2>"$scratch/unfit.log")" |
 echo "--- README: Typed events (an SQS consumer)"
 block src/handlers/queue.rs >src/handlers/queue.rs
 add_line '"queue" => queue,'
+add_deploy queue
 out="$(bash -euo pipefail -c "$(block 'run queue')" 2>"$scratch/queue.log")" || fail "running queue failed: $(cat "$scratch/queue.log")"
 [ "$out" = '{"batchItemFailures":[{"itemIdentifier":"2b7c4a19-1e5d-4f3a-8c6b-9d0e1f2a3b02"},{"itemIdentifier":"c3d2e1f0-a9b8-4c7d-8e6f-5a4b3c2d1e03"}]}' ] ||
     fail "queue printed $out"

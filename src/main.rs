@@ -1,9 +1,8 @@
 //! `bootstrap`: the executable Lambda starts, serving the handlers of
-//! `src/handlers/`. Everything it does is in `runtime/app.rs`, so the test
-//! probe (`examples/probe.rs`) runs the very same code with one more handler.
+//! `src/handlers/`.
 
-use std::process::ExitCode;
+mod handlers;
 
-fn main() -> ExitCode {
-    lambda_bootstrap::runtime::app::main(lambda_bootstrap::handlers::HANDLERS)
+fn main() -> std::process::ExitCode {
+    lambda_bootstrap::run(handlers::HANDLERS)
 }

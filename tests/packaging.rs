@@ -15,7 +15,7 @@
 //! need and runs them:
 //! `cargo test --test packaging -- --ignored --test-threads=1`.
 
-#[path = "e2e/support.rs"]
+#[path = "../crates/lambda-bootstrap/tests/e2e/support.rs"]
 #[allow(dead_code)]
 mod support;
 
@@ -23,7 +23,7 @@ mod support;
 mod cargo_lambda;
 #[path = "packaging/sam.rs"]
 mod sam;
-#[path = "common/test_ca.rs"]
+#[path = "../crates/lambda-bootstrap/tests/common/test_ca.rs"]
 mod test_ca;
 
 use std::path::{Path, PathBuf};
@@ -36,6 +36,23 @@ use support::{Event, FakeApi, Next, finish, lambda};
 
 /// The Serverless Framework fork that packages offline (v4 needs a login).
 const OSLS: &str = "osls@4.3.1";
+
+/// The names this function's table serves, as `bootstrap invoke` lists
+/// them to a person who asks for one it lacks.
+fn served_handlers() -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+        .env_clear()
+        .args(["invoke", "", "-"])
+        .output()
+        .expect("run bootstrap");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let list = stderr
+        .split("(known handlers: ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("bootstrap named no handlers: {stderr}"));
+    list.split(", ").map(str::to_string).collect()
+}
 
 /// ELF `e_machine` of each architecture build.sh takes.
 const ARCHES: [(&str, u16); 2] = [("x86_64", 62), ("arm64", 183)];
@@ -77,12 +94,12 @@ fn build(args: &[&str], env: &[(&str, &str)], target: &Path) -> Built {
         "build.sh {args:?} {env:?} failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let bin = args
+    let zip = args
         .iter()
-        .position(|a| *a == "--bin")
+        .position(|a| *a == "--example")
         .map_or("bootstrap", |i| args[i + 1]);
     Built {
-        zip: std::fs::read(root().join(format!("{bin}.zip"))).unwrap(),
+        zip: std::fs::read(root().join(format!("{zip}.zip"))).unwrap(),
         target: target.to_path_buf(),
         stdout,
     }
@@ -444,7 +461,16 @@ fn the_aws_feature_builds_static_for_both_architectures_and_talks_tls() {
         // probe, built exactly as bootstrap is, holds a handler that uses
         // ring (SigV4) and rustls (an HTTPS call): both compiled for musl.
         let built = build(
-            &["--arch", arch, "--bin", "probe", "--features", "aws"],
+            &[
+                "--arch",
+                arch,
+                "--package",
+                "lambda-bootstrap",
+                "--example",
+                "probe",
+                "--features",
+                "aws",
+            ],
             &[],
             &target_dir("aws"),
         );
@@ -495,13 +521,21 @@ fn the_aws_feature_builds_static_for_both_architectures_and_talks_tls() {
 }
 
 /// The release build (LTO, stripped, opt-level "s") must still catch a
-/// handler's panic and go on, and move a big answer. `--bin probe` builds
-/// the test twin (the example `examples/probe.rs`) exactly as `bootstrap` is.
+/// handler's panic and go on, and move a big answer. `--package
+/// lambda-bootstrap --example probe` builds the runtime's test function
+/// exactly as `bootstrap` is.
 #[test]
 #[ignore = "slow: a release build; run by .ci/run"]
 fn the_shipped_build_still_catches_panics_and_serves_on() {
     let built = build(
-        &["--arch", "x86_64", "--bin", "probe"],
+        &[
+            "--arch",
+            "x86_64",
+            "--package",
+            "lambda-bootstrap",
+            "--example",
+            "probe",
+        ],
         &[],
         &target_dir("probe"),
     );
@@ -677,24 +711,19 @@ fn serverless_yml_packages_to_the_expected_stack() {
             .iter()
             .map(|(_, f)| f["Handler"].as_str().unwrap())
             .collect();
-        // The examples, and whatever a user adds: every one a name the
-        // handler table serves.
-        for example in [
-            "httpevent",
-            "orders",
-            "scheduleevent",
-            "snsevent",
-            "sqsevent",
-            "streamevent",
-        ] {
-            assert!(handlers.contains(&example), "{example} in {handlers:?}");
-        }
+        // Every function a name the handler table serves, and every name
+        // the table serves a function.
+        let served = served_handlers();
         for handler in &handlers {
             assert!(
-                lambda_bootstrap::handlers::HANDLERS
-                    .iter()
-                    .any(|entry| entry.name == *handler),
-                "serverless.yml's handler {handler:?} is not in src/handlers/mod.rs"
+                served.contains(&handler.to_string()),
+                "serverless.yml's handler {handler:?} is not in src/handlers/mod.rs ({served:?})"
+            );
+        }
+        for name in &served {
+            assert!(
+                handlers.contains(&name.as_str()),
+                "src/handlers/mod.rs serves {name:?}, which serverless.yml deploys no function for"
             );
         }
         for (id, f) in &functions {
@@ -1006,4 +1035,103 @@ fn a_deploy_takes_the_zips_architecture_and_refuses_another() {
         assert!(print.success, "ARCH={arch:?}: {}", print.output);
         assert_eq!(print.output.trim(), prints, "ARCH={arch:?}");
     }
+}
+
+/// A function crate of its own, outside this repository, as a user writes
+/// one: any name, a `main` of a few lines, the runtime by path, and a
+/// dependency that brings ring (the runtime's `aws` feature, switched on in
+/// its own Cargo.toml, with no `--features` given). build.sh copied beside
+/// its Cargo.toml finds its binary, compiles ring's C with zig, and zips a
+/// static `bootstrap` that serves the crate's handler.
+#[test]
+#[ignore = "slow: a release build with zig from PyPI; run by .ci/run"]
+fn build_sh_builds_a_function_crate_of_any_name_outside_this_repository() {
+    let scratch = std::env::temp_dir().join(format!("outside-fn-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let krate = scratch.join("my-fn");
+    std::fs::create_dir_all(krate.join("src/handlers")).unwrap();
+    let runtime = root().join("crates/lambda-bootstrap");
+    let files = [
+        (
+            "Cargo.toml",
+            format!(
+                "[package]\nname = \"my-fn\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+                 [dependencies]\nlambda-bootstrap = {{ path = {:?}, features = [\"aws\"] }}\n\
+                 serde_json = \"1\"\n\n[workspace]\n\n[profile.release]\nstrip = true\n",
+                runtime.display().to_string()
+            ),
+        ),
+        (
+            "src/main.rs",
+            "mod handlers;\n\nfn main() -> std::process::ExitCode {\n    \
+             lambda_bootstrap::run(handlers::HANDLERS)\n}\n"
+                .to_string(),
+        ),
+        (
+            "src/handlers/mod.rs",
+            "lambda_bootstrap::handler_table! {\n    \"hello\" => hello,\n}\n".to_string(),
+        ),
+        (
+            "src/handlers/hello.rs",
+            "use lambda_bootstrap::{Context, HandlerError};\nuse serde_json::{Value, json};\n\n\
+             pub fn handle(event: Value, _: &Context) -> Result<Value, HandlerError> {\n    \
+             Ok(json!({\"hello\": event[\"name\"]}))\n}\n"
+                .to_string(),
+        ),
+    ];
+    for (path, text) in &files {
+        std::fs::write(krate.join(path), text).unwrap();
+    }
+    std::fs::copy(root().join("build.sh"), krate.join("build.sh")).unwrap();
+    // What `cargo build` does on a user's first build; build.sh is --locked.
+    let lock = Command::new(env!("CARGO"))
+        .arg("generate-lockfile")
+        .current_dir(&krate)
+        .output()
+        .unwrap();
+    assert!(
+        lock.status.success(),
+        "{}",
+        String::from_utf8_lossy(&lock.stderr)
+    );
+
+    let target = target_dir("outside");
+    let out = Command::new(krate.join("build.sh"))
+        .args(["--arch", "x86_64"])
+        .env("CARGO_TARGET_DIR", &target)
+        .env_remove("ARCH")
+        .env_remove("FEATURES")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "build.sh failed:\n{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(&format!("built {}", krate.join("bootstrap.zip").display())),
+        "{stdout}"
+    );
+    let binary = target.join("x86_64-unknown-linux-musl/release/my-fn");
+    assert_eq!(
+        elf(&std::fs::read(&binary).unwrap()),
+        Elf {
+            machine: 62,
+            position_independent: true,
+            interpreter: false,
+            needed: 0
+        }
+    );
+    let zip = std::fs::read(krate.join("bootstrap.zip")).unwrap();
+    let entries = zip_entries(&zip);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].name, "bootstrap");
+
+    let api = FakeApi::start(vec![Next::Event(Event::json(
+        "o-1",
+        &json!({"name": "Ada"}),
+    ))]);
+    let out = finish(lambda(binary.to_str().unwrap(), api.addr(), "hello"));
+    let posts = api.posts();
+    assert_eq!(posts.len(), 1, "{}", out.stderr);
+    assert_eq!(posts[0].json(), json!({"hello": "Ada"}));
+    let _ = std::fs::remove_dir_all(&scratch);
 }

@@ -3,9 +3,9 @@
 
 use serde_json::Value;
 
-use crate::context::Context;
-use crate::handler::HandlerError;
-use crate::http::{HttpRequest, HttpResponse};
+use lambda_bootstrap::context::Context;
+use lambda_bootstrap::handler::HandlerError;
+use lambda_bootstrap::http::{HttpRequest, HttpResponse};
 
 /// Answers 200 `Hello {name} from Rust`, `name` from the `hello` query
 /// parameter, `World` without one. A non-HTTP event is a handler error.
@@ -19,7 +19,7 @@ pub fn handle(event: Value, _ctx: &Context) -> Result<Value, HandlerError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::context::FunctionInfo;
+    use lambda_bootstrap::context::FunctionInfo;
     use serde_json::json;
 
     fn check(fixture: &str, expected: Result<(&str, &str), &str>) {

@@ -14,9 +14,9 @@ use std::sync::LazyLock;
 use serde_json::json;
 
 use super::sqsevent::{BatchResponse, Order, SqsBatch};
-use crate::aws::{self, Client};
-use crate::context::Context;
-use crate::handler::HandlerError;
+use lambda_bootstrap::aws::{self, Client};
+use lambda_bootstrap::context::Context;
+use lambda_bootstrap::handler::HandlerError;
 
 /// The AWS client, made once for the environment's life: it keeps its
 /// connections and credentials across invocations (and is shared by the

@@ -10,8 +10,8 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::context::Context;
-use crate::handler::{HandlerError, Shutdown};
+use lambda_bootstrap::context::Context;
+use lambda_bootstrap::handler::{HandlerError, Shutdown};
 
 /// What this handler keeps across invocations. Lambda reuses an execution
 /// environment for many invocations, so whatever is costly to make (a
@@ -93,7 +93,7 @@ pub fn shutdown(shutdown: &Shutdown) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::handler::{Failure, buffered};
+    use lambda_bootstrap::handler::{Failure, buffered};
 
     /// Runs the handler as the runtime does: from the event's bytes.
     fn check(event: &str) -> Result<Value, Failure> {

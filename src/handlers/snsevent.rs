@@ -7,8 +7,8 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::context::Context;
-use crate::handler::HandlerError;
+use lambda_bootstrap::context::Context;
+use lambda_bootstrap::handler::HandlerError;
 
 /// An SNS event, as much of it as this handler reads.
 #[derive(Debug, Deserialize)]
@@ -89,7 +89,7 @@ fn preview(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::handler::{Failure, buffered};
+    use lambda_bootstrap::handler::{Failure, buffered};
 
     /// Runs the handler as the runtime does: from the event's bytes.
     fn check(event: Value, expected: Result<(), Failure>) {

@@ -12,8 +12,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::context::Context;
-use crate::handler::HandlerError;
+use lambda_bootstrap::context::Context;
+use lambda_bootstrap::handler::HandlerError;
 
 /// An SQS batch, as much of it as is read.
 #[derive(Debug, Deserialize)]
@@ -99,7 +99,7 @@ pub fn handle(batch: SqsBatch, _ctx: &Context) -> Result<BatchResponse, HandlerE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::handler::{Failure, buffered};
+    use lambda_bootstrap::handler::{Failure, buffered};
     use serde_json::{Value, json};
 
     /// Runs the handler as the runtime does: from the event's bytes.

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::context::Context;
-use crate::handler::HandlerError;
-use crate::http::{HttpRequest, HttpResponse};
-use crate::stream::ResponseStream;
+use lambda_bootstrap::context::Context;
+use lambda_bootstrap::handler::HandlerError;
+use lambda_bootstrap::http::{HttpRequest, HttpResponse};
+use lambda_bootstrap::stream::ResponseStream;
 
 /// Answers 200 `text/plain` with `line 1\n` … `line N\n`, N from the query's
 /// `lines` (default 10), waiting `delay_ms` (default 0) between lines and

@@ -167,3 +167,43 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// With the `aws` feature (ring compiles C), after the one-time step
+/// docs/build.md gives (`./build.sh --features aws`, which leaves zig's C
+/// compiler wrappers under target/), `cargo lambda build --release
+/// --features aws` builds for both architectures, with build.sh's ELF facts
+/// (static; static-pie on x86_64).
+#[test]
+#[ignore = "slow: release builds with zig and cargo-lambda; run by .ci/run"]
+fn cargo_lambda_builds_the_aws_feature_after_the_one_time_step() {
+    let step = Command::new(root().join("build.sh"))
+        .args(["--features", "aws"])
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("ARCH")
+        .output()
+        .unwrap();
+    assert!(
+        step.status.success(),
+        "./build.sh --features aws:\n{}",
+        String::from_utf8_lossy(&step.stderr)
+    );
+    for (arch, machine) in ARCHES {
+        let (args, triple) = build_args(arch);
+        let args: Vec<&str> = args.iter().copied().chain(["--features", "aws"]).collect();
+        let out = cargo_lambda(&args);
+        assert!(
+            out.status.success(),
+            "cargo lambda {args:?}:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let binary =
+            std::fs::read(root().join("target").join(triple).join("release/bootstrap")).unwrap();
+        let elf = elf(&binary);
+        assert_eq!(elf.machine, machine, "{arch}");
+        assert!(
+            !elf.interpreter && elf.needed == 0,
+            "{arch}: static: {elf:?}"
+        );
+        assert_eq!(elf.position_independent, machine == 62, "{arch}: {elf:?}");
+    }
+}

@@ -261,9 +261,8 @@ fn sam_stack(template: &Value, overrides: &[(&str, Value)]) -> Stack {
                     )
                 }
                 "HttpApi" => format!(
-                    "HTTP API {} {}, payload {}",
-                    method(),
-                    path(),
+                    "HTTP API {}, payload {}",
+                    http_api_route(props),
                     props["PayloadFormatVersion"].as_str().unwrap_or("2.0")
                 ),
                 "SNS" => {
@@ -324,6 +323,18 @@ fn sam_stack(template: &Value, overrides: &[(&str, Value)]) -> Stack {
     Stack {
         functions,
         named: named(all, |name| resolve(name)),
+    }
+}
+
+/// The route key an `HttpApi` event of SAM becomes, as CloudFormation
+/// writes it (`GET /hello`): with no `Method` and `Path` (or `Method: ANY`
+/// and `Path: /$default`), the catch-all `$default`, as osls's `httpApi: '*'`.
+fn http_api_route(props: &Value) -> String {
+    let method = props["Method"].as_str().map(str::to_uppercase);
+    let path = props["Path"].as_str();
+    match (method.as_deref(), path) {
+        (None | Some("ANY"), None | Some("/$default")) => "$default".to_string(),
+        (method, path) => format!("{} {}", method.unwrap_or("ANY"), path.unwrap_or("/")),
     }
 }
 
@@ -467,6 +478,96 @@ fn cfn_lint_python() -> String {
     }
 }
 
+/// Which property of function `name` differs between template.yaml's and
+/// serverless.yml's, and how; `None` when they agree.
+fn differ(name: &str, sam: &Function, osls: &Function) -> Option<String> {
+    let properties: [(&str, String, String); 8] = [
+        (
+            "handler",
+            format!("{:?}", sam.handler),
+            format!("{:?}", osls.handler),
+        ),
+        ("runtime", sam.runtime.to_string(), osls.runtime.to_string()),
+        (
+            "architectures",
+            sam.architectures.to_string(),
+            osls.architectures.to_string(),
+        ),
+        (
+            "memory",
+            sam.memory_mb.to_string(),
+            osls.memory_mb.to_string(),
+        ),
+        (
+            "timeout",
+            sam.timeout_s.to_string(),
+            osls.timeout_s.to_string(),
+        ),
+        (
+            "environment",
+            format!("{:?}", sam.environment),
+            format!("{:?}", osls.environment),
+        ),
+        (
+            "logs",
+            format!("{:?}", sam.logs),
+            format!("{:?}", osls.logs),
+        ),
+        (
+            "triggers",
+            format!("{:?}", sam.triggers),
+            format!("{:?}", osls.triggers),
+        ),
+    ];
+    let found: Vec<String> = properties
+        .into_iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(property, a, b)| {
+            format!("{property} is {a} in template.yaml and {b} in serverless.yml")
+        })
+        .collect();
+    (!found.is_empty()).then(|| format!("function {name}: {}", found.join("; ")))
+}
+
+#[test]
+fn a_difference_names_the_function_and_the_property() {
+    let function = |timeout: u64| Function {
+        handler: "httpevent".to_string(),
+        runtime: json!("provided.al2023"),
+        architectures: json!(["arm64"]),
+        memory_mb: json!(128),
+        timeout_s: json!(timeout),
+        environment: BTreeSet::new(),
+        logs: None,
+        triggers: BTreeSet::new(),
+    };
+    assert_eq!(differ("f", &function(10), &function(10)), None);
+    assert_eq!(
+        differ(
+            "lambda-bootstrap-dev-httpevent",
+            &function(10),
+            &function(30)
+        )
+        .unwrap(),
+        "function lambda-bootstrap-dev-httpevent: timeout is 10 in template.yaml and 30 in \
+         serverless.yml"
+    );
+}
+
+#[test]
+fn a_sam_http_api_catch_all_is_the_default_route() {
+    assert_eq!(http_api_route(&json!({})), "$default");
+    assert_eq!(
+        http_api_route(&json!({"PayloadFormatVersion": "1.0"})),
+        "$default"
+    );
+    assert_eq!(
+        http_api_route(&json!({"Method": "get", "Path": "/hello"})),
+        "GET /hello"
+    );
+    assert_eq!(http_api_route(&json!({"Path": "/any"})), "ANY /any");
+}
+
 /// Fails, saying what differs, unless the two stacks are the same.
 fn assert_same(sam: &Stack, osls: &Stack, case: &str) {
     let handlers = |s: &Stack| {
@@ -481,10 +582,9 @@ fn assert_same(sam: &Stack, osls: &Stack, case: &str) {
         "{case}: the functions (and handlers) of template.yaml (left) and serverless.yml (right)"
     );
     for (name, function) in &sam.functions {
-        assert_eq!(
-            function, &osls.functions[name],
-            "{case}: {name} in template.yaml (left) and serverless.yml (right)"
-        );
+        if let Some(difference) = differ(name, function, &osls.functions[name]) {
+            panic!("{case}: {difference}");
+        }
     }
     assert_eq!(
         sam.named, osls.named,
@@ -653,11 +753,11 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// The fenced block after `<!-- readme-check: NAME -->` in README.md.
+/// The fenced block after `<!-- readme-check: NAME -->` in docs/managed-instances.md.
 fn readme_block(name: &str) -> String {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(root().join("docs/managed-instances.md")).unwrap();
     let marker = format!("<!-- readme-check: {name} -->");
-    let (_, after) = readme.split_once(&marker).expect("the README's marker");
+    let (_, after) = readme.split_once(&marker).expect("the guide's marker");
     let body = after
         .trim_start()
         .split_once('\n')
