@@ -677,6 +677,19 @@ pub fn probe_binary() -> &'static str {
         if !cfg!(debug_assertions) {
             cargo.arg("--release");
         }
+        // With the features this test was built with, so that the probe's
+        // table is the one `known_handlers` names.
+        let features: Vec<&str> = [
+            ("aws", cfg!(feature = "aws")),
+            ("events", cfg!(feature = "events")),
+        ]
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(name, _)| *name)
+        .collect();
+        if !features.is_empty() {
+            cargo.args(["--features", &features.join(",")]);
+        }
         let out = cargo.output().expect("run cargo to build the probe");
         assert!(
             out.status.success(),
