@@ -42,6 +42,8 @@
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod context;
+#[cfg(feature = "durable")]
+pub mod durable;
 pub mod handler;
 pub mod handlers;
 pub mod http;

@@ -16,7 +16,8 @@ use crate::handler::Entry;
 
 /// Declares each handler's module and lists it in `HANDLERS`, so a new
 /// handler is exactly one line here: `"name" => module,` for a buffered
-/// handler, `"name" => module as streaming,` for a streaming one; either
+/// handler, `"name" => module as streaming,` for a streaming one,
+/// `"name" => module as durable,` for a durable one (`src/durable/`); any
 /// followed by `with shutdown` when the module has a shutdown hook,
 /// `pub fn shutdown(shutdown: &Shutdown)`. A handler that needs a cargo
 /// feature has `#[cfg(feature = "NAME")]` before its line: built without
@@ -41,11 +42,14 @@ macro_rules! handler_table {
     };
     (@kind $module:ident) => { crate::buffered!($module::handle) };
     (@kind $module:ident streaming) => { crate::streaming!($module::handle) };
+    (@kind $module:ident durable) => { crate::durable!($module::handle) };
     (@hook $module:ident) => { None };
     (@hook $module:ident $hook:ident) => { Some($module::$hook) };
 }
 
 handler_table! {
+    #[cfg(feature = "durable")]
+    "durableorder" => durableorder as durable,
     "httpevent" => httpevent,
     #[cfg(feature = "aws")]
     "orders" => orders,
