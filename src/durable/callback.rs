@@ -57,7 +57,7 @@ impl Callback<'_, '_> {
         let execution = self.ctx.execution;
         let what = format!("callback '{}'", self.name);
         let Some(op) = execution.get(&self.operation_id) else {
-            return Err(execution.suspend());
+            return Err(self.ctx.suspend());
         };
         let details = op.callback_details.unwrap_or_default();
         match op.status.as_str() {
@@ -77,7 +77,7 @@ impl Callback<'_, '_> {
                 "CallbackCancelled",
                 format!("{what} was cancelled"),
             ))),
-            _ => Err(execution.suspend()),
+            _ => Err(self.ctx.suspend()),
         }
     }
 }

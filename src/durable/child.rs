@@ -7,7 +7,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::durable::context::DurableContext;
+use crate::durable::context::{DurableContext, Slot};
 use crate::durable::error::DurableError;
 use crate::durable::operation::{ContextOptions, ErrorObject};
 use crate::durable::payload;
@@ -38,6 +38,22 @@ impl<'e> DurableContext<'e> {
         F: FnOnce(&DurableContext<'e>) -> Result<T, DurableError>,
     {
         let slot = self.next("CONTEXT", Some(name))?;
+        self.run_child(slot, name, sub_type, code)
+    }
+
+    /// Runs `code` as the CONTEXT operation `slot`, already numbered (map
+    /// and parallel number their branches before running them at once).
+    pub(crate) fn run_child<T, F>(
+        &self,
+        slot: Slot,
+        name: &str,
+        sub_type: &'static str,
+        code: F,
+    ) -> Result<T, DurableError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce(&DurableContext<'e>) -> Result<T, DurableError>,
+    {
         let what = format!("child context '{name}'");
         let execution = self.execution;
         let details = slot
@@ -49,7 +65,14 @@ impl<'e> DurableContext<'e> {
             Some("SUCCEEDED") if details.replay_children != Some(true) => {
                 return payload::decode(details.result.as_deref(), &what);
             }
-            Some("SUCCEEDED") => return code(&self.child(&slot.id)),
+            Some("SUCCEEDED") => {
+                let child = self.child(&slot.id);
+                let outcome = code(&child);
+                if child.is_suspended() {
+                    return Err(self.suspend());
+                }
+                return outcome;
+            }
             Some("FAILED" | "CANCELLED" | "TIMED_OUT" | "STOPPED") => {
                 return Err(DurableError::Failed(details.error.unwrap_or_else(|| {
                     ErrorObject::new("ContextFailed", format!("{what} failed"))
@@ -61,10 +84,11 @@ impl<'e> DurableContext<'e> {
             }
         }
         let update = |action| self.update(&slot.id, "CONTEXT", action, Some(name), sub_type);
-        let outcome = code(&self.child(&slot.id));
-        if execution.is_suspended() {
+        let child = self.child(&slot.id);
+        let outcome = code(&child);
+        if child.is_suspended() {
             // Whatever the code made of it, its children are not all done.
-            return Err(DurableError::Suspended);
+            return Err(self.suspend());
         }
         match outcome {
             Ok(value) => {

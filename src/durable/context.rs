@@ -5,7 +5,7 @@
 //! the log's record of an operation, checked to be the operation the code
 //! asks for.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use crate::context::Context;
 use crate::durable::error::DurableError;
@@ -24,6 +24,10 @@ pub struct DurableContext<'e> {
     /// The CONTEXT operation this one runs in; `None` at the top.
     pub(crate) parent: Option<String>,
     counter: AtomicU32,
+    /// Whether an operation of this context (or of a child) suspended:
+    /// every later one then answers `Suspended` too. Per context, so that
+    /// a map's branch that waits does not stop the others.
+    suspended: AtomicBool,
 }
 
 /// One operation, numbered and looked up.
@@ -39,6 +43,7 @@ impl<'e> DurableContext<'e> {
             execution,
             parent: None,
             counter: AtomicU32::new(0),
+            suspended: AtomicBool::new(false),
         }
     }
 
@@ -48,6 +53,7 @@ impl<'e> DurableContext<'e> {
             execution: self.execution,
             parent: Some(id.to_string()),
             counter: AtomicU32::new(0),
+            suspended: AtomicBool::new(false),
         }
     }
 
@@ -66,7 +72,7 @@ impl<'e> DurableContext<'e> {
     /// invocation is suspended, every operation answers `Suspended`: the
     /// code after it must not run ahead of the log.
     pub(crate) fn next(&self, kind: &str, name: Option<&str>) -> Result<Slot, DurableError> {
-        if self.execution.is_suspended() {
+        if self.is_suspended() {
             return Err(DurableError::Suspended);
         }
         let n = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
@@ -86,6 +92,18 @@ impl<'e> DurableContext<'e> {
             }
         }
         Ok(Slot { id, logged })
+    }
+
+    /// Marks this context, and the invocation, as suspended; the error to
+    /// return.
+    pub(crate) fn suspend(&self) -> DurableError {
+        self.suspended.store(true, Ordering::Relaxed);
+        self.execution.suspend()
+    }
+
+    /// Whether this context is suspended.
+    pub(crate) fn is_suspended(&self) -> bool {
+        self.suspended.load(Ordering::Relaxed)
     }
 
     /// An update of this context's operation `id`: parent and name set.

@@ -30,16 +30,21 @@
 //! - [`api`]: the checkpoint and state calls as requests; [`state`]: the
 //!   log, paged in, and the checkpoint token chain, batching;
 //! - [`context`]: [`DurableContext`]; the operations [`step`], [`wait`],
-//!   [`callback`], [`child`];
+//!   [`callback`], [`child`], [`invoke`] (chained invoke),
+//!   [`concurrency`] (map and parallel), [`condition`]
+//!   (wait-for-condition);
 //! - [`error`]: [`DurableError`]; [`payload`]: results as JSON texts.
 
 pub mod api;
 pub mod callback;
 pub mod child;
+pub mod concurrency;
+pub mod condition;
 pub mod context;
 pub mod envelope;
 pub mod error;
 pub mod id;
+pub mod invoke;
 pub mod operation;
 pub mod payload;
 pub mod state;
@@ -53,6 +58,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use callback::{Callback, CallbackConfig};
+pub use concurrency::Branch;
+pub use condition::Poll;
 pub use context::DurableContext;
 pub use envelope::Answer;
 pub use error::DurableError;

@@ -161,7 +161,7 @@ impl DurableContext<'_> {
                             ErrorObject::new("StepFailed", format!("{what} failed"))
                         })));
                     }
-                    "PENDING" => return Err(execution.suspend()),
+                    "PENDING" => return Err(self.suspend()),
                     "STARTED" => (attempts, true),
                     _ => (attempts, false), // READY: the next attempt is due
                 }
@@ -218,7 +218,7 @@ impl DurableContext<'_> {
                     next_attempt_delay_seconds: seconds,
                 });
                 execution.send(retry)?;
-                Err(execution.suspend())
+                Err(self.suspend())
             }
             None => {
                 let mut fail = update("FAIL");

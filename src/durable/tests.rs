@@ -298,6 +298,13 @@ impl Service for Log {
                         error: update.error.clone(),
                     })
                 }
+                "CONTEXT" => {
+                    op.context_details = Some(operation::ContextDetails {
+                        result: update.payload.clone(),
+                        error: update.error.clone(),
+                        replay_children: update.context_options.map(|o| o.replay_children),
+                    })
+                }
                 "CALLBACK" => {
                     op.callback_details = Some(CallbackDetails {
                         callback_id: Some(format!("cb-{}", &update.id[..8])),
@@ -311,6 +318,9 @@ impl Service for Log {
                     existing.status = op.status.clone();
                     if op.step_details.is_some() {
                         existing.step_details = op.step_details.clone();
+                    }
+                    if op.context_details.is_some() {
+                        existing.context_details = op.context_details.clone();
                     }
                 }
                 None => inner.ops.push(op.clone()),
@@ -560,4 +570,171 @@ fn at_most_once_steps_record_their_start_first_and_never_run_twice() {
         panic!("{answer:?}")
     };
     assert_eq!(error.kind(), "StepInterrupted");
+}
+
+fn doubled(event: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
+    let items: Vec<u64> = serde_json::from_value(event["items"].clone()).unwrap();
+    let out = ctx.map("double", &items, 2, |branch, item, i| {
+        let x: u64 = branch.step("twice", |_| Ok(item * 2))?;
+        if event["wait_in"] == json!(i) {
+            branch.wait("settle", Duration::from_secs(1))?;
+        }
+        Ok(x)
+    })?;
+    Ok(json!(out))
+}
+
+fn starts(log: &Log, kind: &str) -> usize {
+    log.checkpoints()
+        .iter()
+        .flatten()
+        .filter(|u| u.kind == kind && u.action == "START")
+        .count()
+}
+
+#[test]
+fn map_runs_each_branch_once_in_its_own_checkpointed_context() {
+    let log = Log::with_input(r#"{"items": [1, 2, 3, 4], "wait_in": 2}"#);
+    let got = execute(&log, doubled, log.envelope(1000), &ctx()).unwrap();
+    assert_eq!(got, Answer::Pending, "one branch waits");
+    // Every branch ran its step, the map and its four branches started.
+    assert_eq!(starts(&log, "STEP"), 4);
+    assert_eq!(starts(&log, "CONTEXT"), 5);
+    let names: Vec<_> = log
+        .checkpoints()
+        .iter()
+        .flatten()
+        .filter(|u| u.kind == "CONTEXT" && u.action == "START")
+        .map(|u| u.name.clone().unwrap())
+        .collect();
+    assert!(names.contains(&"double-3".to_string()), "{names:?}");
+    log.elapse();
+    let got = execute(&log, doubled, log.envelope(1000), &ctx()).unwrap();
+    assert_eq!(
+        got,
+        Answer::Succeeded {
+            result: "[2,4,6,8]".into()
+        }
+    );
+    assert_eq!(starts(&log, "STEP"), 4, "a branch's step ran twice");
+    // Once the map succeeded, replay answers it whole.
+    let before = log.checkpoints().len();
+    let got = execute(&log, doubled, log.envelope(1000), &ctx()).unwrap();
+    assert_eq!(
+        got,
+        Answer::Succeeded {
+            result: "[2,4,6,8]".into()
+        }
+    );
+    assert_eq!(log.checkpoints().len(), before);
+}
+
+#[test]
+fn parallel_branches_fail_the_whole_with_the_first_failure() {
+    fn two(_: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
+        let ok = |c: &DurableContext| c.step("ok", |_| Ok(1u8));
+        let bad = |c: &DurableContext| {
+            let config = StepConfig {
+                retry: RetryStrategy::none(),
+                ..StepConfig::default()
+            };
+            c.step_with("bad", &config, |_| -> Result<u8, HandlerError> {
+                Err(HandlerError::new("Nope", "branch 1 failed"))
+            })
+        };
+        let branches: [Branch<'_, '_, u8>; 2] = [&ok, &bad];
+        Ok(json!(ctx.parallel("both", &branches, 4)?))
+    }
+    let log = Log::with_input("{}");
+    let got = execute(&log, two, log.envelope(1000), &ctx()).unwrap();
+    assert_eq!(
+        got,
+        Answer::Failed {
+            error: ErrorObject::new("Nope", "branch 1 failed")
+        }
+    );
+    assert_eq!(starts(&log, "STEP"), 2, "both branches ran");
+}
+
+#[test]
+fn wait_for_condition_polls_with_its_state_until_done() {
+    fn poll(_: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
+        let n: u32 = ctx.wait_for_condition(
+            "count",
+            0,
+            |n, _| Ok(n + 1),
+            |n, _| {
+                if *n >= 3 {
+                    Poll::Done
+                } else {
+                    Poll::Again(Duration::from_secs(2))
+                }
+            },
+        )?;
+        Ok(json!(n))
+    }
+    let log = Log::with_input("{}");
+    for _ in 0..2 {
+        assert_eq!(
+            execute(&log, poll, log.envelope(1000), &ctx()).unwrap(),
+            Answer::Pending
+        );
+        log.elapse();
+    }
+    let got = execute(&log, poll, log.envelope(1000), &ctx()).unwrap();
+    assert_eq!(got, Answer::Succeeded { result: "3".into() });
+    let retries: Vec<_> = log
+        .checkpoints()
+        .iter()
+        .flatten()
+        .filter(|u| u.action == "RETRY")
+        .map(|u| {
+            (
+                u.payload.clone().unwrap(),
+                u.step_options.unwrap().next_attempt_delay_seconds,
+            )
+        })
+        .collect();
+    assert_eq!(retries, [("1".to_string(), 2), ("2".to_string(), 2)]);
+}
+
+#[test]
+fn a_chained_invoke_starts_with_its_function_and_input_then_answers_its_result() {
+    fn call(_: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
+        let price: Value = ctx.invoke("price", "LookupPrice", &json!({"sku": "a"}))?;
+        Ok(price)
+    }
+    let log = Log::with_input("{}");
+    assert_eq!(
+        execute(&log, call, log.envelope(1000), &ctx()).unwrap(),
+        Answer::Pending
+    );
+    let sent = log.checkpoints();
+    let start = &sent[0][0];
+    assert_eq!((start.kind, start.action), ("CHAINED_INVOKE", "START"));
+    assert_eq!(start.payload.as_deref(), Some(r#"{"sku":"a"}"#));
+    assert_eq!(
+        start.chained_invoke_options.as_ref().unwrap().function_name,
+        "LookupPrice"
+    );
+    {
+        let mut inner = log.inner.lock().unwrap();
+        let op = inner
+            .ops
+            .iter_mut()
+            .find(|o| o.kind == "CHAINED_INVOKE")
+            .unwrap();
+        op.status = "SUCCEEDED".into();
+        op.chained_invoke_details = Some(operation::ResultDetails {
+            result: Some("12".into()),
+            error: None,
+        });
+    }
+    let got = execute(&log, call, log.envelope(1000), &ctx()).unwrap();
+    assert_eq!(
+        got,
+        Answer::Succeeded {
+            result: "12".into()
+        }
+    );
 }

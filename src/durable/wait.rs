@@ -15,7 +15,7 @@ impl DurableContext<'_> {
         let slot = self.next("WAIT", Some(name))?;
         match slot.logged.as_ref().map(|op| op.status.as_str()) {
             Some("SUCCEEDED" | "CANCELLED") => Ok(()),
-            Some(_) => Err(self.execution.suspend()),
+            Some(_) => Err(self.suspend()),
             None => {
                 let mut start = self.update(&slot.id, "WAIT", "START", Some(name), "Wait");
                 start.wait_options = Some(WaitOptions {
@@ -23,7 +23,7 @@ impl DurableContext<'_> {
                 });
                 // Sent with whatever else ends the invocation.
                 self.execution.enqueue(start);
-                Err(self.execution.suspend())
+                Err(self.suspend())
             }
         }
     }
