@@ -24,6 +24,10 @@ if [ "$(cat "$dex_venv/pins" 2>/dev/null)" != "$dex_pin" ]; then
     echo "$dex_pin" >"$dex_venv/pins"
 fi
 export DEX_LOCAL_RUNNER="$dex_venv/bin/dex-local-runner"
-# The probe the tests build, built here first so that their build is a no-op.
+# The probe's handlers (examples/durable_probe.rs), built here and named
+# to the tests, which would otherwise build it themselves from inside the
+# test run, where cargo sees another environment and builds its
+# dependencies a second time.
 cargo build --locked --features durable --example durable_probe
+export DURABLE_PROBE="$PWD/target/debug/examples/durable_probe"
 cargo test --locked --features durable --test durable -- --ignored "$@"

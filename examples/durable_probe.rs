@@ -19,12 +19,16 @@
 //!   off mid-step.
 //! - `replays`: `{"waits": N}` waits of 1 s, a step between each: one
 //!   invocation per wait.
+//! - `fanout`: a map over 4 items, 2 at a time, one branch waiting 1 s; a
+//!   parallel of two branches; a wait-for-condition polling 3 times, 1 s
+//!   apart.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use lambda_bootstrap::durable::{
-    CallbackConfig, DurableContext, DurableError, RetryStrategy, Semantics, StepConfig,
+    Branch, CallbackConfig, DurableContext, DurableError, Poll, RetryStrategy, Semantics,
+    StepConfig,
 };
 use lambda_bootstrap::{Entry, HandlerError, durable, handlers::HANDLERS};
 use serde_json::{Value, json};
@@ -120,6 +124,34 @@ fn replays(event: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
     Ok(json!(sum))
 }
 
+fn fanout(_: Value, ctx: &DurableContext) -> Result<Value, DurableError> {
+    let items = [1u64, 2, 3, 4];
+    let doubled = ctx.map("double", &items, 2, |branch, item, i| {
+        let x: u64 = branch.step("twice", |_| Ok(item * 2))?;
+        if i == 1 {
+            branch.wait("settle", Duration::from_secs(1))?;
+        }
+        Ok(x)
+    })?;
+    let one = |c: &DurableContext| c.step("one", |_| Ok(1u64));
+    let two = |c: &DurableContext| c.step("two", |_| Ok(2u64));
+    let branches: [Branch<'_, '_, u64>; 2] = [&one, &two];
+    let both = ctx.parallel("both", &branches, 2)?;
+    let polled: u32 = ctx.wait_for_condition(
+        "count",
+        0,
+        |n, _| Ok(n + 1),
+        |n, _| {
+            if *n >= 3 {
+                Poll::Done
+            } else {
+                Poll::Again(Duration::from_secs(1))
+            }
+        },
+    )?;
+    Ok(json!({"map": doubled, "parallel": both, "polled": polled}))
+}
+
 fn main() -> ExitCode {
     let mut table: Vec<Entry> = HANDLERS.to_vec();
     table.push(Entry::new("flaky", durable!(flaky)));
@@ -130,5 +162,6 @@ fn main() -> ExitCode {
     table.push(Entry::new("ops", durable!(ops)));
     table.push(Entry::new("crash", durable!(crash)));
     table.push(Entry::new("replays", durable!(replays)));
+    table.push(Entry::new("fanout", durable!(fanout)));
     lambda_bootstrap::runtime::app::main(Box::leak(table.into_boxed_slice()))
 }

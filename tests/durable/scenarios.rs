@@ -195,3 +195,38 @@ fn two_executions_at_once_under_max_concurrency() {
         );
     }
 }
+
+#[test]
+#[ignore = "needs dex-local-runner and cargo-lambda; run by .ci/durable.sh"]
+fn map_parallel_and_wait_for_condition() {
+    let stack = Stack::start(probe_binary(), "fanout", &[]);
+    let arn = stack.start_execution("fanout", &json!({}));
+    let (execution, history) = stack.wait_done(&arn);
+    assert_eq!(
+        result(&execution),
+        json!({"map": [2, 4, 6, 8], "parallel": [1, 2], "polled": 3})
+    );
+    // Each branch's step ran once, though one branch's wait ended an
+    // invocation while the others were done.
+    let steps: Vec<_> = events(&history, "StepSucceeded")
+        .map(|e| e["Name"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        steps.iter().filter(|n| *n == "twice").count(),
+        4,
+        "{steps:?}"
+    );
+    let contexts: Vec<_> = events(&history, "ContextSucceeded")
+        .map(|e| e["Name"].as_str().unwrap_or("").to_string())
+        .collect();
+    for name in ["double", "double-0", "double-3", "both", "both-1"] {
+        assert!(contexts.iter().any(|c| c == name), "{name}: {contexts:?}");
+    }
+    // The condition was polled three times, the state carried between.
+    assert_eq!(
+        events(&history, "StepStarted")
+            .filter(|e| e["Name"] == "count")
+            .count(),
+        3
+    );
+}
