@@ -738,3 +738,39 @@ fn a_chained_invoke_starts_with_its_function_and_input_then_answers_its_result()
         }
     );
 }
+
+#[test]
+fn the_state_call_and_a_refused_token_are_the_recorded_ones() {
+    let exchange = sample("state-get-unsigned");
+    let request = &exchange["request"];
+    let arn = "cc97dd7b-6fcd-4f5d-8e47-5bc4ecb0d565/10dc2eda-16ba-44a2-a9e1-8d9e0064d869";
+    let token = request["query"]["CheckpointToken"][0].as_str().unwrap();
+    let shaped = api::state(arn, token, "");
+    assert_eq!(request["path"], shaped.path.as_str());
+    assert_eq!(request["method"], shaped.method);
+    let page = api::read_state(&aws::Response {
+        status: 200,
+        headers: Vec::new(),
+        body: serde_json::to_vec(&exchange["response"]["body"]).unwrap(),
+    })
+    .unwrap();
+    assert_eq!(page.more(), None);
+    assert_eq!(
+        page.operations[0]
+            .execution_details
+            .as_ref()
+            .unwrap()
+            .input_payload
+            .as_deref(),
+        Some(r#"{"name":"rust"}"#)
+    );
+
+    let refused = sample("error-stale-checkpoint-token");
+    let err = api::read_checkpoint(&aws::Response {
+        status: refused["response"]["status"].as_u64().unwrap() as u16,
+        headers: Vec::new(),
+        body: serde_json::to_vec(&refused["response"]["body"]).unwrap(),
+    })
+    .unwrap_err();
+    assert!(api::is_token_refused(&err), "{err:?}");
+}
