@@ -86,3 +86,15 @@ fn an_amount_of_zero_fails_reserve_with_invalid_amount_without_retrying() {
     assert_eq!(count(&history, "StepFailed", "reserve"), 1);
     assert_eq!(count(&history, "CallbackStarted", "approval"), 0);
 }
+
+#[test]
+#[ignore = "needs dex-local-runner and cargo-lambda; run by .ci/durable.sh"]
+fn an_order_nobody_approves_times_out_and_nothing_is_charged() {
+    let stack = stack();
+    let arn =
+        stack.start_execution_within("unanswered", &json!({"orderId": "o-4", "amount": 5}), 2);
+    let (execution, history) = stack.wait_done(&arn);
+    assert_eq!(execution["Status"], "TIMED_OUT", "{execution}");
+    assert_eq!(count(&history, "StepSucceeded", "reserve"), 1);
+    assert_eq!(count(&history, "StepStarted", "charge"), 0);
+}

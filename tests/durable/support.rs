@@ -215,6 +215,16 @@ impl Stack {
 
     /// Starts an execution named `name` with `input`; its ARN.
     pub fn start_execution(&self, name: &str, input: &Value) -> String {
+        self.start_execution_within(name, input, 300)
+    }
+
+    /// The same, timing out after `timeout_seconds`.
+    pub fn start_execution_within(
+        &self,
+        name: &str,
+        input: &Value,
+        timeout_seconds: u32,
+    ) -> String {
         let (status, body) = self.call(
             "POST",
             "/start-durable-execution",
@@ -224,7 +234,7 @@ impl Stack {
                     "FunctionName": "_",
                     "FunctionQualifier": "$LATEST",
                     "ExecutionName": name,
-                    "ExecutionTimeoutSeconds": 300,
+                    "ExecutionTimeoutSeconds": timeout_seconds,
                     "ExecutionRetentionPeriodDays": 1,
                     "Input": input.to_string(),
                 })
