@@ -10,11 +10,15 @@
 //! ResponseStream) -> Result<(), HandlerError>`), and one line below; a
 //! module that keeps something to flush when Lambda shuts the environment
 //! down also exports `pub fn shutdown(shutdown: &Shutdown)` and says `with
-//! shutdown` on its line. A line may carry any `#[cfg(...)]`. Deleting one
+//! shutdown` on its line. A durable handler (the `durable` feature,
+//! docs/durable.md) takes `&DurableContext` and says `as durable`. A line
+//! may carry any `#[cfg(...)]`. Deleting one
 //! is its file, its line, and its entries in serverless.yml and
 //! template.yaml.
 
 lambda_bootstrap::handler_table! {
+    #[cfg(feature = "durable")]
+    "durableorder" => durableorder as durable,
     "httpevent" => httpevent,
     #[cfg(feature = "aws")]
     "orders" => orders,

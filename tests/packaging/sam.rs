@@ -775,8 +775,8 @@ fn readme_block(name: &str) -> String {
 /// end (a capacity provider, and httpevent placed on it). The one finding
 /// allowed is W3005 on a `DependsOn` osls writes itself, beside a `Ref` or
 /// `GetAtt` to the same resource: on its HTTP API routes (to the route's
-/// integration) and on a function with a role of its own (`orders`, to
-/// that role). CloudFormation takes both as they are; serverless.yml
+/// integration) and on a function with a role of its own (`orders`,
+/// `durableorder`: to that role). CloudFormation takes both as they are; serverless.yml
 /// writes no `DependsOn` and cannot change them.
 #[test]
 #[ignore = "slow: a release build + npm + cfn-lint; run by .ci/run"]
@@ -815,9 +815,11 @@ fn cfn_lint_accepts_the_osls_stack_with_the_readme_capacity_provider() {
     for finding in &findings {
         let path = &finding["Location"]["Path"];
         let osls_depends_on = path[0] == "Resources"
-            && path[1]
-                .as_str()
-                .is_some_and(|id| id.starts_with("HttpApiRoute") || id == "OrdersLambdaFunction")
+            && path[1].as_str().is_some_and(|id| {
+                id.starts_with("HttpApiRoute")
+                    || id == "OrdersLambdaFunction"
+                    || id == "DurableorderLambdaFunction"
+            })
             && path[2] == "DependsOn";
         assert!(
             finding["Rule"]["Id"] == "W3005" && osls_depends_on,

@@ -59,6 +59,8 @@
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod context;
+#[cfg(feature = "durable")]
+pub mod durable;
 pub mod handler;
 pub mod http;
 mod json_path;

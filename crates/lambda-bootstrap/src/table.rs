@@ -40,6 +40,7 @@
 macro_rules! handler_table {
     (@kind $module:ident) => { $crate::buffered!($module::handle) };
     (@kind $module:ident streaming) => { $crate::streaming!($module::handle) };
+    (@kind $module:ident durable) => { $crate::durable!($module::handle) };
     (@hook $module:ident [$entry:expr]) => { $entry };
     (@hook $module:ident $hook:ident [$entry:expr]) => { $entry.with_shutdown($module::$hook) };
     (@needs feature = $feature:literal) => { $feature };
