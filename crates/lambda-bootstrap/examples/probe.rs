@@ -197,7 +197,11 @@ struct Record {
 
 /// `probe_typed`, buffered with a typed event: answers the records' ids.
 fn probe_typed(batch: Batch, _ctx: &Context) -> Result<Value, HandlerError> {
-    let ids: Vec<&str> = batch.records.iter().map(|r| r.message_id.as_str()).collect();
+    let ids: Vec<&str> = batch
+        .records
+        .iter()
+        .map(|r| r.message_id.as_str())
+        .collect();
     Ok(serde_json::json!({ "ids": ids }))
 }
 

@@ -5,8 +5,8 @@
 use serde_json::{Value, json};
 
 use crate::support::{
-    Event, FakeApi, Next, Recorded, answered_id, answers_per_id, assert_no_runtime_panic,
-    finish, probe, raw_event,
+    Event, FakeApi, Next, Recorded, answered_id, answers_per_id, assert_no_runtime_panic, finish,
+    probe, raw_event,
 };
 
 /// Lambda's limit on a synchronous response: 6 MiB, plus the 100 bytes the
@@ -500,8 +500,7 @@ fn a_huge_value_that_does_not_fit_is_cut_from_the_error_but_its_path_is_not() {
         .split_once(" bytes cut) …")
         .unwrap_or_else(|| panic!("says it was cut: {message}"));
     assert!(
-        start
-            .starts_with("the event does not fit Batch: Records[1]: invalid type: string \"xxx"),
+        start.starts_with("the event does not fit Batch: Records[1]: invalid type: string \"xxx"),
         "{message}"
     );
     // The end says what was expected, and where: the closing quote, before `]}`.
