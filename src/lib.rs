@@ -44,7 +44,11 @@ pub mod aws;
 pub mod context;
 pub mod handler;
 pub mod handlers;
+#[cfg(feature = "hmac")]
+pub mod hmac;
 pub mod http;
+#[cfg(feature = "https")]
+pub mod https;
 mod json_path;
 pub mod runtime;
 pub mod stream;

@@ -50,12 +50,13 @@ pub mod endpoint;
 pub mod error;
 pub mod json;
 pub mod request;
-pub mod resolve;
 pub mod retry;
 pub mod s3;
 pub mod sigv4;
 pub mod time;
-pub mod tls;
+// The HTTPS agent and its host lookups live in `https`, which a handler
+// that calls no AWS service can have alone (the `https` feature).
+pub use crate::https::{resolve, tls};
 
 pub use client::{Client, Config};
 pub use credentials::Credentials;

@@ -10,7 +10,7 @@ use ureq::Agent;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
 use ureq::unversioned::transport::DefaultConnector;
 
-use crate::aws::resolve::KeptResolver;
+use super::resolve::KeptResolver;
 
 /// The roots to trust: Mozilla's alone (ureq's compiled-in trust anchors),
 /// or, with a bundle, Mozilla's as whole certificates and the bundle's
