@@ -10,7 +10,8 @@
 //! pub fn handle(event: Value, _ctx: &Context) -> Result<Value, HandlerError> {
 //!     let mut answer = https::agent()?
 //!         .post("https://hooks.example.com/notify")
-//!         .send_json(&event)?;
+//!         .header("Content-Type", "application/json")
+//!         .send(event.to_string())?;
 //!     Ok(json!({"status": answer.status().as_u16(), "body": answer.body_mut().read_to_string()?}))
 //! }
 //! ```
