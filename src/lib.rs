@@ -50,6 +50,8 @@ pub mod http;
 #[cfg(feature = "https")]
 pub mod https;
 mod json_path;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 #[cfg(feature = "router")]
 pub mod router;
 pub mod runtime;
