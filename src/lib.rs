@@ -42,6 +42,8 @@
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod context;
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
 pub mod handler;
 pub mod handlers;
 #[cfg(feature = "hmac")]
@@ -49,6 +51,8 @@ pub mod hmac;
 pub mod http;
 #[cfg(feature = "https")]
 pub mod https;
+#[cfg(feature = "idempotency")]
+pub mod idempotency;
 mod json_path;
 #[cfg(feature = "metrics")]
 pub mod metrics;
