@@ -47,6 +47,8 @@ macro_rules! handler_table {
 
 handler_table! {
     "httpevent" => httpevent,
+    #[cfg(feature = "items")]
+    "items" => items,
     #[cfg(feature = "aws")]
     "orders" => orders,
     "scheduleevent" => scheduleevent with shutdown,

@@ -6,6 +6,7 @@
 
 mod dynamodb;
 mod idempotency;
+mod items;
 // The fake Runtime API and the binaries' helpers of the e2e tests.
 #[path = "../e2e/support.rs"]
 #[allow(dead_code)]
