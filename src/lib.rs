@@ -41,6 +41,8 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "batch")]
+pub mod batch;
 pub mod context;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
