@@ -58,6 +58,8 @@ pub mod idempotency;
 mod json_path;
 #[cfg(feature = "metrics")]
 pub mod metrics;
+#[cfg(feature = "parameters")]
+pub mod parameters;
 #[cfg(feature = "router")]
 pub mod router;
 pub mod runtime;
