@@ -56,6 +56,8 @@ pub mod https;
 #[cfg(feature = "idempotency")]
 pub mod idempotency;
 mod json_path;
+#[cfg(feature = "logger")]
+pub mod logger;
 #[cfg(feature = "metrics")]
 pub mod metrics;
 #[cfg(feature = "parameters")]

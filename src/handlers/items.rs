@@ -9,7 +9,8 @@
 //!   the same body again answers the same and writes nothing. A body that
 //!   does not fit is a 400 naming the field. Each creation writes one EMF
 //!   line: metric `ItemsCreated` (1, Count) in `POWERTOOLS_METRICS_NAMESPACE`,
-//!   dimension `service` from `POWERTOOLS_SERVICE_NAME`.
+//!   dimension `service` from `POWERTOOLS_SERVICE_NAME`, and logs
+//!   `item created` with Powertools' Logger keys and `item_id`.
 //! - Any other method on those paths is a 405, any other path a 404.
 //!
 //! The function's role (serverless.yml, template.yaml) may do exactly
@@ -27,6 +28,7 @@ use crate::dynamodb::{Expression, Table};
 use crate::handler::HandlerError;
 use crate::http::HttpResponse;
 use crate::idempotency::{Config, Idempotency};
+use crate::logger;
 use crate::metrics::{Metrics, Unit};
 use crate::router::{HttpError, Request, Route, RouteError, Router};
 
@@ -53,6 +55,7 @@ pub struct Item {
 
 /// Answers an API Gateway, Function URL or ALB event.
 pub fn handle(event: Value, ctx: &Context) -> Result<Value, HandlerError> {
+    logger::inject_lambda_context(ctx);
     ROUTER.handle(&event, ctx)
 }
 
@@ -80,6 +83,7 @@ fn create_item(req: &Request<'_>, ctx: &Context) -> Result<HttpResponse, RouteEr
     // Checked before idempotency: a body that does not fit is answered
     // 400 every time, and never recorded.
     let item: Item = req.body_as()?;
+    logger::append_key("item_id", item.id.as_str());
     let table = setting("ITEMS_TABLE")?;
     let records = setting("IDEMPOTENCY_TABLE")?;
     let mut metrics = Metrics::new(ctx);
@@ -90,6 +94,7 @@ fn create_item(req: &Request<'_>, ctx: &Context) -> Result<HttpResponse, RouteEr
         match Table::new(&AWS, &table).put_item_if(ctx, &item, &absent) {
             Ok(()) => {
                 metrics.add_metric("ItemsCreated", Unit::Count, 1.0)?;
+                log::info!("item created");
                 Ok(json!({"status": 201, "body": item}))
             }
             // Another body with this id was stored first.

@@ -49,8 +49,13 @@ fn the_items_contract() {
     create_table(&items);
     create_table(&records);
     let widget = r#"{"id": "w1", "name": "widget", "price": 2.5}"#;
+    let Next::Event(create) = http("create", "POST", "/items", Some(widget)) else {
+        unreachable!()
+    };
+    let trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1";
+    let create = Next::Event(create.header("Lambda-Runtime-Trace-Id", trace));
     let api = FakeApi::start(vec![
-        http("create", "POST", "/items", Some(widget)),
+        create,
         http("again", "POST", "/items", Some(widget)),
         http("get", "GET", "/items/w1", None),
         http("absent", "GET", "/items/nope", None),
@@ -80,6 +85,7 @@ fn the_items_contract() {
         .env("IDEMPOTENCY_TABLE", &records)
         .env("POWERTOOLS_METRICS_NAMESPACE", "ItemsTest")
         .env("POWERTOOLS_SERVICE_NAME", "items-service")
+        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
         .env("AWS_ENDPOINT_URL", &moto.url)
         .env("AWS_ACCESS_KEY_ID", moto.keys[0].access_key_id())
         .env("AWS_SECRET_ACCESS_KEY", moto.keys[0].secret_access_key());
@@ -140,6 +146,28 @@ fn the_items_contract() {
         .unwrap();
     assert_eq!(raw["Item"]["price"], json!({"N": "2.5"}), "{raw}");
 
+    // The creation's log line carries Powertools' keys and the item's id.
+    let created: Vec<Value> = out
+        .stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["message"] == "item created")
+        .collect();
+    assert_eq!(created.len(), 2, "{}", out.stderr);
+    let first = &created[0];
+    assert_eq!(first["function_name"], "test-function", "{first}");
+    assert_eq!(first["function_request_id"], "create", "{first}");
+    assert_eq!(first["requestId"], "create", "{first}");
+    assert_eq!(first["cold_start"], true, "{first}");
+    assert_eq!(first["xray_trace_id"], trace, "{first}");
+    assert_eq!(first["service"], "items-service", "{first}");
+    assert_eq!(first["item_id"], "w1", "{first}");
+    assert_eq!(first["function_memory_size"], 128, "{first}");
+    let second = &created[1];
+    assert_eq!(second["function_request_id"], "whole", "{second}");
+    assert_eq!(second["cold_start"], false, "{second}");
+    assert_eq!(second["item_id"], "w4", "{second}");
+    assert!(second.get("xray_trace_id").is_none(), "{second}");
     // One EMF line per creation, and nothing else on stdout.
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{}", out.stdout);
