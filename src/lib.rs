@@ -66,6 +66,8 @@ pub mod parameters;
 pub mod router;
 pub mod runtime;
 pub mod stream;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 /// The event types of the `aws_lambda_events` crate (`events::sqs::SqsEvent`,
 /// `events::dynamodb::Event`, `events::s3::S3Event`, ...), for handlers
