@@ -32,6 +32,12 @@
 //! - **what calls AWS**, `aws` (the cargo feature `aws`): a blocking
 //!   client for DynamoDB, SQS, S3 and every JSON-protocol service, and the
 //!   HTTPS agent for a handler's own calls;
+//! - **the utilities**, Powertools' for Rust, each its own cargo feature
+//!   and guide in `docs/`: `https` (the agent, without `aws`), `hmac`
+//!   (webhook signatures), `router`, `metrics` (CloudWatch EMF), `logger`
+//!   (structured log keys), `batch` (partial batch failures), `dynamodb`
+//!   (typed items), `idempotency`, `parameters` (SSM, Secrets Manager) and
+//!   `testing` (event builders, fixtures, assertions);
 //! - **what runs it**, [`runtime`]: the serving loop, the Runtime API
 //!   client, logging, configuration and the command line. A handler author
 //!   never needs to open it, and it never names a handler.
