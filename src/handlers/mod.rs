@@ -20,6 +20,8 @@ lambda_bootstrap::handler_table! {
     #[cfg(feature = "durable")]
     "durableorder" => durableorder as durable,
     "httpevent" => httpevent,
+    #[cfg(feature = "items")]
+    "items" => items,
     #[cfg(feature = "aws")]
     "orders" => orders,
     "scheduleevent" => scheduleevent with shutdown,

@@ -48,7 +48,15 @@
 //! - **what calls AWS**, `aws` (the cargo feature `aws`): a blocking
 //!   client for DynamoDB, SQS, S3 and every JSON-protocol service, and the
 //!   HTTPS agent for a handler's own calls; `events` (the cargo feature
-//!   `events`): the `aws_lambda_events` types;
+//!   `events`): the `aws_lambda_events` types; `durable` (the cargo
+//!   feature `durable`): durable functions, steps, waits and callbacks
+//!   that survive re-invocation;
+//! - **the utilities**, Powertools' for Rust, each its own cargo feature
+//!   and guide in `docs/`: `https` (the agent, without `aws`), `hmac`
+//!   (webhook signatures), `router`, `metrics` (CloudWatch EMF), `logger`
+//!   (structured log keys), `batch` (partial batch failures), `dynamodb`
+//!   (typed items), `idempotency`, `parameters` (SSM, Secrets Manager) and
+//!   `testing` (event builders, fixtures, assertions);
 //! - **what runs it**, [`run`]: the serving loop, the Runtime API client,
 //!   logging, configuration and the command line, all private to the
 //!   crate. It never names a handler.
@@ -58,12 +66,30 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "batch")]
+pub mod batch;
 pub mod context;
 #[cfg(feature = "durable")]
 pub mod durable;
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
 pub mod handler;
+#[cfg(feature = "hmac")]
+pub mod hmac;
 pub mod http;
+#[cfg(feature = "https")]
+pub mod https;
+#[cfg(feature = "idempotency")]
+pub mod idempotency;
 mod json_path;
+#[cfg(feature = "logger")]
+pub mod logger;
+#[cfg(feature = "metrics")]
+pub mod metrics;
+#[cfg(feature = "parameters")]
+pub mod parameters;
+#[cfg(feature = "router")]
+pub mod router;
 // The fuzz targets (fuzz/, built by cargo-fuzz with `--cfg fuzzing`) drive
 // the runtime's answer path directly; to every other build it is private.
 #[cfg(fuzzing)]
@@ -72,6 +98,8 @@ pub mod runtime;
 mod runtime;
 pub mod stream;
 mod table;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 /// The event types of the `aws_lambda_events` crate (`events::sqs::SqsEvent`,
 /// `events::dynamodb::Event`, `events::s3::S3Event`, ...), for handlers

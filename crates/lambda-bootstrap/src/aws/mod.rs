@@ -100,18 +100,19 @@ pub mod container;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
-pub mod file;
 pub mod json;
 pub mod proxy;
 pub mod redact;
 pub mod request;
-pub mod resolve;
 pub mod retry;
 pub mod s3;
 pub mod sigv4;
 pub mod target;
 pub mod time;
-pub mod tls;
+// The HTTPS agent, its host lookups and the bounded reading of the files
+// the environment names live in `https`, which a handler that calls no AWS
+// service can have alone (the `https` feature).
+pub use crate::https::{file, resolve, tls};
 mod xml;
 
 pub use client::Client;

@@ -93,6 +93,11 @@ pub fn set_request_id(id: Option<&str>) {
         current.clear();
         current.push_str(id.unwrap_or_default());
     }
+    // The invocation's structured keys end with it.
+    #[cfg(feature = "logger")]
+    if id.is_none() {
+        crate::logger::clear();
+    }
 }
 
 /// Calls `f` with the id to put on a line this thread logs now (empty for
@@ -218,6 +223,8 @@ impl Line<'_> {
                 if let Some(id) = self.request_id {
                     object.insert("requestId".into(), id.into());
                 }
+                #[cfg(feature = "logger")]
+                crate::logger::extend(&mut object);
                 let mut out = serde_json::to_vec(&object).expect("a map of strings serializes");
                 out.push(b'\n');
                 out

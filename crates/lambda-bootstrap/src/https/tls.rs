@@ -12,8 +12,8 @@ use ureq::unversioned::transport::DefaultConnector;
 
 use rustls_pki_types::CertificateDer;
 
-use crate::aws::file;
-use crate::aws::resolve::KeptResolver;
+use super::file;
+use super::resolve::KeptResolver;
 
 /// The largest `AWS_CA_BUNDLE` read: Mozilla's whole set, as PEM, is a
 /// small fraction of it.
