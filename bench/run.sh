@@ -152,8 +152,10 @@ if $orders; then
 
     # Crates: the packages `cargo tree -e normal` lists for the target, for
     # what each function's Cargo.toml would hold, bench/Cargo.lock's
-    # versions. Ours: this crate with `aws` (itself counted). The SDK ones: a
-    # scratch crate (not counted) with the SDK lines of bench/Cargo.toml.
+    # versions. Ours: the runtime crate with `aws` (itself counted; the
+    # function crate around it is not, as the scratch crates are not). The
+    # SDK ones: a scratch crate (not counted) with the SDK lines of
+    # bench/Cargo.toml.
     packages() { cargo tree "$@" -e normal --prefix none --target "$triple" | sed 's/ (\*)$//; s/ (proc-macro)$//' | sort -u; }
     sdk_lines="$(grep -E '^(aws-config|aws-sdk-dynamodb|aws-smithy-http-client) = ' Cargo.toml | sed 's/, optional = true//')"
     scratch_crates() { # DEPENDENCY-LINES
@@ -167,8 +169,9 @@ if $orders; then
         rm -rf "$scratch"
         echo "$count"
     }
-    ours_crates="$(packages --manifest-path "$root/Cargo.toml" --features aws | wc -l)"
-    ours_sdk_crates="$(scratch_crates "lambda-bootstrap = { path = \"$root\" }
+    runtime="$root/crates/lambda-bootstrap"
+    ours_crates="$(packages --manifest-path "$runtime/Cargo.toml" --features aws | wc -l)"
+    ours_sdk_crates="$(scratch_crates "lambda-bootstrap = { path = \"$runtime\" }
 tokio = { version = \"1\", features = [\"rt\"] }")"
     official_crates="$(scratch_crates "$(grep -E '^lambda_runtime = ' Cargo.toml)
 tokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }

@@ -44,8 +44,10 @@ ours_zip="$(zip_size "$bin/sigv4-ours")"
 crate_zip="$(zip_size "$bin/sigv4-crate")"
 
 packages() { cargo tree "$@" -e normal --prefix none --target "$triple" | sed 's/ (\*)$//; s/ (proc-macro)$//' | sort -u; }
-default_crates="$(packages --manifest-path "$root/Cargo.toml" | wc -l)"
-aws_set="$(packages --manifest-path "$root/Cargo.toml" --features aws)"
+# The runtime crate's own trees, not the function template's around it.
+runtime="$root/crates/lambda-bootstrap/Cargo.toml"
+default_crates="$(packages --manifest-path "$runtime" | wc -l)"
+aws_set="$(packages --manifest-path "$runtime" --features aws)"
 aws_crates="$(wc -l <<<"$aws_set")"
 # aws-sigv4's own tree, as bench/Cargo.toml takes it, in a scratch manifest.
 scratch="$(mktemp -d)"

@@ -15,9 +15,10 @@ pub mod sdk;
 #[cfg(feature = "aws")]
 pub mod sigv4;
 
+use handlers::HANDLERS;
+use handlers::sqsevent::Order;
 use lambda_bootstrap::FunctionInfo;
-use lambda_bootstrap::handlers::sqsevent::Order;
-use lambda_bootstrap::{BufferedFn, Context, Handler, handlers::HANDLERS};
+use lambda_bootstrap::{BufferedFn, Context, Handler};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -230,6 +231,17 @@ impl Greeting {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_answer_is_the_shipped_httpevents() {
+        let function = Arc::new(FunctionInfo::default());
+        let event = include_bytes!("../../tests/data/apigw-rest-get-query.json");
+        let greeting: Value = serde_json::from_slice(&answer(event, "r", &function)).unwrap();
+        assert_eq!(greeting["statusCode"], 200);
+        assert_eq!(greeting["body"], "Hello Alice from Rust");
+        let refusal: Value = serde_json::from_slice(&answer(b"{}", "r", &function)).unwrap();
+        assert!(refusal["errorMessage"].is_string(), "{refusal}");
+    }
 
     #[test]
     fn jobs_are_found_by_name_and_answer_alike() {

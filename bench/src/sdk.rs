@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
-use lambda_bootstrap::handlers::sqsevent::{BatchResponse, Order, SqsMessage};
+use handlers::sqsevent::{BatchResponse, Order, SqsMessage};
 
 /// The DynamoDB client from the environment (region, credentials,
 /// `AWS_ENDPOINT_URL`), as `aws_config` reads it, over the SDK's hyper

@@ -12,7 +12,7 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
         let function = Arc::new(FunctionInfo::default());
         let ctx = lambda_bootstrap::Context::local(&event.context.request_id, function);
-        lambda_bootstrap::handlers::httpevent::handle(event.payload, &ctx)
+        handlers::httpevent::handle(event.payload, &ctx)
             .map_err(|e| Error::from(format!("{}: {}", e.error_type(), e.message())))
     }))
     .await

@@ -7,7 +7,7 @@
 //! costs the same on both sides (BENCHMARKS.md, Typed events, measures
 //! that difference). No logger is installed, as `official` installs none.
 
-use lambda_bootstrap::handlers::sqsevent::{BatchResponse, Order, SqsBatch};
+use handlers::sqsevent::{BatchResponse, Order, SqsBatch};
 use lambda_bootstrap_bench::sdk;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 

@@ -1,6 +1,6 @@
-//! Ours for the concurrency comparison: `bootstrap`'s own `app::main`, as
-//! `src/main.rs` runs it, with a table of the two jobs instead of the
-//! shipped handlers. `AWS_LAMBDA_MAX_CONCURRENCY` decides how many workers
+//! Ours for the concurrency comparison: `bootstrap`'s own runtime,
+//! `lambda_bootstrap::run` as `src/main.rs` calls it, with a table of the
+//! two jobs instead of the shipped handlers. `AWS_LAMBDA_MAX_CONCURRENCY` decides how many workers
 //! it runs; the handlers are plain blocking functions, as users write them.
 
 use std::process::ExitCode;
@@ -26,5 +26,5 @@ fn compute(event: Value, _ctx: &Context) -> Result<Value, HandlerError> {
 }
 
 fn main() -> ExitCode {
-    lambda_bootstrap::runtime::app::main(TABLE)
+    lambda_bootstrap::run(TABLE)
 }

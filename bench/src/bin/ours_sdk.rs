@@ -1,14 +1,14 @@
 //! Ours with the official AWS SDK, as a user of this runtime calls
-//! DynamoDB without the `aws` feature today: `bootstrap`'s own
-//! `app::main` with one handler, `orders`' logic (bench/src/sdk.rs), the
-//! SDK's async calls run by a Tokio runtime made once and a `block_on`
-//! per call. The runtime is current-thread: one worker runs one
+//! DynamoDB without the `aws` feature today: `bootstrap`'s own runtime,
+//! `lambda_bootstrap::run`, with one handler, `orders`' logic
+//! (bench/src/sdk.rs), the SDK's async calls run by a Tokio runtime made
+//! once and a `block_on` per call. The runtime is current-thread: one worker runs one
 //! invocation at a time, and nothing runs between calls.
 
 use std::process::ExitCode;
 use std::sync::LazyLock;
 
-use lambda_bootstrap::handlers::sqsevent::{BatchResponse, Order, SqsBatch};
+use handlers::sqsevent::{BatchResponse, Order, SqsBatch};
 use lambda_bootstrap::{Context, Entry, HandlerError, buffered};
 use lambda_bootstrap_bench::sdk;
 use tokio::runtime::{Builder, Runtime};
@@ -46,5 +46,5 @@ fn orders(batch: SqsBatch, _ctx: &Context) -> Result<BatchResponse, HandlerError
 }
 
 fn main() -> ExitCode {
-    lambda_bootstrap::runtime::app::main(TABLE)
+    lambda_bootstrap::run(TABLE)
 }

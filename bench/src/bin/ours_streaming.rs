@@ -1,7 +1,7 @@
-//! Ours for the streaming comparison: `bootstrap`'s own `app::main`, as
-//! `src/main.rs` runs it, with a table of one streaming handler that writes
-//! the generator's pieces, as a user's handler would write into its
-//! `ResponseStream`.
+//! Ours for the streaming comparison: `bootstrap`'s own runtime,
+//! `lambda_bootstrap::run` as `src/main.rs` calls it, with a table of one
+//! streaming handler that writes the generator's pieces, as a user's
+//! handler would write into its `ResponseStream`.
 
 use std::process::ExitCode;
 
@@ -22,5 +22,5 @@ fn stream(event: Value, _ctx: &Context, out: &mut dyn ResponseStream) -> Result<
 }
 
 fn main() -> ExitCode {
-    lambda_bootstrap::runtime::app::main(TABLE)
+    lambda_bootstrap::run(TABLE)
 }

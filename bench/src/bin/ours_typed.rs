@@ -1,16 +1,16 @@
-//! Ours for the typed-events comparison: `bootstrap`'s own `app::main`
-//! with one handler per event type, `_HANDLER` picking one, so that the
-//! same runtime reads the same event and only the type it is parsed into
-//! differs. The SQS handlers share their logic (`sqs_failures`), the HTTP
+//! Ours for the typed-events comparison: `bootstrap`'s own runtime,
+//! `lambda_bootstrap::run`, with one handler per event type, `_HANDLER`
+//! picking one, so that the same runtime reads the same event and only the
+//! type it is parsed into differs. The SQS handlers share their logic (`sqs_failures`), the HTTP
 //! ones their answer (`Greeting`).
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
+use handlers::sqsevent;
 use lambda_bootstrap::events::apigw::ApiGatewayProxyRequest;
 use lambda_bootstrap::events::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_bootstrap::handler::{Failure, Handler};
-use lambda_bootstrap::handlers::sqsevent;
 use lambda_bootstrap::{Context, Entry, HandlerError, buffered};
 use lambda_bootstrap_bench::{Greeting, sqs_event_failures, sqs_failures};
 use serde::Deserialize;
@@ -77,5 +77,5 @@ fn http_events(event: ApiGatewayProxyRequest, _ctx: &Context) -> Result<Greeting
 }
 
 fn main() -> ExitCode {
-    lambda_bootstrap::runtime::app::main(TABLE)
+    lambda_bootstrap::run(TABLE)
 }

@@ -282,7 +282,7 @@ fn meanings(opts: &Options, workers: usize) -> String {
         "
 ### What the concurrency figures mean
 
-- **ours** is `bench/src/bin/ours_concurrent.rs`: the root crate's `app::main`, \
+- **ours** is `bench/src/bin/ours_concurrent.rs`: `lambda_bootstrap::run`, \
   as `bootstrap` runs it, with a table of the two jobs; **lambda_runtime** is \
   `bench/src/bin/official_concurrent.rs`: lambda_runtime {} with `concurrency-tokio`, \
   `run_concurrent(service_fn(...))` under `#[tokio::main]`, which starts one polling \

@@ -154,7 +154,7 @@ pub struct Typed {
 /// The orders comparison, instead of the side-by-side one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Orders {
-    /// The ours-sdk build: `app::main` with `orders` on the official SDK.
+    /// The ours-sdk build: `lambda_bootstrap::run` with `orders` on the official SDK.
     pub runtime: PathBuf,
     /// Invocations of each measured session: the first, cold, then warm
     /// ones.

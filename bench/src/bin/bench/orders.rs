@@ -563,7 +563,7 @@ fn meanings(runs: &OrdersRuns) -> String {
   shipped `bootstrap`, `_HANDLER=orders`, built by `./build.sh --arch x86_64
   --features aws` (the root crate's release profile, opt-level \"s\"), its
   client made on first use. **ours + official SDK** is
-  `bench/src/bin/ours_sdk.rs`: the same `app::main`, `orders`' logic on
+  `bench/src/bin/ours_sdk.rs`: the same `lambda_bootstrap::run`, `orders`' logic on
   aws-sdk-dynamodb {dynamodb} and aws-config {config}, a current-thread
   Tokio runtime made once (a `LazyLock`) and a `block_on` per put, the
   client made on first use too. **lambda_runtime + official SDK** is

@@ -456,8 +456,8 @@ fn meanings(opts: &Options, large: &str) -> String {
         "
 ### What the streaming figures mean
 
-- **ours** is `bench/src/bin/ours_streaming.rs`: `lambda_bootstrap::runtime::app::main`
-  over a table with one streaming handler, `{handler}`; **lambda_runtime** is
+- **ours** is `bench/src/bin/ours_streaming.rs`: `lambda_bootstrap::run` over
+  a table with one streaming handler, `{handler}`; **lambda_runtime** is
   `bench/src/bin/official_streaming.rs`, lambda_runtime {version} `run` with a
   handler that returns `streaming::Response` of a `streaming::channel()` fed by a
   spawned task, as its documentation shows, each piece handed over without a

@@ -364,8 +364,8 @@ fn meanings(bytes: usize) -> String {
   answers its byte count instead.
 - **Paths**: `sqsevent` shipped is `bootstrap` from `build.sh --arch x86_64`
   with `_HANDLER=sqsevent`. The others in ours run
-  `bench/src/bin/ours_typed.rs` (the same `app::main`, built from `bench/`
-  with its release profile and the `events` feature), one handler per type,
+  `bench/src/bin/ours_typed.rs` (the same `lambda_bootstrap::run`, built
+  from `bench/` with its release profile and the `events` feature), one handler per type,
   all with `sqsevent`'s logic (`bench/src/lib.rs`, `sqs_failures`: parse
   each body, log good orders at INFO); lambda_runtime is
   `bench/src/bin/official_sqs.rs`, lambda_runtime {version} with
