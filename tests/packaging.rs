@@ -790,33 +790,46 @@ fn serverless_yml_packages_to_the_expected_stack() {
             "{rest_url}"
         );
 
-        // And GET /hello on an HTTP API (payload 2.0), to the same function.
+        // And on one HTTP API (payload 2.0): GET /hello to the same
+        // function, and the items example's two routes to its own.
         let apis = resources(&template, "AWS::ApiGatewayV2::Api");
         let [(api, http_api)] = apis[..] else {
             panic!("one HTTP API: {apis:?}")
         };
         assert_eq!(http_api["ProtocolType"], "HTTP");
         let integrations = resources(&template, "AWS::ApiGatewayV2::Integration");
-        let [(integration, proxy)] = integrations[..] else {
-            panic!("one integration: {integrations:?}")
+        let routes = resources(&template, "AWS::ApiGatewayV2::Route");
+        let function_of = |key: &str| {
+            let keyed: Vec<_> = routes
+                .iter()
+                .filter(|(_, r)| r["RouteKey"] == key)
+                .collect();
+            let [(_, route)] = keyed[..] else {
+                panic!("one route {key}: {routes:?}")
+            };
+            assert_eq!(route["ApiId"], json!({"Ref": api}), "{key}");
+            let [(integration, proxy)] = integrations
+                .iter()
+                .filter(|(id, _)| {
+                    route["Target"] == json!({"Fn::Join": ["/", ["integrations", {"Ref": id}]]})
+                })
+                .collect::<Vec<_>>()[..]
+            else {
+                panic!("{key}: one integration its target names: {integrations:?}")
+            };
+            assert_eq!(proxy["ApiId"], json!({"Ref": api}), "{integration}");
+            assert_eq!(proxy["IntegrationType"], "AWS_PROXY", "{integration}");
+            assert_eq!(proxy["PayloadFormatVersion"], "2.0", "{integration}");
+            proxy["IntegrationUri"].clone()
         };
-        assert_eq!(proxy["ApiId"], json!({"Ref": api}));
-        assert_eq!(proxy["IntegrationType"], "AWS_PROXY");
-        assert_eq!(proxy["PayloadFormatVersion"], "2.0");
         assert_eq!(
-            proxy["IntegrationUri"],
+            function_of("GET /hello"),
             function_arn(&template, "httpevent")
         );
-        let routes = resources(&template, "AWS::ApiGatewayV2::Route");
-        let [(_, route)] = routes[..] else {
-            panic!("one route: {routes:?}")
-        };
-        assert_eq!(route["ApiId"], json!({"Ref": api}));
-        assert_eq!(route["RouteKey"], "GET /hello");
-        assert_eq!(
-            route["Target"],
-            json!({"Fn::Join": ["/", ["integrations", {"Ref": integration}]]})
-        );
+        for key in ["ANY /items/{id}", "ANY /items"] {
+            assert_eq!(function_of(key), function_arn(&template, "items"), "{key}");
+        }
+        assert_eq!(routes.len(), 3, "{routes:?}");
         // Its URL has no stage in the path: one `$default` stage.
         let stages = resources(&template, "AWS::ApiGatewayV2::Stage");
         let [(_, default)] = stages[..] else {
