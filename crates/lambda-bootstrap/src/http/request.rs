@@ -315,7 +315,7 @@ fn find_key<'a>(map: Option<&'a Value>, name: &str) -> Option<&'a Value> {
 /// Decodes one key or value of a query string (`+` is a space, `%XX` a
 /// byte). A `%` not followed by two hex digits stays as it is, and bytes
 /// that are not UTF-8 become U+FFFD, as browsers and API Gateway do.
-fn decode_query(raw: &str) -> Cow<'_, str> {
+pub(crate) fn decode_query(raw: &str) -> Cow<'_, str> {
     if !raw.contains(['%', '+']) {
         return Cow::Borrowed(raw);
     }

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use super::error::{HttpError, cut};
 use super::pattern::Captures;
 use crate::http::HttpRequest;
+use crate::http::request::decode_query;
 
 /// Where the event came from: the answer's shape depends on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,7 +175,7 @@ impl<'a> Request<'a> {
         // encoded spelling only.
         values
             .into_iter()
-            .map(|v| Cow::Owned(decode_form(&v)))
+            .map(|v| Cow::Owned(decode_query(&v).into_owned()))
             .collect()
     }
 }
@@ -190,24 +191,4 @@ where
             cut(&e.to_string(), QUOTE)
         ))
     })
-}
-
-/// A query value as a browser encodes it: `+` a space, `%XX` a byte.
-fn decode_form(raw: &str) -> String {
-    let bytes = raw.as_bytes();
-    let hex = |i: usize| bytes.get(i).and_then(|&b| char::from(b).to_digit(16));
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match (bytes[i], hex(i + 1), hex(i + 2)) {
-            (b'+', _, _) => out.push(b' '),
-            (b'%', Some(high), Some(low)) => {
-                out.push((high * 16 + low) as u8);
-                i += 2;
-            }
-            (b, _, _) => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
